@@ -1,0 +1,193 @@
+// Domain types: what the engine stores and reasons about. Wire types (spec/2026-04-17) are converted in
+// wire.ts; plain ACP objects without behaviour (Buyer, Address, messages, capabilities) are reused as-is.
+import type {
+  AffiliateAttribution,
+  AuthenticationMetadata,
+  AuthenticationResult,
+  Buyer,
+  Capabilities,
+  FulfillmentDetails,
+  IntentTrace,
+  MessageError,
+  MessageInfo,
+  MessageWarning,
+  Order,
+  SelectedFulfillmentOption,
+} from './spec/2026-04-17/schemas.generated.js';
+import type { CheckoutStatus } from './status.js';
+
+/** Integer amount in the currency's minor unit (cents). */
+export type MinorUnits = number;
+
+export type Message = MessageInfo | MessageWarning | MessageError;
+
+export type FulfillmentKind = 'physical' | 'digital';
+
+export interface LineAmounts {
+  itemsBaseAmount: MinorUnits;
+  itemsDiscount: MinorUnits;
+  subtotal: MinorUnits;
+  tax: MinorUnits;
+  total: MinorUnits;
+}
+
+export interface LineState {
+  /** Line item id, stable per item: `li_<itemId>`. */
+  id: string;
+  itemId: string;
+  quantity: number;
+  name: string;
+  description?: string;
+  images: string[];
+  unitAmount: MinorUnits;
+  sku?: string;
+  category?: string;
+  fulfillment: FulfillmentKind;
+  availabilityStatus: 'in_stock' | 'low_stock' | 'out_of_stock' | 'backorder' | 'pre_order';
+  /** Units available now; undefined when the catalog does not track stock. */
+  availableQuantity?: number;
+  maxQuantityPerOrder?: number;
+  amounts: LineAmounts;
+}
+
+export type FulfillmentOptionType = 'shipping' | 'digital' | 'pickup' | 'local_delivery';
+
+export interface FulfillmentOptionState {
+  id: string;
+  type: FulfillmentOptionType;
+  title: string;
+  description?: string;
+  carrier?: string;
+  earliestDeliveryTime?: string;
+  latestDeliveryTime?: string;
+  /** Item ids this option can fulfil. */
+  itemIds: string[];
+  subtotal: MinorUnits;
+  tax: MinorUnits;
+}
+
+export interface SessionTotals {
+  itemsBaseAmount: MinorUnits;
+  itemsDiscount: MinorUnits;
+  subtotal: MinorUnits;
+  discount: MinorUnits;
+  fulfillment: MinorUnits;
+  tax: MinorUnits;
+  total: MinorUnits;
+}
+
+export interface PaymentLinkState {
+  attemptId: string;
+  linkId: string;
+  url: string;
+  expiresAt: string;
+}
+
+/** Everything the engine knows about a checkout session. Stored as a whole (JSON) by the store adapters. */
+export interface SessionState {
+  /** Schema version of this stored shape. */
+  schema: 1;
+  id: string;
+  status: CheckoutStatus;
+  currency: string;
+  lines: LineState[];
+  buyer?: Buyer;
+  fulfillmentDetails?: FulfillmentDetails;
+  fulfillmentOptions: FulfillmentOptionState[];
+  selectedFulfillmentOptions: SelectedFulfillmentOption[];
+  /** Negotiated response capabilities (payment handlers, interventions, active extensions). */
+  capabilities: Capabilities;
+  /** Messages derived from the cart (stock, missing data). Recomputed on every change. */
+  messages: Message[];
+  /** Messages about the last request only (invalid selection, payment declined). Cleared on the next change. */
+  notices: Message[];
+  totals: SessionTotals;
+  locale?: string;
+  timezone?: string;
+  metadata?: Record<string, unknown>;
+  orderNotes?: string;
+  quoteId?: string;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  authenticationMetadata?: AuthenticationMetadata;
+  /** Number of payment attempts started so far (charge or payment link). */
+  attemptCount: number;
+  /** The attempt the session is waiting on (complete_in_progress, authentication_required, in_progress). */
+  currentAttemptId?: string;
+  paymentLink?: PaymentLinkState;
+  orderId?: string;
+  /** Write-only inputs: kept for the merchant, never emitted (rfc.affiliate_attribution, rfc.intent_traces). */
+  writeOnly?: {
+    firstTouch?: AffiliateAttribution;
+    lastTouch?: AffiliateAttribution;
+    intentTrace?: IntentTrace;
+    marketingConsents?: { channel: string; opted_in: boolean }[];
+  };
+}
+
+export type PaymentAttemptKind = 'charge' | 'payment_link';
+export type PaymentAttemptStatus =
+  | 'pending'
+  | 'succeeded'
+  | 'declined'
+  | 'requires_action'
+  | 'failed'
+  | 'abandoned';
+
+/**
+ * One try at taking money for a session. Committed (status `pending`) BEFORE the PSP is called, so that a
+ * retry, another instance or a restart resumes it with the same PSP idempotency key instead of charging again.
+ */
+export interface PaymentAttempt {
+  /** `<sessionId>:<number>` */
+  id: string;
+  sessionId: string;
+  number: number;
+  kind: PaymentAttemptKind;
+  /** Sent to the PSP; derived from session id and attempt number only. */
+  idempotencyKey: string;
+  status: PaymentAttemptStatus;
+  amount: MinorUnits;
+  currency: string;
+  handlerId?: string;
+  /** The SPT (a token reference, never card data). Needed to resume the same charge. */
+  credentialToken?: string;
+  credentialType?: string;
+  instrumentType?: string;
+  /** PSP payment id (Stripe PaymentIntent id) once known. */
+  paymentId?: string;
+  /** For a 3DS continuation: the attempt whose payment needed authentication. */
+  continuesAttemptId?: string;
+  authenticationResult?: AuthenticationResult;
+  /** The attempt is owned by whoever set this lease until it passes; then anyone may resume it. */
+  leaseUntil?: string;
+  failure?: { code: string; declineCode?: string; message: string };
+  card?: { brand?: string; last4?: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An order as stored: the wire `Order` plus what the merchant needs to act on it. */
+export interface OrderRecord {
+  order: Order;
+  sessionId: string;
+  currency: string;
+  amount: MinorUnits;
+  paymentId?: string;
+  attemptId?: string;
+  buyer?: Buyer;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A response kept for idempotent replay. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type DomainEvent =
+  | { type: 'order_created'; order: OrderRecord }
+  | { type: 'order_updated'; order: OrderRecord; reason: 'refund' | 'status' };

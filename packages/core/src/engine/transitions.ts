@@ -1,0 +1,807 @@
+// The checkout machine as pure functions: (state, command, context) → { state, effects } | { error }.
+// Effects are data; the service (service.ts) executes them. Time and ids come in through the context.
+import type { ResolvedConfig } from '../config.js';
+import type { DomainEvent, Message, OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
+import { AcpError } from '../errors.js';
+import type { ChargeResult, PaymentEvent, PaymentLinkRequest, PricingQuote } from '../ports.js';
+import type {
+  CancelSessionRequest,
+  Capabilities,
+  CheckoutSessionCompleteRequest,
+  CheckoutSessionCreateRequest,
+  CheckoutSessionUpdateRequest,
+  Order,
+} from '../spec/2026-04-17/schemas.generated.js';
+import { type CheckoutStatus, STATUS_RULES } from '../status.js';
+import {
+  buildLines,
+  buildOptions,
+  cartMessages,
+  computeTotals,
+  hasBlockingMessage,
+  type LineDraft,
+  selectOptions,
+} from './cart.js';
+
+export interface EngineContext {
+  now: Date;
+  config: ResolvedConfig;
+}
+
+export type Effect =
+  /** Call the gateway for a new attempt. */
+  | { type: 'payment.charge'; attempt: PaymentAttempt }
+  /** Re-run an attempt whose outcome is unknown, with the same PSP idempotency key (never a new charge). */
+  | { type: 'payment.resume'; attempt: PaymentAttempt }
+  | { type: 'payment_link.create'; attempt: PaymentAttempt; request: PaymentLinkRequest }
+  | { type: 'payment_link.expire'; linkId: string }
+  | { type: 'inventory.commit'; orderId: string; lines: { productId: string; quantity: number }[] }
+  | { type: 'event.emit'; event: DomainEvent };
+
+export interface Transition {
+  state: SessionState;
+  effects: Effect[];
+  /** Attempts to upsert in the same commit. */
+  attempts: PaymentAttempt[];
+  /** Order to insert in the same commit. */
+  order?: OrderRecord;
+}
+
+export type Decision = { ok: true; transition: Transition } | { ok: false; error: AcpError };
+
+const ok = (transition: Transition): Decision => ({ ok: true, transition });
+const fail = (error: AcpError): Decision => ({ ok: false, error });
+const iso = (d: Date) => d.toISOString();
+const plusSeconds = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
+
+// ------------------------------------------------------------------------------------------ negotiation
+
+/**
+ * Response capabilities: interventions are the intersection of the agent's and ours plus our seller-only
+ * fields; agent-only fields (display_context, redirect_context, max_*) are never echoed; payment handlers
+ * are ours; extensions appear only when both sides support one (never an empty array).
+ */
+export function negotiateCapabilities(agent: Capabilities | undefined, config: ResolvedConfig): Capabilities {
+  const out: Capabilities = {};
+  if (config.paymentHandlers.length > 0)
+    out.payment = { handlers: config.paymentHandlers.map((h) => ({ ...h })) };
+  const agentSupported = new Set<string>(agent?.interventions?.supported ?? []);
+  out.interventions = {
+    supported: config.interventions.supported.filter((i) => agentSupported.has(i)),
+    required: [...(config.interventions.required ?? [])],
+    enforcement: config.interventions.enforcement ?? 'conditional',
+  };
+  const requested = agent?.extensions;
+  if (requested && requested.length > 0) {
+    const names = new Set(requested.map((e) => (typeof e === 'string' ? e : e.name)));
+    const active = config.extensions.filter(
+      (e) => names.has(e.name) || names.has(e.name.split('@')[0] ?? ''),
+    );
+    if (active.length > 0) out.extensions = active.map((e) => ({ ...e }));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------ helpers
+
+export function statusFromMessages(messages: readonly Message[]): CheckoutStatus {
+  return hasBlockingMessage(messages) ? 'not_ready_for_payment' : 'ready_for_payment';
+}
+
+/** Evaluates the cart part of a state after its inputs changed. */
+function evaluate(
+  base: SessionState,
+  drafts: readonly LineDraft[],
+  quote: PricingQuote,
+  requestedSelections: CheckoutSessionUpdateRequest['selected_fulfillment_options'],
+  config: ResolvedConfig,
+): SessionState {
+  const lines = buildLines(drafts, quote);
+  const fulfillmentOptions = buildOptions(quote, lines);
+  const { selected, notices } = selectOptions(
+    fulfillmentOptions,
+    lines,
+    base.selectedFulfillmentOptions,
+    requestedSelections,
+  );
+  const totals = computeTotals(lines, fulfillmentOptions, selected);
+  const next: SessionState = {
+    ...base,
+    lines,
+    fulfillmentOptions,
+    selectedFulfillmentOptions: selected,
+    totals,
+    notices,
+  };
+  next.messages = cartMessages(next, config);
+  next.status = statusFromMessages([...next.messages, ...notices]);
+  return next;
+}
+
+/** Moves a non-terminal session past its `expires_at` to `expired`. Returns undefined when nothing changes. */
+export function expireIfDue(state: SessionState, ctx: EngineContext): Transition | undefined {
+  if (!STATUS_RULES[state.status].expires) return undefined;
+  if (ctx.now.getTime() < Date.parse(state.expiresAt)) return undefined;
+  return {
+    state: {
+      ...state,
+      status: 'expired',
+      updatedAt: iso(ctx.now),
+      notices: [],
+      messages: [
+        {
+          type: 'error',
+          code: 'expired',
+          content_type: 'plain',
+          content: 'This checkout session has expired. Start a new one to buy these items.',
+          resolution: 'recoverable',
+        },
+      ],
+    },
+    effects: [],
+    attempts: [],
+  };
+}
+
+/** Checks whether `operation` is allowed in the session's status; expiry must have been applied first. */
+export function permission(
+  state: SessionState,
+  operation: 'update' | 'complete' | 'cancel',
+): AcpError | undefined {
+  const rule = STATUS_RULES[state.status][operation];
+  if (rule === 'allow') return undefined;
+  const messages: Record<typeof rule.refuse, string> = {
+    session_completed: 'This checkout session is already completed; retrieve it to see the order.',
+    session_canceled: 'This checkout session was canceled.',
+    session_expired: 'This checkout session has expired.',
+    payment_in_progress: 'A payment for this checkout session is in progress; retry shortly or retrieve it.',
+    session_not_payable: 'This checkout session is not ready for payment; resolve its error messages first.',
+    session_not_cancelable: `A ${state.status} checkout session cannot be canceled.`,
+  };
+  return new AcpError(rule.refuse, messages[rule.refuse], {
+    ...(rule.refuse === 'payment_in_progress' ? { retryAfterSeconds: 2 } : {}),
+  });
+}
+
+// ------------------------------------------------------------------------------------------ create / update
+
+export interface CartInputs {
+  drafts: LineDraft[];
+  quote: PricingQuote;
+}
+
+export function createSession(
+  input: { id: string; request: CheckoutSessionCreateRequest } & CartInputs,
+  ctx: EngineContext,
+): Decision {
+  const { request } = input;
+  const currency = request.currency.toLowerCase();
+  if (!ctx.config.supportedCurrencies.includes(currency)) {
+    return fail(
+      new AcpError(
+        'unsupported_currency',
+        `Currency "${request.currency}" is not accepted. Supported: ${ctx.config.supportedCurrencies.join(', ')}.`,
+        { param: '$.currency' },
+      ),
+    );
+  }
+  const now = iso(ctx.now);
+  const base: SessionState = {
+    schema: 1,
+    id: input.id,
+    status: 'not_ready_for_payment',
+    currency,
+    lines: [],
+    fulfillmentOptions: [],
+    selectedFulfillmentOptions: [],
+    capabilities: negotiateCapabilities(request.capabilities, ctx.config),
+    messages: [],
+    notices: [],
+    totals: {
+      itemsBaseAmount: 0,
+      itemsDiscount: 0,
+      subtotal: 0,
+      discount: 0,
+      fulfillment: 0,
+      tax: 0,
+      total: 0,
+    },
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: iso(plusSeconds(ctx.now, ctx.config.sessionTtlSeconds)),
+    attemptCount: 0,
+  };
+  if (request.buyer) base.buyer = request.buyer;
+  if (request.fulfillment_details) base.fulfillmentDetails = request.fulfillment_details;
+  if (request.locale !== undefined) base.locale = request.locale;
+  if (request.timezone !== undefined) base.timezone = request.timezone;
+  if (request.metadata !== undefined) base.metadata = request.metadata;
+  if (request.order_notes !== undefined) base.orderNotes = request.order_notes;
+  if (request.quote_id !== undefined) base.quoteId = request.quote_id;
+  if (request.affiliate_attribution) base.writeOnly = { firstTouch: request.affiliate_attribution };
+  return ok({
+    state: evaluate(base, input.drafts, input.quote, undefined, ctx.config),
+    effects: [],
+    attempts: [],
+  });
+}
+
+/**
+ * Applies an update. Fields present replace the stored ones (`line_items` is a full replacement); absent
+ * fields are left alone.
+ */
+export function updateSession(
+  state: SessionState,
+  request: CheckoutSessionUpdateRequest,
+  cart: CartInputs,
+  ctx: EngineContext,
+): Decision {
+  const refused = permission(state, 'update');
+  if (refused) return fail(refused);
+  const base: SessionState = { ...state, updatedAt: iso(ctx.now) };
+  if (request.buyer) base.buyer = request.buyer;
+  if (request.fulfillment_details) base.fulfillmentDetails = request.fulfillment_details;
+  if (request.order_notes !== undefined) base.orderNotes = request.order_notes;
+  return ok({
+    state: evaluate(base, cart.drafts, cart.quote, request.selected_fulfillment_options, ctx.config),
+    effects: [],
+    attempts: [],
+  });
+}
+
+// ------------------------------------------------------------------------------------------ complete
+
+const PROCEEDING_3DS_OUTCOMES = new Set(['authenticated', 'attempt_acknowledged', 'informational']);
+
+export const attemptIdFor = (sessionId: string, n: number) => `${sessionId}:${n}`;
+/** The PSP idempotency key of an attempt: a function of the session and attempt number only. */
+export const paymentIdempotencyKey = (sessionId: string, n: number) => `acp_${sessionId}_attempt_${n}`;
+
+function newAttempt(
+  state: SessionState,
+  kind: PaymentAttempt['kind'],
+  ctx: EngineContext,
+  extra: Partial<PaymentAttempt> = {},
+): PaymentAttempt {
+  const n = state.attemptCount + 1;
+  const now = iso(ctx.now);
+  return {
+    id: attemptIdFor(state.id, n),
+    sessionId: state.id,
+    number: n,
+    kind,
+    idempotencyKey: paymentIdempotencyKey(state.id, n),
+    status: 'pending',
+    amount: state.totals.total,
+    currency: state.currency,
+    leaseUntil: iso(plusSeconds(ctx.now, ctx.config.paymentLeaseSeconds)),
+    createdAt: now,
+    updatedAt: now,
+    ...extra,
+  };
+}
+
+/**
+ * Starts a complete: validates status and payment data, records a new `pending` attempt and moves the
+ * session to `complete_in_progress`. The returned `payment.charge` effect must run only after this
+ * transition is committed. `previous` is the attempt awaiting 3DS when the session is
+ * `authentication_required`.
+ */
+export function beginComplete(
+  state: SessionState,
+  request: CheckoutSessionCompleteRequest,
+  previous: PaymentAttempt | undefined,
+  ctx: EngineContext,
+): Decision {
+  const refused = permission(state, 'complete');
+  if (refused) return fail(refused);
+
+  if (state.status === 'authentication_required' && !request.authentication_result) {
+    return fail(
+      new AcpError(
+        'requires_3ds',
+        'This checkout session requires 3D Secure authentication; complete it again with authentication_result.',
+        { param: '$.authentication_result' },
+      ),
+    );
+  }
+  const payment = request.payment_data;
+  if (!payment.handler_id || !payment.instrument) {
+    return fail(
+      new AcpError(
+        'unsupported_payment_handler',
+        'Only tokenized payment handlers are accepted; send payment_data.handler_id and instrument.',
+        { param: '$.payment_data.handler_id' },
+      ),
+    );
+  }
+  const handler = ctx.config.paymentHandlers.find((h) => h.id === payment.handler_id);
+  if (!handler) {
+    return fail(
+      new AcpError(
+        'unsupported_payment_handler',
+        `Unknown payment handler "${payment.handler_id}". Use one of: ${ctx.config.paymentHandlers.map((h) => h.id).join(', ')}.`,
+        { param: '$.payment_data.handler_id' },
+      ),
+    );
+  }
+  const instrument = payment.instrument as {
+    type?: unknown;
+    credential?: { type?: unknown; token?: unknown };
+  };
+  const token = instrument.credential?.token;
+  if (typeof token !== 'string' || token.length === 0 || token.length > 512) {
+    return fail(
+      new AcpError('invalid', 'payment_data.instrument.credential.token must be a payment token.', {
+        param: '$.payment_data.instrument.credential.token',
+      }),
+    );
+  }
+
+  const base: SessionState = { ...state, updatedAt: iso(ctx.now), notices: [] };
+  if (request.buyer) base.buyer = request.buyer;
+  if (request.order_notes !== undefined) base.orderNotes = request.order_notes;
+  if (request.affiliate_attribution || request.marketing_consents) {
+    base.writeOnly = {
+      ...base.writeOnly,
+      ...(request.affiliate_attribution ? { lastTouch: request.affiliate_attribution } : {}),
+      ...(request.marketing_consents ? { marketingConsents: request.marketing_consents } : {}),
+    };
+  }
+  if (request.buyer) {
+    base.messages = cartMessages(base, ctx.config);
+    if (hasBlockingMessage(base.messages)) {
+      return ok({ state: { ...base, status: 'not_ready_for_payment' }, effects: [], attempts: [] });
+    }
+  }
+
+  const attempts: PaymentAttempt[] = [];
+  let continuePaymentId: string | undefined;
+  if (state.status === 'authentication_required') {
+    const result = request.authentication_result!;
+    const waiting = previous ? { ...previous, updatedAt: iso(ctx.now) } : undefined;
+    if (!PROCEEDING_3DS_OUTCOMES.has(result.outcome)) {
+      if (waiting) attempts.push({ ...waiting, status: 'declined', failure: authFailure(result.outcome) });
+      const declined: SessionState = {
+        ...base,
+        notices: [paymentDeclinedMessage(authFailure(result.outcome).message)],
+        currentAttemptId: undefined,
+        authenticationMetadata: undefined,
+      };
+      declined.status = statusFromMessages([...declined.messages]);
+      return ok({ state: stripUndefined(declined), effects: [], attempts });
+    }
+    if (waiting) attempts.push({ ...waiting, status: 'abandoned' });
+    continuePaymentId = previous?.paymentId;
+  }
+
+  if (base.totals.total === 0) {
+    // Nothing to charge: the order is placed without calling the PSP.
+    return ok(placeOrder(base, undefined, undefined, ctx, attempts));
+  }
+
+  const attempt = newAttempt(base, 'charge', ctx, {
+    handlerId: handler.id,
+    credentialToken: token,
+    credentialType: typeof instrument.credential?.type === 'string' ? instrument.credential.type : 'spt',
+    instrumentType: typeof instrument.type === 'string' ? instrument.type : 'card',
+    ...(continuePaymentId ? { paymentId: continuePaymentId, continuesAttemptId: previous?.id } : {}),
+    ...(request.authentication_result ? { authenticationResult: request.authentication_result } : {}),
+  });
+  attempts.push(attempt);
+  const next: SessionState = {
+    ...base,
+    status: 'complete_in_progress',
+    attemptCount: attempt.number,
+    currentAttemptId: attempt.id,
+  };
+  delete next.authenticationMetadata;
+  return ok({ state: next, effects: [{ type: 'payment.charge', attempt }], attempts });
+}
+
+function authFailure(outcome: string) {
+  return {
+    code: 'authentication_failed',
+    message: `3D Secure authentication did not succeed (${outcome}). Try again or use another payment method.`,
+  };
+}
+
+export function paymentDeclinedMessage(content: string): Message {
+  return {
+    type: 'error',
+    code: 'payment_declined',
+    content_type: 'plain',
+    content,
+    param: '$.payment_data',
+    resolution: 'requires_buyer_input',
+    severity: 'high',
+  };
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  for (const k of Object.keys(value) as (keyof T)[]) if (value[k] === undefined) delete value[k];
+  return value;
+}
+
+/**
+ * Resumes an attempt left `pending` (lost response, crash, PSP outage) once its lease has passed: the same
+ * PSP idempotency key is used again, so the PSP answers with the original outcome instead of charging twice.
+ */
+export function resumeAttempt(state: SessionState, attempt: PaymentAttempt, ctx: EngineContext): Decision {
+  if (
+    state.status !== 'complete_in_progress' ||
+    state.currentAttemptId !== attempt.id ||
+    attempt.status !== 'pending'
+  ) {
+    return fail(new AcpError('payment_in_progress', 'There is no pending payment to resume.'));
+  }
+  const leaseEnds = attempt.leaseUntil ? Date.parse(attempt.leaseUntil) : 0;
+  if (ctx.now.getTime() < leaseEnds) {
+    return fail(
+      new AcpError(
+        'payment_in_progress',
+        'A payment for this checkout session is being processed; retry shortly.',
+        {
+          retryAfterSeconds: Math.max(1, Math.ceil((leaseEnds - ctx.now.getTime()) / 1000)),
+        },
+      ),
+    );
+  }
+  const leased: PaymentAttempt = {
+    ...attempt,
+    leaseUntil: iso(plusSeconds(ctx.now, ctx.config.paymentLeaseSeconds)),
+    updatedAt: iso(ctx.now),
+  };
+  return ok({
+    state: { ...state, updatedAt: iso(ctx.now) },
+    effects: [{ type: 'payment.resume', attempt: leased }],
+    attempts: [leased],
+  });
+}
+
+/** Applies the gateway's answer for the session's current attempt. */
+export function applyChargeResult(
+  state: SessionState,
+  attempt: PaymentAttempt,
+  result: ChargeResult,
+  ctx: EngineContext & { orderId: string },
+): Transition {
+  const now = iso(ctx.now);
+  if (state.status !== 'complete_in_progress' || state.currentAttemptId !== attempt.id) {
+    // Stale answer (another process already applied one): record it on the attempt only.
+    return { state, effects: [], attempts: [] };
+  }
+  switch (result.status) {
+    case 'succeeded': {
+      const done: PaymentAttempt = {
+        ...attempt,
+        status: 'succeeded',
+        paymentId: result.paymentId,
+        updatedAt: now,
+        ...(result.card ? { card: result.card } : {}),
+      };
+      delete done.leaseUntil;
+      return placeOrder(state, done, result.paymentId, ctx, [done]);
+    }
+    case 'declined': {
+      const failed: PaymentAttempt = {
+        ...attempt,
+        status: 'declined',
+        updatedAt: now,
+        failure: {
+          code: result.code,
+          message: result.message,
+          ...(result.declineCode ? { declineCode: result.declineCode } : {}),
+        },
+        ...(result.paymentId ? { paymentId: result.paymentId } : {}),
+      };
+      delete failed.leaseUntil;
+      const next: SessionState = {
+        ...state,
+        updatedAt: now,
+        notices: [paymentDeclinedMessage(result.message)],
+      };
+      delete next.currentAttemptId;
+      next.status = statusFromMessages(next.messages);
+      return { state: next, effects: [], attempts: [failed] };
+    }
+    case 'requires_action': {
+      const waiting: PaymentAttempt = {
+        ...attempt,
+        status: 'requires_action',
+        paymentId: result.paymentId,
+        updatedAt: now,
+      };
+      delete waiting.leaseUntil;
+      return {
+        state: {
+          ...state,
+          status: 'authentication_required',
+          authenticationMetadata: result.authenticationMetadata,
+          updatedAt: now,
+          notices: [
+            {
+              type: 'error',
+              code: 'requires_3ds',
+              content_type: 'plain',
+              content:
+                'The card issuer requires 3D Secure authentication. Authenticate, then complete again with authentication_result.',
+              param: '$.authentication_result',
+              resolution: 'requires_buyer_input',
+            },
+          ],
+        },
+        effects: [],
+        attempts: [waiting],
+      };
+    }
+    case 'retryable_failure': {
+      // Outcome unknown: keep the attempt pending and release the lease so the next access resumes it
+      // with the same idempotency key. Never move back to ready_for_payment here (that could double charge).
+      const pending: PaymentAttempt = {
+        ...attempt,
+        leaseUntil: now,
+        updatedAt: now,
+        ...(result.paymentId ? { paymentId: result.paymentId } : {}),
+      };
+      return { state: { ...state, updatedAt: now }, effects: [], attempts: [pending] };
+    }
+  }
+}
+
+/** Completes the session and builds its one order. */
+function placeOrder(
+  state: SessionState,
+  attempt: PaymentAttempt | undefined,
+  paymentId: string | undefined,
+  ctx: EngineContext & { orderId?: string },
+  attempts: PaymentAttempt[],
+): Transition {
+  const orderId = ctx.orderId ?? `ord_${state.id}`;
+  const now = iso(ctx.now);
+  const next: SessionState = { ...state, status: 'completed', orderId, updatedAt: now, notices: [] };
+  delete next.currentAttemptId;
+  delete next.authenticationMetadata;
+  delete next.paymentLink;
+  next.messages = next.messages.filter((m) => m.type !== 'error');
+  const order = buildOrder(next, orderId, now, ctx.config);
+  const record: OrderRecord = {
+    order,
+    sessionId: state.id,
+    currency: state.currency,
+    amount: state.totals.total,
+    createdAt: now,
+    updatedAt: now,
+    ...(paymentId ? { paymentId } : {}),
+    ...(attempt ? { attemptId: attempt.id } : {}),
+    ...(state.buyer ? { buyer: state.buyer } : {}),
+  };
+  return {
+    state: next,
+    order: record,
+    attempts,
+    effects: [
+      {
+        type: 'inventory.commit',
+        orderId,
+        lines: state.lines.map((l) => ({ productId: l.itemId, quantity: l.quantity })),
+      },
+      { type: 'event.emit', event: { type: 'order_created', order: record } },
+    ],
+  };
+}
+
+export function buildOrder(state: SessionState, orderId: string, now: string, config: ResolvedConfig): Order {
+  const order: Order = {
+    type: 'order',
+    id: orderId,
+    checkout_session_id: state.id,
+    order_number: orderId.replace(/^ord_/, '').slice(-10).toUpperCase(),
+    permalink_url: `${config.orderPermalinkBase}${encodeURIComponent(orderId)}`,
+    status: 'confirmed',
+    line_items: state.lines.map((l) => ({
+      id: l.id,
+      title: l.name,
+      product_id: l.itemId,
+      quantity: { ordered: l.quantity, current: l.quantity, fulfilled: 0 },
+      unit_price: l.unitAmount,
+      subtotal: l.amounts.subtotal,
+      status: 'processing',
+    })),
+    fulfillments: [],
+    adjustments: [],
+    totals: sessionTotalsToWire(state),
+    confirmation: { confirmation_number: orderId, confirmation_email_sent: false },
+  };
+  if (state.orderNotes !== undefined && order.confirmation) order.confirmation.order_notes = state.orderNotes;
+  if (config.support) order.support = { ...config.support };
+  void now;
+  return order;
+}
+
+export function sessionTotalsToWire(state: Pick<SessionState, 'totals' | 'lines'>) {
+  const t = state.totals;
+  return [
+    { type: 'items_base_amount' as const, display_text: 'Items', amount: t.itemsBaseAmount },
+    { type: 'items_discount' as const, display_text: 'Item discounts', amount: t.itemsDiscount },
+    { type: 'subtotal' as const, display_text: 'Subtotal', amount: t.subtotal },
+    { type: 'discount' as const, display_text: 'Discount', amount: t.discount },
+    { type: 'fulfillment' as const, display_text: 'Shipping', amount: t.fulfillment },
+    { type: 'tax' as const, display_text: 'Tax', amount: t.tax },
+    { type: 'total' as const, display_text: 'Total', amount: t.total },
+  ];
+}
+
+// ------------------------------------------------------------------------------------------ cancel
+
+export function cancelSession(
+  state: SessionState,
+  request: CancelSessionRequest | undefined,
+  ctx: EngineContext,
+): Decision {
+  const refused = permission(state, 'cancel');
+  if (refused) return fail(refused);
+  const next: SessionState = {
+    ...state,
+    status: 'canceled',
+    updatedAt: iso(ctx.now),
+    notices: [],
+    messages: [],
+  };
+  if (request?.intent_trace) {
+    next.writeOnly = { ...next.writeOnly, intentTrace: normalizeIntentTrace(request.intent_trace) };
+  }
+  const effects: Effect[] = [];
+  if (state.status === 'in_progress' && state.paymentLink) {
+    effects.push({ type: 'payment_link.expire', linkId: state.paymentLink.linkId });
+  }
+  delete next.paymentLink;
+  delete next.currentAttemptId;
+  delete next.authenticationMetadata;
+  return ok({ state: next, effects, attempts: [] });
+}
+
+const REASON_CODES = new Set([
+  'price_sensitivity',
+  'shipping_cost',
+  'shipping_speed',
+  'product_fit',
+  'trust_security',
+  'returns_policy',
+  'payment_options',
+  'comparison',
+  'timing_deferred',
+  'other',
+]);
+
+/** Unknown `reason_code` values are treated as `other` (rfc.intent_traces.md). */
+export function normalizeIntentTrace<T extends { reason_code: string }>(trace: T): T {
+  return REASON_CODES.has(trace.reason_code) ? trace : { ...trace, reason_code: 'other' };
+}
+
+// ------------------------------------------------------------------------------------------ payment links
+
+/**
+ * Starts a hosted payment link for a payable session. The session changes only after the link exists
+ * (`paymentLinkOpened`); two concurrent calls compute the same attempt number and therefore the same PSP
+ * idempotency key, so they get the same link.
+ */
+export function beginPaymentLink(state: SessionState, ctx: EngineContext): Decision {
+  if (state.status === 'in_progress' && state.paymentLink) {
+    return ok({ state, effects: [], attempts: [] });
+  }
+  if (state.status !== 'ready_for_payment') {
+    const refused = permission(state, 'complete');
+    return fail(
+      refused ?? new AcpError('session_not_payable', 'This checkout session is not ready for payment.'),
+    );
+  }
+  const attempt = newAttempt(state, 'payment_link', ctx);
+  delete attempt.leaseUntil;
+  const shipping = state.selectedFulfillmentOptions
+    .map((s) => state.fulfillmentOptions.find((o) => o.id === s.option_id))
+    .find((o) => o !== undefined && o.type !== 'digital');
+  const linkExpiry = Math.min(
+    ctx.now.getTime() + ctx.config.paymentLinkTtlSeconds * 1000,
+    Math.max(Date.parse(state.expiresAt), ctx.now.getTime() + 30 * 60 * 1000),
+  );
+  const request: PaymentLinkRequest = {
+    sessionId: state.id,
+    attemptId: attempt.id,
+    idempotencyKey: attempt.idempotencyKey,
+    amount: state.totals.total,
+    currency: state.currency,
+    lines: state.lines.map((l) => ({
+      name: l.name,
+      quantity: l.quantity,
+      unitAmount: l.unitAmount,
+      ...(l.description ? { description: l.description } : {}),
+      ...(l.images.length ? { images: l.images } : {}),
+    })),
+    tax: state.totals.tax,
+    expiresAt: new Date(linkExpiry).toISOString(),
+    metadata: { checkout_session_id: state.id, attempt: String(attempt.number) },
+    ...(shipping ? { shipping: { title: shipping.title, amount: shipping.subtotal } } : {}),
+    ...(state.buyer?.email ? { buyerEmail: state.buyer.email } : {}),
+  };
+  return ok({ state, effects: [{ type: 'payment_link.create', attempt, request }], attempts: [attempt] });
+}
+
+export function paymentLinkOpened(
+  state: SessionState,
+  attempt: PaymentAttempt,
+  link: { linkId: string; url: string; expiresAt: string },
+  ctx: EngineContext,
+): Transition {
+  return {
+    state: {
+      ...state,
+      status: 'in_progress',
+      attemptCount: Math.max(state.attemptCount, attempt.number),
+      currentAttemptId: attempt.id,
+      paymentLink: { attemptId: attempt.id, ...link },
+      updatedAt: iso(ctx.now),
+      notices: [],
+    },
+    effects: [],
+    attempts: [{ ...attempt, paymentId: link.linkId, updatedAt: iso(ctx.now) }],
+  };
+}
+
+/**
+ * Applies a PSP event about a payment link. Duplicates and out-of-order deliveries are harmless: a
+ * completed session ignores everything, and expiry/failure only apply to the link that is currently open.
+ * A successful payment always wins: it completes the session even if it was canceled or expired meanwhile,
+ * because money was taken and must end in exactly one order.
+ */
+export function applyPaymentLinkEvent(
+  state: SessionState,
+  event: Extract<PaymentEvent, { type: `payment_link.${string}` }>,
+  ctx: EngineContext & { orderId: string },
+): Transition | undefined {
+  const now = iso(ctx.now);
+  if (state.status === 'completed') return undefined;
+  const current = state.paymentLink;
+  const matches =
+    current !== undefined &&
+    (!('linkId' in event) || event.linkId === undefined || event.linkId === current.linkId);
+  switch (event.type) {
+    case 'payment_link.succeeded': {
+      const attemptId =
+        current?.linkId === event.linkId ? current.attemptId : `${state.id}:link:${event.linkId}`;
+      const attempt: PaymentAttempt = {
+        id: attemptId,
+        sessionId: state.id,
+        number: current?.linkId === event.linkId ? Number(attemptId.split(':').pop()) || 0 : 0,
+        kind: 'payment_link',
+        idempotencyKey: `acp_${state.id}_link_${event.linkId}`,
+        status: 'succeeded',
+        amount: event.amount,
+        currency: event.currency,
+        paymentId: event.paymentId,
+        createdAt: now,
+        updatedAt: now,
+      };
+      return placeOrder(state, attempt, event.paymentId, ctx, [attempt]);
+    }
+    case 'payment_link.expired':
+    case 'payment_link.failed': {
+      if (state.status !== 'in_progress' || !matches) return undefined;
+      const next: SessionState = { ...state, updatedAt: now };
+      delete next.paymentLink;
+      delete next.currentAttemptId;
+      next.notices =
+        event.type === 'payment_link.failed'
+          ? [paymentDeclinedMessage(event.message)]
+          : [
+              {
+                type: 'info',
+                content_type: 'plain',
+                content: 'The payment link expired before it was paid. Create a new one to pay.',
+              },
+            ];
+      next.status = statusFromMessages(next.messages);
+      return { state: next, effects: [], attempts: [] };
+    }
+  }
+}

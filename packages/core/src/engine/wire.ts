@@ -1,0 +1,122 @@
+// Domain → wire. Emits only fields the 2026-04-17 JSON Schema declares (almost every object is closed).
+import type { ResolvedConfig } from '../config.js';
+import type { FulfillmentOptionState, LineState, OrderRecord, SessionState } from '../domain.js';
+import type {
+  CheckoutSession,
+  FulfillmentOptionDigital,
+  FulfillmentOptionShipping,
+  LineItem,
+  Order,
+  Total,
+} from '../spec/2026-04-17/schemas.generated.js';
+import { sessionTotalsToWire } from './transitions.js';
+
+export const PROTOCOL_VERSION = '2026-04-17';
+
+export function toWireLineItem(line: LineState): LineItem {
+  const out: LineItem = {
+    id: line.id,
+    item: { id: line.itemId },
+    quantity: line.quantity,
+    name: line.name,
+    unit_amount: line.unitAmount,
+    product_id: line.itemId,
+    availability_status: line.availabilityStatus,
+    totals: [
+      { type: 'items_base_amount', display_text: 'Base amount', amount: line.amounts.itemsBaseAmount },
+      { type: 'items_discount', display_text: 'Discount', amount: line.amounts.itemsDiscount },
+      { type: 'subtotal', display_text: 'Subtotal', amount: line.amounts.subtotal },
+      { type: 'tax', display_text: 'Tax', amount: line.amounts.tax },
+      { type: 'total', display_text: 'Total', amount: line.amounts.total },
+    ],
+  };
+  if (line.description !== undefined) (out as { description?: string }).description = line.description;
+  if (line.images.length > 0) out.images = [...line.images];
+  if (line.sku !== undefined) out.sku = line.sku;
+  if (line.category !== undefined) out.category = line.category;
+  if (line.availableQuantity !== undefined) out.available_quantity = line.availableQuantity;
+  if (line.maxQuantityPerOrder !== undefined) out.max_quantity_per_order = line.maxQuantityPerOrder;
+  return out;
+}
+
+type WireOption = CheckoutSession['fulfillment_options'][number];
+
+export function toWireFulfillmentOption(o: FulfillmentOptionState): WireOption {
+  const totals: Total[] = [
+    { type: 'subtotal', display_text: 'Subtotal', amount: o.subtotal },
+    { type: 'tax', display_text: 'Tax', amount: o.tax },
+    {
+      type: 'total',
+      display_text: o.type === 'digital' ? 'Delivery' : 'Shipping',
+      amount: o.subtotal + o.tax,
+    },
+  ];
+  if (o.type === 'digital') {
+    const out: FulfillmentOptionDigital = { type: 'digital', id: o.id, title: o.title, totals };
+    if (o.description !== undefined) out.description = o.description;
+    return out;
+  }
+  // pickup / local_delivery options need data (location, window) the pricing port does not model yet; the
+  // reference pricing only produces shipping and digital options.
+  const out: FulfillmentOptionShipping = { type: 'shipping', id: o.id, title: o.title, totals };
+  if (o.description !== undefined) out.description = o.description;
+  if (o.carrier !== undefined) out.carrier = o.carrier;
+  if (o.earliestDeliveryTime !== undefined) out.earliest_delivery_time = o.earliestDeliveryTime;
+  if (o.latestDeliveryTime !== undefined) out.latest_delivery_time = o.latestDeliveryTime;
+  return out;
+}
+
+/** The wire order, with `amount_refunded` derived from completed refund adjustments. */
+export function toWireOrder(record: OrderRecord): Order {
+  const order: Order = structuredClone(record.order);
+  const refunded = (order.adjustments ?? [])
+    .filter((a) => a.type === 'refund' && a.status === 'completed')
+    .reduce((acc, a) => acc + (a.amount ?? 0), 0);
+  if (refunded > 0) {
+    order.totals = [
+      ...(order.totals ?? []).filter((t) => t.type !== 'amount_refunded'),
+      { type: 'amount_refunded', display_text: 'Refunded', amount: refunded },
+    ];
+  }
+  return order;
+}
+
+export function toWireSession(
+  state: SessionState,
+  config: ResolvedConfig,
+  order?: OrderRecord | null,
+): CheckoutSession {
+  const out: CheckoutSession = {
+    id: state.id,
+    protocol: { version: PROTOCOL_VERSION },
+    capabilities: structuredClone(state.capabilities),
+    status: state.status,
+    currency: state.currency,
+    line_items: state.lines.map(toWireLineItem),
+    fulfillment_options: state.fulfillmentOptions.map(toWireFulfillmentOption),
+    totals: sessionTotalsToWire(state),
+    messages: [...state.messages, ...state.notices].map((m) => ({ ...m })),
+    links: config.links.map((l) => ({ ...l })),
+    created_at: state.createdAt,
+    updated_at: state.updatedAt,
+    expires_at: state.expiresAt,
+  };
+  if (state.buyer) out.buyer = structuredClone(state.buyer);
+  if (state.fulfillmentDetails) out.fulfillment_details = structuredClone(state.fulfillmentDetails);
+  if (state.selectedFulfillmentOptions.length > 0) {
+    out.selected_fulfillment_options = state.selectedFulfillmentOptions.map((s) => ({
+      ...s,
+      item_ids: [...s.item_ids],
+    }));
+  }
+  if (state.status === 'authentication_required' && state.authenticationMetadata) {
+    out.authentication_metadata = structuredClone(state.authenticationMetadata);
+  }
+  if (state.status === 'in_progress' && state.paymentLink) out.continue_url = state.paymentLink.url;
+  if (state.locale !== undefined) out.locale = state.locale;
+  if (state.timezone !== undefined) out.timezone = state.timezone;
+  if (state.metadata !== undefined) out.metadata = structuredClone(state.metadata);
+  if (state.quoteId !== undefined) out.quote_id = state.quoteId;
+  if (order) out.order = toWireOrder(order);
+  return out;
+}

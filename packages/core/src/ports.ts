@@ -1,0 +1,338 @@
+// Ports: the narrow, versioned interfaces core needs from the outside world. Adapters implement them
+// (`@acp/stripe`, `@acp/store-*`, the demo catalog); `@acp/core/testing` has an in-memory reference
+// implementation of each and a contract suite every adapter must pass.
+import type {
+  DomainEvent,
+  FulfillmentKind,
+  FulfillmentOptionType,
+  MinorUnits,
+  OrderRecord,
+  PaymentAttempt,
+  SessionState,
+  StoredResponse,
+} from './domain.js';
+import type {
+  Address,
+  Adjustment,
+  AuthenticationMetadata,
+  AuthenticationResult,
+} from './spec/2026-04-17/schemas.generated.js';
+
+// ---------------------------------------------------------------------------------------------- clock, ids
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Ids {
+  /** A new checkout session id (e.g. `cs_…`). */
+  sessionId(): string;
+  /** A new order id (e.g. `ord_…`). */
+  orderId(): string;
+}
+
+// ---------------------------------------------------------------------------------------------- catalog
+
+export interface Product {
+  id: string;
+  name: string;
+  description?: string;
+  unitAmount: MinorUnits;
+  currency: string;
+  images?: string[];
+  url?: string;
+  sku?: string;
+  category?: string;
+  tags?: string[];
+  fulfillment: FulfillmentKind;
+  /** Units in stock; `undefined` means the catalog does not track stock (always available). */
+  availableQuantity?: number;
+  maxQuantityPerOrder?: number;
+  /** At or below this many units the line carries a `low_stock` warning. Default 5. */
+  lowStockThreshold?: number;
+}
+
+export interface ProductSearch {
+  query?: string;
+  category?: string;
+  maxUnitAmount?: MinorUnits;
+  inStockOnly?: boolean;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface CatalogV1 {
+  readonly version: 1;
+  /** The products that exist among `ids` (unknown ids are simply absent). */
+  getProducts(ids: readonly string[]): Promise<Product[]>;
+  search(query: ProductSearch): Promise<{ products: Product[]; nextCursor?: string }>;
+  /** Decrement stock for a placed order. MUST be idempotent per `orderId`. Optional. */
+  commitInventory?(input: {
+    orderId: string;
+    lines: { productId: string; quantity: number }[];
+  }): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------- pricing
+
+export interface PricingLineInput {
+  lineId: string;
+  productId: string;
+  quantity: number;
+  fulfillment: FulfillmentKind;
+  /** Line subtotal after line discounts, before tax. */
+  subtotal: MinorUnits;
+}
+
+export interface FulfillmentOptionQuote {
+  id: string;
+  type: FulfillmentOptionType;
+  title: string;
+  description?: string;
+  carrier?: string;
+  earliestDeliveryTime?: string;
+  latestDeliveryTime?: string;
+  /** Item ids this option fulfils. */
+  itemIds: string[];
+  subtotal: MinorUnits;
+  tax: MinorUnits;
+}
+
+export interface PricingQuote {
+  /** Tax per line id (integer minor units). Missing lines are untaxed. */
+  lineTaxes: Record<string, MinorUnits>;
+  fulfillmentOptions: FulfillmentOptionQuote[];
+}
+
+export interface PricingV1 {
+  readonly version: 1;
+  quote(input: {
+    currency: string;
+    lines: PricingLineInput[];
+    /** Destination, when the buyer has given one. Shipping options need it. */
+    address?: Address;
+    now: string;
+  }): Promise<PricingQuote>;
+}
+
+// ---------------------------------------------------------------------------------------------- payments
+
+export interface ChargeRequest {
+  sessionId: string;
+  attemptId: string;
+  attemptNumber: number;
+  /** Deterministic from session and attempt: a retried request can never charge twice. */
+  idempotencyKey: string;
+  amount: MinorUnits;
+  currency: string;
+  handlerId: string;
+  instrumentType: string;
+  credential: { type: string; token: string };
+  billingAddress?: Address;
+  /** 3DS continuation: the PSP payment that required authentication, and the agent's result. */
+  continuePaymentId?: string;
+  authenticationResult?: AuthenticationResult;
+  buyerEmail?: string;
+  metadata: Record<string, string>;
+}
+
+export type ChargeResult =
+  | {
+      status: 'succeeded';
+      paymentId: string;
+      amount: MinorUnits;
+      currency: string;
+      card?: { brand?: string; last4?: string };
+    }
+  | {
+      status: 'declined';
+      /** PSP error code, e.g. `card_declined`, `expired_card`, `token_unusable`. */
+      code: string;
+      declineCode?: string;
+      /** Buyer-safe explanation; never contains card data. */
+      message: string;
+      paymentId?: string;
+    }
+  | { status: 'requires_action'; paymentId: string; authenticationMetadata: AuthenticationMetadata }
+  | {
+      /** The outcome is unknown or the PSP is unavailable. The same request may be retried safely. */
+      status: 'retryable_failure';
+      reason: 'network' | 'rate_limited' | 'server_error' | 'unknown';
+      message: string;
+      retryAfterSeconds?: number;
+      paymentId?: string;
+    };
+
+export interface PaymentLinkRequest {
+  sessionId: string;
+  attemptId: string;
+  idempotencyKey: string;
+  amount: MinorUnits;
+  currency: string;
+  lines: {
+    name: string;
+    quantity: number;
+    unitAmount: MinorUnits;
+    description?: string;
+    images?: string[];
+  }[];
+  shipping?: { title: string; amount: MinorUnits };
+  tax: MinorUnits;
+  buyerEmail?: string;
+  expiresAt: string;
+  metadata: Record<string, string>;
+}
+
+export type PaymentLinkResult =
+  | { status: 'created'; linkId: string; url: string; expiresAt: string }
+  | { status: 'retryable_failure'; message: string; retryAfterSeconds?: number };
+
+export interface RefundRequest {
+  orderId: string;
+  paymentId: string;
+  /** Omit for a full refund. */
+  amount?: MinorUnits;
+  currency: string;
+  reason?: 'requested_by_customer' | 'duplicate' | 'fraudulent';
+  idempotencyKey: string;
+}
+
+export type RefundResult =
+  | { status: 'succeeded' | 'pending'; refundId: string; amount: MinorUnits; currency: string }
+  | { status: 'failed'; message: string; retryable: boolean };
+
+export interface PaymentGatewayV1 {
+  readonly version: 1;
+  /** Charge (or, with `continuePaymentId`, confirm after 3DS). Idempotent per `idempotencyKey`. */
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * Reconcile an attempt whose outcome is unknown (crash, lost response): look the payment up, never charge
+   * anew. Returns `not_found` when the PSP has no payment for that attempt.
+   */
+  reconcile?(attempt: PaymentAttempt): Promise<ChargeResult | { status: 'not_found' }>;
+  createPaymentLink?(request: PaymentLinkRequest): Promise<PaymentLinkResult>;
+  /** Close an open payment link. `completed` means it was paid first: the payment wins. */
+  expirePaymentLink?(
+    linkId: string,
+  ): Promise<
+    | { status: 'expired' }
+    | { status: 'completed'; paymentId: string; amount: MinorUnits; currency: string }
+    | { status: 'retryable_failure'; message: string }
+  >;
+  refund?(request: RefundRequest): Promise<RefundResult>;
+}
+
+/** PSP facts that reach core from webhooks, already translated by the adapter (no vendor event names). */
+export type PaymentEvent =
+  | {
+      type: 'payment_link.succeeded';
+      sessionId: string;
+      linkId: string;
+      paymentId: string;
+      amount: MinorUnits;
+      currency: string;
+    }
+  | { type: 'payment_link.expired'; sessionId: string; linkId: string }
+  | { type: 'payment_link.failed'; sessionId: string; linkId?: string; message: string }
+  | {
+      type: 'refund.updated';
+      paymentId: string;
+      refundId: string;
+      amount: MinorUnits;
+      currency: string;
+      status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+      reason?: string;
+    };
+
+// ---------------------------------------------------------------------------------------------- store
+
+export interface StoredSession {
+  state: SessionState;
+  /** Monotonic version for compare-and-set; 1 after insert. */
+  version: number;
+}
+
+export interface IdempotencyBegin {
+  /** Caller identity + method + path, e.g. `key_abc POST /checkout_sessions/cs_1/complete`. */
+  scope: string;
+  key: string;
+  /** SHA-256 of the RFC 8785 canonical body. */
+  requestHash: string;
+  now: string;
+  /** While in flight, the record blocks others until this passes (then a retry may take over). */
+  lockUntil: string;
+  /** Keep the finished record at least until this time (>= 24 h). */
+  expiresAt: string;
+}
+
+export type IdempotencyBeginResult =
+  | { kind: 'started' }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'in_flight'; lockUntil: string }
+  | { kind: 'conflict' };
+
+export interface IdempotencyFinish {
+  scope: string;
+  key: string;
+  response: StoredResponse;
+}
+
+export interface CommitRequest {
+  session: SessionState;
+  /** `null` inserts a new session; otherwise compare-and-set against this version. */
+  expectedVersion: number | null;
+  /** Inserted if no order exists for the session yet (one order per session, enforced by the store). */
+  order?: OrderRecord;
+  /** Upserted by id. */
+  attempts?: PaymentAttempt[];
+  /** Finishes the idempotency record in the same transaction. */
+  idempotency?: IdempotencyFinish;
+}
+
+export type CommitResult = { ok: true; version: number } | { ok: false; reason: 'conflict' };
+
+export interface ListOptions {
+  limit?: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface CheckoutStoreV1 {
+  readonly version: 1;
+  getSession(id: string): Promise<StoredSession | null>;
+  /** Atomic: session CAS/insert + optional order insert + attempt upsert + idempotency finish. */
+  commit(request: CommitRequest): Promise<CommitResult>;
+  getOrder(orderId: string): Promise<OrderRecord | null>;
+  getOrderBySession(sessionId: string): Promise<OrderRecord | null>;
+  getOrderByPayment(paymentId: string): Promise<OrderRecord | null>;
+  /**
+   * Append (never overwrite) an adjustment; idempotent by `adjustment.id` (a second append with the same id
+   * replaces nothing and returns the order unchanged). Returns null when the order does not exist.
+   */
+  appendOrderAdjustment(orderId: string, adjustment: Adjustment, now: string): Promise<OrderRecord | null>;
+  getPaymentAttempt(id: string): Promise<PaymentAttempt | null>;
+  listPaymentAttempts(sessionId: string): Promise<PaymentAttempt[]>;
+  /** Sessions in any of `statuses`, oldest update first (recovery, expiry sweeps, dashboards). */
+  listSessions(filter: { statuses?: readonly string[] } & ListOptions): Promise<{
+    sessions: StoredSession[];
+    nextCursor?: string;
+  }>;
+  /** Newest first. */
+  listOrders(options: ListOptions): Promise<{ orders: OrderRecord[]; nextCursor?: string }>;
+
+  idempotencyBegin(request: IdempotencyBegin): Promise<IdempotencyBeginResult>;
+  /** Store the final response of a request whose operation committed nothing else. */
+  idempotencyFinish(finish: IdempotencyFinish): Promise<void>;
+  /** Forget an in-flight record (the request ended in a 5xx, which is never cached). */
+  idempotencyRelease(scope: string, key: string): Promise<void>;
+  /** Delete finished records that expired before `now`. Returns how many were removed. */
+  idempotencySweep(now: string): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------- events
+
+export interface EventSinkV1 {
+  readonly version: 1;
+  /** Called after the state change is committed. Failures are reported, never undo the change. */
+  emit(event: DomainEvent): Promise<void> | void;
+}

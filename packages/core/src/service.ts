@@ -1,0 +1,879 @@
+// The checkout service: the thin shell around the pure engine. It parses and validates requests, applies
+// ACP idempotency, loads state from the store, runs a pure transition, commits it (compare-and-set) and
+// then executes the transition's effects through the ports. Transports call this and only translate the
+// resulting { status, body, headers } to their wire (HTTP, MCP).
+import type * as z from 'zod';
+import { type MerchantConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import type { DomainEvent, OrderRecord, PaymentAttempt, SessionState, StoredResponse } from './domain.js';
+import {
+  draftsFromState,
+  type LineDraft,
+  pricingLines,
+  requestedItemIds,
+  resolveLines,
+} from './engine/cart.js';
+import {
+  applyChargeResult,
+  applyPaymentLinkEvent,
+  beginComplete,
+  beginPaymentLink,
+  cancelSession,
+  createSession,
+  type Decision,
+  type Effect,
+  type EngineContext,
+  expireIfDue,
+  paymentLinkOpened,
+  permission,
+  resumeAttempt,
+  type Transition,
+  updateSession,
+} from './engine/transitions.js';
+import { toWireOrder, toWireSession } from './engine/wire.js';
+import { AcpError, asAcpError, toJsonPath, toWireError } from './errors.js';
+import type {
+  CatalogV1,
+  ChargeResult,
+  CheckoutStoreV1,
+  Clock,
+  EventSinkV1,
+  Ids,
+  PaymentEvent,
+  PaymentGatewayV1,
+  PricingV1,
+  Product,
+} from './ports.js';
+import {
+  type Adjustment,
+  CancelSessionRequest,
+  type CheckoutSession,
+  CheckoutSessionCompleteRequest,
+  CheckoutSessionCreateRequest,
+  CheckoutSessionUpdateRequest,
+  type Order,
+  type Error as WireError,
+} from './spec/2026-04-17/schemas.generated.js';
+import { canonicalJson } from './util/canonical-json.js';
+import { sha256Hex } from './util/sha256.js';
+import { checkApiVersion } from './versions.js';
+
+export interface Logger {
+  debug?(message: string, fields?: Record<string, unknown>): void;
+  info?(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface CheckoutServiceDeps {
+  store: CheckoutStoreV1;
+  catalog: CatalogV1;
+  pricing: PricingV1;
+  gateway: PaymentGatewayV1;
+  clock: Clock;
+  ids: Ids;
+  events?: EventSinkV1;
+  logger?: Logger;
+  config: MerchantConfig;
+  /** Idempotency records are kept at least this long. Default 24 h (the spec's minimum). */
+  idempotencyTtlSeconds?: number;
+  /** How long an in-flight idempotency record blocks a duplicate before it may take over. Default 60 s. */
+  idempotencyLockSeconds?: number;
+}
+
+/** Who is calling and with which protocol headers (REST headers or MCP `meta`). */
+export interface RequestContext {
+  /** Authenticated identity; idempotency keys are scoped to it. */
+  caller: string;
+  apiVersion?: string | undefined;
+  idempotencyKey?: string | undefined;
+  requestId?: string | undefined;
+  /** JSONPath root for `param` of validation errors: `$` for REST, `$.payload` for the MCP binding. */
+  paramRoot?: string;
+}
+
+export interface ServiceResult<T = CheckoutSession> {
+  status: number;
+  body: T | WireError;
+  headers: Record<string, string>;
+  /** True when this is a stored response replayed for a repeated idempotency key. */
+  replayed: boolean;
+}
+
+export type ServiceOk<T> = ServiceResult<T> & { body: T };
+
+export function isErrorResult<T>(r: ServiceResult<T>): r is ServiceResult<T> & { body: WireError } {
+  return r.status >= 400;
+}
+
+const MAX_CAS_RETRIES = 8;
+
+export interface CheckoutService {
+  readonly config: ResolvedConfig;
+  createSession(body: unknown, ctx: RequestContext): Promise<ServiceResult>;
+  getSession(id: string, ctx: RequestContext): Promise<ServiceResult>;
+  updateSession(id: string, body: unknown, ctx: RequestContext): Promise<ServiceResult>;
+  completeSession(id: string, body: unknown, ctx: RequestContext): Promise<ServiceResult>;
+  cancelSession(id: string, body: unknown, ctx: RequestContext): Promise<ServiceResult>;
+  /** Opens (or returns the open) hosted payment link of a payable session. */
+  createPaymentLink(
+    id: string,
+    ctx: Pick<RequestContext, 'caller'>,
+  ): Promise<ServiceResult<{ url: string; expires_at: string; checkout_session_id: string }>>;
+  /** Applies a PSP event translated by a payment adapter (webhooks). Safe to call repeatedly. */
+  handlePaymentEvent(event: PaymentEvent): Promise<{ applied: boolean; reason?: string }>;
+  refundOrder(
+    orderId: string,
+    input: {
+      amount?: number;
+      reason?: 'requested_by_customer' | 'duplicate' | 'fraudulent';
+      idempotencyKey: string;
+    },
+  ): Promise<ServiceResult<Order>>;
+  getOrder(orderId: string): Promise<OrderRecord | null>;
+  getOrderBySession(sessionId: string): Promise<OrderRecord | null>;
+  /** The stored session state (for shopper tools and dashboards); applies expiry and payment recovery. */
+  loadSession(id: string): Promise<SessionState | null>;
+  /** Resumes every payment attempt left pending by a crash or an outage. Call at start-up and periodically. */
+  recoverPendingPayments(): Promise<{ resumed: number; stillPending: number }>;
+  /** Expires overdue sessions and sweeps old idempotency records. */
+  sweep(): Promise<{ expired: number; idempotencyRecordsRemoved: number }>;
+}
+
+export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutService {
+  const config = resolveConfig(deps.config);
+  const { store, catalog, pricing, gateway, clock, ids } = deps;
+  const logger = deps.logger;
+  const idemTtl = deps.idempotencyTtlSeconds ?? 24 * 60 * 60;
+  const idemLock = deps.idempotencyLockSeconds ?? 60;
+
+  const ctxNow = (): EngineContext => ({ now: clock.now(), config });
+  const json = (
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): ServiceResult<never> => ({
+    status,
+    body: body as never,
+    headers,
+    replayed: false,
+  });
+  const errorResult = (e: unknown): ServiceResult<never> => {
+    const err = asAcpError(e);
+    if (err.status >= 500)
+      logger?.error('request failed', { code: err.code, cause: describeCause(err.cause) });
+    const headers: Record<string, string> = {};
+    if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
+    return json(err.status, toWireError(err), headers);
+  };
+
+  function parse<S extends z.ZodType>(schema: S, body: unknown, ctx: RequestContext): z.infer<S> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new AcpError('invalid_request', 'The request body must be a JSON object.', {
+        param: ctx.paramRoot ?? '$',
+      });
+    }
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    let path = issue.path;
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      path = [...issue.path, issue.keys[0] ?? ''];
+      message = `Unknown field "${issue.keys[0]}"`;
+    }
+    const param = toJsonPath(path, ctx.paramRoot ?? '$');
+    throw new AcpError('invalid', `${param}: ${message}`, { param });
+  }
+
+  // ---------------------------------------------------------------------------------------- idempotency
+
+  interface IdemRef {
+    scope: string;
+    key: string;
+  }
+
+  /**
+   * Runs a POST under the ACP idempotency rules (rfc.agentic_checkout §6): the key is required; a repeat with
+   * the same body replays the stored response; a different body is 422; a concurrent duplicate is 409; a 5xx
+   * is never stored. `run` may store the response itself inside its final commit (same transaction) and
+   * then returns `stored: true`.
+   */
+  async function idempotent<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    ctx: RequestContext,
+    run: (idem: IdemRef) => Promise<{ result: ServiceResult<T>; stored: boolean }>,
+  ): Promise<ServiceResult<T>> {
+    const versionError = checkApiVersion(ctx.apiVersion);
+    if (versionError) return errorResult(versionError);
+    const key = ctx.idempotencyKey;
+    if (key === undefined || key === '') {
+      return errorResult(
+        new AcpError('idempotency_key_required', 'An Idempotency-Key is required on every POST request.'),
+      );
+    }
+    if (key.length > 255) {
+      return errorResult(
+        new AcpError('invalid_request', 'The Idempotency-Key must be at most 255 characters.', {
+          param: '$.idempotency_key',
+        }),
+      );
+    }
+    const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key };
+    let requestHash: string;
+    try {
+      requestHash = sha256Hex(canonicalJson(body === undefined ? null : body));
+    } catch {
+      return errorResult(new AcpError('invalid_request', 'The request body is not valid JSON.'));
+    }
+    const now = clock.now();
+    const begun = await store.idempotencyBegin({
+      ...idem,
+      requestHash,
+      now: now.toISOString(),
+      lockUntil: new Date(now.getTime() + idemLock * 1000).toISOString(),
+      expiresAt: new Date(now.getTime() + idemTtl * 1000).toISOString(),
+    });
+    switch (begun.kind) {
+      case 'replay':
+        return {
+          status: begun.response.status,
+          body: begun.response.body as T,
+          headers: { ...(begun.response.headers ?? {}), 'idempotent-replayed': 'true' },
+          replayed: true,
+        };
+      case 'conflict':
+        return errorResult(
+          new AcpError(
+            'idempotency_conflict',
+            'This Idempotency-Key was already used with a different request body.',
+          ),
+        );
+      case 'in_flight': {
+        const wait = Math.max(1, Math.ceil((Date.parse(begun.lockUntil) - now.getTime()) / 1000));
+        return errorResult(
+          new AcpError(
+            'idempotency_in_flight',
+            'A request with this Idempotency-Key is still being processed.',
+            {
+              retryAfterSeconds: Math.min(wait, 5),
+            },
+          ),
+        );
+      }
+      case 'started':
+        break;
+    }
+    let outcome: { result: ServiceResult<T>; stored: boolean };
+    try {
+      outcome = await run(idem);
+    } catch (e) {
+      outcome = { result: errorResult(e), stored: false };
+    }
+    const { result } = outcome;
+    try {
+      if (result.status >= 500) await store.idempotencyRelease(idem.scope, idem.key);
+      else if (!outcome.stored) await store.idempotencyFinish({ ...idem, response: toStored(result) });
+    } catch (e) {
+      logger?.warn('could not record idempotent response', { cause: describeCause(e) });
+    }
+    return result;
+  }
+
+  const toStored = (r: ServiceResult<unknown>): StoredResponse => ({
+    status: r.status,
+    body: r.body,
+    headers: Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== 'idempotent-replayed')),
+  });
+
+  // ---------------------------------------------------------------------------------------- helpers
+
+  async function load(id: string): Promise<{ state: SessionState; version: number }> {
+    const stored = await store.getSession(id);
+    if (!stored)
+      throw new AcpError('session_not_found', `No checkout session with id "${id}".`, { param: '$.id' });
+    return stored;
+  }
+
+  async function cartInputs(
+    state: Pick<SessionState, 'currency' | 'lines' | 'fulfillmentDetails'>,
+    items: CheckoutSessionUpdateRequest['line_items'],
+    address: SessionState['fulfillmentDetails'],
+  ): Promise<{ drafts: LineDraft[]; quote: Awaited<ReturnType<PricingV1['quote']>> }> {
+    let drafts: LineDraft[];
+    if (items) {
+      const products = await catalog.getProducts(requestedItemIds(items));
+      const resolved = resolveLines(items, products, state.currency, config);
+      if (!resolved.ok) throw resolved.error;
+      drafts = resolved.drafts;
+    } else {
+      const products: Product[] = await catalog.getProducts(state.lines.map((l) => l.itemId));
+      drafts = draftsFromState(state.lines, products);
+    }
+    const quote = await pricing.quote({
+      currency: state.currency,
+      lines: pricingLines(drafts),
+      ...(address?.address ? { address: address.address } : {}),
+      now: clock.now().toISOString(),
+    });
+    return { drafts, quote };
+  }
+
+  function sessionResponse(status: number, state: SessionState, order?: OrderRecord | null): ServiceResult {
+    return json(status, toWireSession(state, config, order ?? null));
+  }
+
+  async function orderFor(state: SessionState): Promise<OrderRecord | null> {
+    return state.orderId ? store.getOrderBySession(state.id) : null;
+  }
+
+  async function runEffects(effects: readonly Effect[]): Promise<void> {
+    for (const effect of effects) {
+      try {
+        switch (effect.type) {
+          case 'inventory.commit':
+            await catalog.commitInventory?.({ orderId: effect.orderId, lines: effect.lines });
+            break;
+          case 'event.emit':
+            await emit(effect.event);
+            break;
+          default:
+            break;
+        }
+      } catch (e) {
+        logger?.warn('post-commit effect failed', { effect: effect.type, cause: describeCause(e) });
+      }
+    }
+  }
+
+  async function emit(event: DomainEvent): Promise<void> {
+    if (!deps.events) return;
+    await deps.events.emit(event);
+  }
+
+  /** Commits a transition with compare-and-set. */
+  async function commit(
+    t: Transition,
+    expectedVersion: number | null,
+    idem?: { ref: IdemRef; response: ServiceResult<unknown> },
+  ): Promise<boolean> {
+    const r = await store.commit({
+      session: t.state,
+      expectedVersion,
+      ...(t.order ? { order: t.order } : {}),
+      ...(t.attempts.length ? { attempts: t.attempts } : {}),
+      ...(idem && idem.response.status < 500
+        ? { idempotency: { ...idem.ref, response: toStored(idem.response) } }
+        : {}),
+    });
+    return r.ok;
+  }
+
+  /**
+   * Load → expire if due → decide → commit, retried on version conflicts. `decide` may return a final
+   * response without a transition.
+   */
+  async function casLoop<T>(
+    id: string,
+    decide: (stored: { state: SessionState; version: number }) => Promise<Decision | ServiceResult<T>>,
+    respond: (t: Transition) => Promise<ServiceResult<T>> | ServiceResult<T>,
+    idem?: IdemRef,
+  ): Promise<{ result: ServiceResult<T>; stored: boolean; transition?: Transition }> {
+    for (let i = 0; i < MAX_CAS_RETRIES; i++) {
+      let stored = await load(id);
+      const expired = expireIfDue(stored.state, ctxNow());
+      if (expired) {
+        if (!(await commit(expired, stored.version))) continue;
+        stored = { state: expired.state, version: stored.version + 1 };
+      }
+      const decision = await decide(stored);
+      if ('status' in decision) return { result: decision, stored: false };
+      if (!decision.ok) return { result: errorResult(decision.error), stored: false };
+      const t = decision.transition;
+      const result = await respond(t);
+      const committed = await commit(t, stored.version, idem ? { ref: idem, response: result } : undefined);
+      if (!committed) continue;
+      return { result, stored: idem !== undefined && result.status < 500, transition: t };
+    }
+    return {
+      result: errorResult(
+        new AcpError(
+          'concurrent_modification',
+          'The checkout session changed concurrently; retry the request.',
+          {
+            retryAfterSeconds: 1,
+          },
+        ),
+      ),
+      stored: false,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------- payments
+
+  async function executeCharge(attempt: PaymentAttempt, resume: boolean): Promise<ChargeResult> {
+    try {
+      if (resume && gateway.reconcile) {
+        const found = await gateway.reconcile(attempt);
+        if (found.status !== 'not_found') return found;
+      }
+      if (!attempt.credentialToken || !attempt.handlerId) {
+        return { status: 'declined', code: 'missing_credential', message: 'The payment token is missing.' };
+      }
+      const state = await store.getSession(attempt.sessionId);
+      const email = state?.state.buyer?.email;
+      return await gateway.charge({
+        sessionId: attempt.sessionId,
+        attemptId: attempt.id,
+        attemptNumber: attempt.number,
+        idempotencyKey: attempt.idempotencyKey,
+        amount: attempt.amount,
+        currency: attempt.currency,
+        handlerId: attempt.handlerId,
+        instrumentType: attempt.instrumentType ?? 'card',
+        credential: { type: attempt.credentialType ?? 'spt', token: attempt.credentialToken },
+        metadata: { checkout_session_id: attempt.sessionId, attempt: String(attempt.number) },
+        ...(email ? { buyerEmail: email } : {}),
+        ...(attempt.continuesAttemptId && attempt.paymentId ? { continuePaymentId: attempt.paymentId } : {}),
+        ...(attempt.authenticationResult ? { authenticationResult: attempt.authenticationResult } : {}),
+      });
+    } catch (e) {
+      logger?.warn('payment gateway threw; treating the outcome as unknown', { cause: describeCause(e) });
+      return {
+        status: 'retryable_failure',
+        reason: 'unknown',
+        message: 'The payment provider did not answer.',
+      };
+    }
+  }
+
+  /** Applies a charge outcome and answers the request that triggered it. */
+  async function finalizeCharge(
+    sessionId: string,
+    attempt: PaymentAttempt,
+    result: ChargeResult,
+    idem: IdemRef | undefined,
+  ): Promise<{ result: ServiceResult; stored: boolean }> {
+    const orderId = ids.orderId();
+    const outcome = await casLoop<CheckoutSession>(
+      sessionId,
+      async ({ state }) => {
+        if (state.currentAttemptId !== attempt.id || state.status !== 'complete_in_progress') {
+          // Someone else applied an outcome first; answer with the current state.
+          return sessionResponse(200, state, await orderFor(state));
+        }
+        return { ok: true, transition: applyChargeResult(state, attempt, result, { ...ctxNow(), orderId }) };
+      },
+      (t) => {
+        if (result.status === 'retryable_failure') {
+          return errorResult(
+            new AcpError(
+              result.reason === 'rate_limited' ? 'payment_unavailable' : 'payment_unavailable',
+              'The payment provider is unavailable or did not confirm the payment. Nothing was charged twice; retry the request to continue.',
+              { retryAfterSeconds: result.retryAfterSeconds ?? 2 },
+            ),
+          );
+        }
+        return sessionResponse(200, t.state, t.order);
+      },
+      result.status === 'retryable_failure' ? undefined : idem,
+    );
+    if (outcome.transition) await runEffects(outcome.transition.effects);
+    return outcome;
+  }
+
+  /** Resume a pending attempt whose lease passed (returns undefined when not applicable). */
+  async function resumePending(
+    state: SessionState,
+    version: number,
+    idem: IdemRef | undefined,
+  ): Promise<{ result: ServiceResult; stored: boolean } | undefined> {
+    if (state.status !== 'complete_in_progress' || !state.currentAttemptId) return undefined;
+    const attempt = await store.getPaymentAttempt(state.currentAttemptId);
+    if (!attempt) return undefined;
+    const d = resumeAttempt(state, attempt, ctxNow());
+    if (!d.ok) return { result: errorResult(d.error), stored: false };
+    if (!(await commit(d.transition, version))) {
+      return {
+        result: errorResult(
+          new AcpError('payment_in_progress', 'A payment for this checkout session is being processed.', {
+            retryAfterSeconds: 1,
+          }),
+        ),
+        stored: false,
+      };
+    }
+    const leased = d.transition.attempts[0]!;
+    const result = await executeCharge(leased, true);
+    return finalizeCharge(state.id, leased, result, idem);
+  }
+
+  // ---------------------------------------------------------------------------------------- operations
+
+  const service: CheckoutService = {
+    config,
+
+    async createSession(body, ctx) {
+      return idempotent('POST', '/checkout_sessions', body, ctx, async (idem) => {
+        const request = parse(CheckoutSessionCreateRequest, body, ctx);
+        const currency = request.currency.toLowerCase();
+        const cart = await cartInputs(
+          { currency, lines: [], fulfillmentDetails: request.fulfillment_details },
+          request.line_items,
+          request.fulfillment_details,
+        );
+        const d = createSession({ id: ids.sessionId(), request, ...cart }, ctxNow());
+        if (!d.ok) return { result: errorResult(d.error), stored: false };
+        const result = sessionResponse(201, d.transition.state);
+        if (!(await commit(d.transition, null, { ref: idem, response: result }))) {
+          throw new AcpError(
+            'internal_error',
+            'Could not store the new checkout session; retry the request.',
+          );
+        }
+        return { result, stored: true };
+      });
+    },
+
+    async getSession(id, ctx) {
+      const versionError = checkApiVersion(ctx.apiVersion);
+      if (versionError) return errorResult(versionError);
+      try {
+        let stored = await load(id);
+        const expired = expireIfDue(stored.state, ctxNow());
+        if (expired && (await commit(expired, stored.version))) {
+          stored = { state: expired.state, version: stored.version + 1 };
+        }
+        const resumed = await resumePending(stored.state, stored.version, undefined);
+        if (resumed && resumed.result.status < 400) return resumed.result;
+        if (resumed) stored = await load(id);
+        return sessionResponse(200, stored.state, await orderFor(stored.state));
+      } catch (e) {
+        return errorResult(e);
+      }
+    },
+
+    async updateSession(id, body, ctx) {
+      return idempotent('POST', `/checkout_sessions/${id}`, body, ctx, async (idem) => {
+        const request = parse(CheckoutSessionUpdateRequest, body, ctx);
+        return casLoop(
+          id,
+          async ({ state }) => {
+            const refused = permission(state, 'update');
+            if (refused) return { ok: false, error: refused };
+            const details = request.fulfillment_details ?? state.fulfillmentDetails;
+            const cart = await cartInputs(state, request.line_items, details);
+            return updateSession(state, request, cart, ctxNow());
+          },
+          (t) => sessionResponse(200, t.state),
+          idem,
+        );
+      });
+    },
+
+    async completeSession(id, body, ctx) {
+      return idempotent('POST', `/checkout_sessions/${id}/complete`, body, ctx, async (idem) => {
+        const request = parse(CheckoutSessionCompleteRequest, body, ctx);
+        for (let i = 0; i < MAX_CAS_RETRIES; i++) {
+          let { state, version } = await load(id);
+          const expired = expireIfDue(state, ctxNow());
+          if (expired) {
+            if (!(await commit(expired, version))) continue;
+            state = expired.state;
+            version += 1;
+          }
+          if (state.status === 'complete_in_progress') {
+            const resumed = await resumePending(state, version, idem);
+            if (resumed) return resumed;
+          }
+          const previous =
+            state.status === 'authentication_required' && state.currentAttemptId
+              ? ((await store.getPaymentAttempt(state.currentAttemptId)) ?? undefined)
+              : undefined;
+          const d = beginComplete(state, request, previous, { ...ctxNow() });
+          if (!d.ok) return { result: errorResult(d.error), stored: false };
+          const t = d.transition;
+          const charge = t.effects.find(
+            (e): e is Extract<Effect, { type: 'payment.charge' }> => e.type === 'payment.charge',
+          );
+          if (!charge) {
+            // No PSP call needed (free order, denied 3DS, buyer data made the cart not ready).
+            if (t.order) t.order = { ...t.order };
+            const result = sessionResponse(200, t.state, t.order);
+            if (!(await commit(t, version, { ref: idem, response: result }))) continue;
+            await runEffects(t.effects);
+            return { result, stored: true };
+          }
+          // The attempt is committed BEFORE the PSP is called.
+          if (!(await commit(t, version))) continue;
+          const result = await executeCharge(charge.attempt, false);
+          return finalizeCharge(id, charge.attempt, result, idem);
+        }
+        return {
+          result: errorResult(
+            new AcpError('concurrent_modification', 'The checkout session changed concurrently; retry.', {
+              retryAfterSeconds: 1,
+            }),
+          ),
+          stored: false,
+        };
+      });
+    },
+
+    async cancelSession(id, body, ctx) {
+      return idempotent('POST', `/checkout_sessions/${id}/cancel`, body, ctx, async (idem) => {
+        const request =
+          body === undefined || body === null ? undefined : parse(CancelSessionRequest, body, ctx);
+        return casLoop(
+          id,
+          async ({ state }) => {
+            const d = cancelSession(state, request, ctxNow());
+            if (!d.ok) return d;
+            const expire = d.transition.effects.find((e) => e.type === 'payment_link.expire');
+            if (expire && expire.type === 'payment_link.expire' && gateway.expirePaymentLink) {
+              const closed = await gateway.expirePaymentLink(expire.linkId);
+              if (closed.status === 'retryable_failure') {
+                throw new AcpError('payment_unavailable', 'Could not close the open payment link; retry.', {
+                  retryAfterSeconds: 2,
+                });
+              }
+              if (closed.status === 'completed') {
+                await service.handlePaymentEvent({
+                  type: 'payment_link.succeeded',
+                  sessionId: id,
+                  linkId: expire.linkId,
+                  paymentId: closed.paymentId,
+                  amount: closed.amount,
+                  currency: closed.currency,
+                });
+                const after = await load(id);
+                return { ok: false, error: permissionError(after.state) };
+              }
+            }
+            return d;
+          },
+          (t) => sessionResponse(200, t.state),
+          idem,
+        );
+      });
+    },
+
+    async createPaymentLink(id, _ctx) {
+      try {
+        if (!gateway.createPaymentLink) {
+          throw new AcpError(
+            'unsupported_payment_handler',
+            'This store has no hosted payment link provider.',
+          );
+        }
+        for (let i = 0; i < MAX_CAS_RETRIES; i++) {
+          let { state, version } = await load(id);
+          const expired = expireIfDue(state, ctxNow());
+          if (expired) {
+            if (!(await commit(expired, version))) continue;
+            state = expired.state;
+            version += 1;
+          }
+          const d = beginPaymentLink(state, ctxNow());
+          if (!d.ok) return errorResult(d.error);
+          const effect = d.transition.effects[0];
+          if (effect?.type !== 'payment_link.create') {
+            const link = state.paymentLink!;
+            return json(200, { url: link.url, expires_at: link.expiresAt, checkout_session_id: id });
+          }
+          const created = await gateway.createPaymentLink(effect.request);
+          if (created.status === 'retryable_failure') {
+            throw new AcpError('payment_unavailable', created.message, {
+              retryAfterSeconds: created.retryAfterSeconds ?? 2,
+            });
+          }
+          const t = paymentLinkOpened(state, effect.attempt, created, ctxNow());
+          if (!(await commit(t, version))) continue;
+          return json(200, { url: created.url, expires_at: created.expiresAt, checkout_session_id: id });
+        }
+        throw new AcpError('concurrent_modification', 'The checkout session changed concurrently; retry.');
+      } catch (e) {
+        return errorResult(e);
+      }
+    },
+
+    async handlePaymentEvent(event) {
+      if (event.type === 'refund.updated') {
+        const record = await store.getOrderByPayment(event.paymentId);
+        if (!record) return { applied: false, reason: 'unknown_payment' };
+        const before = record.order.adjustments?.length ?? 0;
+        const updated = await store.appendOrderAdjustment(
+          record.order.id,
+          refundAdjustment(
+            event.refundId,
+            event.status,
+            event.amount,
+            event.currency,
+            clock.now(),
+            event.reason,
+          ),
+          clock.now().toISOString(),
+        );
+        if (updated && (updated.order.adjustments?.length ?? 0) > before) {
+          await runEffects([
+            { type: 'event.emit', event: { type: 'order_updated', order: updated, reason: 'refund' } },
+          ]);
+          return { applied: true };
+        }
+        return { applied: false, reason: 'duplicate' };
+      }
+      const orderId = ids.orderId();
+      for (let i = 0; i < MAX_CAS_RETRIES; i++) {
+        const stored = await store.getSession(event.sessionId);
+        if (!stored) return { applied: false, reason: 'unknown_session' };
+        const t = applyPaymentLinkEvent(stored.state, event, { ...ctxNow(), orderId });
+        if (!t) return { applied: false, reason: 'no_change' };
+        if (!(await commit(t, stored.version))) continue;
+        await runEffects(t.effects);
+        return { applied: true };
+      }
+      throw new AcpError('concurrent_modification', 'The checkout session changed concurrently; redeliver.');
+    },
+
+    async refundOrder(orderId, input) {
+      try {
+        const record = await store.getOrder(orderId);
+        if (!record)
+          throw new AcpError('order_not_found', `No order with id "${orderId}".`, { param: '$.order_id' });
+        if (!record.paymentId || !gateway.refund) {
+          throw new AcpError('invalid_request', 'This order has no refundable payment.');
+        }
+        const refunded = (record.order.adjustments ?? [])
+          .filter((a) => a.type === 'refund' && a.status !== 'failed')
+          .reduce((acc, a) => acc + (a.amount ?? 0), 0);
+        const remaining = record.amount - refunded;
+        const amount = input.amount ?? remaining;
+        if (!Number.isInteger(amount) || amount <= 0 || amount > remaining) {
+          throw new AcpError('invalid', `The refund amount must be an integer between 1 and ${remaining}.`, {
+            param: '$.amount',
+          });
+        }
+        const r = await gateway.refund({
+          orderId,
+          paymentId: record.paymentId,
+          currency: record.currency,
+          idempotencyKey: `acp_refund_${orderId}_${input.idempotencyKey}`,
+          ...(input.amount === undefined ? {} : { amount }),
+          ...(input.reason ? { reason: input.reason } : {}),
+        });
+        if (r.status === 'failed') {
+          throw new AcpError(r.retryable ? 'payment_unavailable' : 'payment_processing_error', r.message);
+        }
+        const updated = await store.appendOrderAdjustment(
+          orderId,
+          refundAdjustment(r.refundId, r.status, r.amount, r.currency, clock.now(), input.reason),
+          clock.now().toISOString(),
+        );
+        if (!updated) throw new AcpError('order_not_found', `No order with id "${orderId}".`);
+        await runEffects([
+          { type: 'event.emit', event: { type: 'order_updated', order: updated, reason: 'refund' } },
+        ]);
+        return json(200, toWireOrder(updated));
+      } catch (e) {
+        return errorResult(e);
+      }
+    },
+
+    getOrder: (orderId) => store.getOrder(orderId),
+    getOrderBySession: (sessionId) => store.getOrderBySession(sessionId),
+
+    async loadSession(id) {
+      const r = await service.getSession(id, { caller: 'internal', apiVersion: SUPPORTED_VERSION });
+      if (r.status === 404) return null;
+      const stored = await store.getSession(id);
+      return stored?.state ?? null;
+    },
+
+    async recoverPendingPayments() {
+      let resumed = 0;
+      let stillPending = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await store.listSessions({
+          statuses: ['complete_in_progress'],
+          limit: 100,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const { state, version } of page.sessions) {
+          const r = await resumePending(state, version, undefined);
+          if (r && r.result.status < 400) resumed++;
+          else stillPending++;
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      return { resumed, stillPending };
+    },
+
+    async sweep() {
+      let expired = 0;
+      let cursor: string | undefined;
+      const expiring = [
+        'not_ready_for_payment',
+        'ready_for_payment',
+        'authentication_required',
+        'incomplete',
+        'requires_escalation',
+        'pending_approval',
+      ] as const;
+      do {
+        const page = await store.listSessions({
+          statuses: expiring,
+          limit: 200,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const { state, version } of page.sessions) {
+          const t = expireIfDue(state, ctxNow());
+          if (t && (await commit(t, version))) expired++;
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      const idempotencyRecordsRemoved = await store.idempotencySweep(clock.now().toISOString());
+      return { expired, idempotencyRecordsRemoved };
+    },
+  };
+  return service;
+}
+
+const SUPPORTED_VERSION = '2026-04-17';
+
+function permissionError(state: SessionState): AcpError {
+  return state.status === 'completed'
+    ? new AcpError(
+        'session_not_cancelable',
+        'The payment link was paid before it could be closed; the session is completed.',
+      )
+    : new AcpError('session_not_cancelable', `A ${state.status} checkout session cannot be canceled.`);
+}
+
+function refundAdjustment(
+  refundId: string,
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled',
+  amount: number,
+  currency: string,
+  now: Date,
+  reason?: string,
+): Adjustment {
+  const wireStatus = status === 'succeeded' ? 'completed' : status === 'pending' ? 'pending' : 'failed';
+  const adjustment: Adjustment = {
+    id: `adj_${refundId}_${wireStatus}`,
+    type: 'refund',
+    occurred_at: now.toISOString(),
+    status: wireStatus,
+    amount,
+    currency: currency.toLowerCase(),
+  };
+  if (reason) adjustment.reason = reason;
+  return adjustment;
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return String(cause);
+}
