@@ -1,6 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { acpProject } from '../../vitest.shared.js';
 
-export default defineProject({
-  resolve: { conditions: ['@acp/source'] },
-  test: { name: 'spec-oracle', include: ['src/**/*.test.ts'] },
-});
+export default acpProject('spec-oracle', { passWithNoTests: true });

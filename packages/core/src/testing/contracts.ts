@@ -1,0 +1,603 @@
+// Contract suites: every adapter of a port must pass its suite. They use vitest's globals-free API, so call
+// them at the top level of a `*.test.ts` file:
+//
+//   import { checkoutStoreContract } from '@acp/core/testing';
+//   checkoutStoreContract('sqlite', async () => ({ store: await openSqliteStore(':memory:') }));
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
+import type { CatalogV1, CheckoutStoreV1, PaymentGatewayV1, PricingV1, Product } from '../ports.js';
+
+// ------------------------------------------------------------------------------------------ store
+
+export interface StoreFixture {
+  store: CheckoutStoreV1;
+  /** Called after each test (drop schema, close pools). */
+  cleanup?: () => Promise<void> | void;
+}
+
+export function sampleSessionState(id: string, overrides: Partial<SessionState> = {}): SessionState {
+  return {
+    schema: 1,
+    id,
+    status: 'not_ready_for_payment',
+    currency: 'usd',
+    lines: [],
+    fulfillmentOptions: [],
+    selectedFulfillmentOptions: [],
+    capabilities: { interventions: { supported: [], required: [], enforcement: 'conditional' } },
+    messages: [],
+    notices: [],
+    totals: {
+      itemsBaseAmount: 0,
+      itemsDiscount: 0,
+      subtotal: 0,
+      discount: 0,
+      fulfillment: 0,
+      tax: 0,
+      total: 0,
+    },
+    createdAt: '2026-11-24T12:00:00.000Z',
+    updatedAt: '2026-11-24T12:00:00.000Z',
+    expiresAt: '2026-11-24T18:00:00.000Z',
+    attemptCount: 0,
+    ...overrides,
+  };
+}
+
+function sampleOrder(id: string, sessionId: string, paymentId = `pi_${id}`): OrderRecord {
+  return {
+    order: {
+      type: 'order',
+      id,
+      checkout_session_id: sessionId,
+      permalink_url: `https://shop.example/orders/${id}`,
+      status: 'confirmed',
+      adjustments: [],
+    },
+    sessionId,
+    currency: 'usd',
+    amount: 1000,
+    paymentId,
+    createdAt: '2026-11-24T12:00:00.000Z',
+    updatedAt: '2026-11-24T12:00:00.000Z',
+  };
+}
+
+function sampleAttempt(
+  sessionId: string,
+  n: number,
+  overrides: Partial<PaymentAttempt> = {},
+): PaymentAttempt {
+  return {
+    id: `${sessionId}:${n}`,
+    sessionId,
+    number: n,
+    kind: 'charge',
+    idempotencyKey: `acp_${sessionId}_attempt_${n}`,
+    status: 'pending',
+    amount: 1000,
+    currency: 'usd',
+    credentialToken: 'spt_test',
+    createdAt: '2026-11-24T12:00:00.000Z',
+    updatedAt: '2026-11-24T12:00:00.000Z',
+    ...overrides,
+  };
+}
+
+const T0 = '2026-11-24T12:00:00.000Z';
+/** Ids must be unique within a process; each SQL test run uses its own schema, so no randomness is needed. */
+let uniqueCounter = 0;
+const later = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
+
+/** The CheckoutStoreV1 contract. `name` labels the describe block. */
+export function checkoutStoreContract(name: string, setup: () => Promise<StoreFixture> | StoreFixture): void {
+  describe(`CheckoutStoreV1 contract: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: CheckoutStoreV1;
+    const label = name.replace(/[^A-Za-z0-9]+/g, '').slice(0, 16);
+    const uid = (p: string) => `${p}_${label}_${++uniqueCounter}`;
+    beforeEach(async () => {
+      fixture = await setup();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await fixture.cleanup?.();
+    });
+
+    it('declares version 1', () => {
+      expect(store.version).toBe(1);
+    });
+
+    it('inserts a session once and reads it back unchanged', async () => {
+      const id = uid('cs');
+      const state = sampleSessionState(id, { metadata: { nested: { a: [1, 'two', null] } } });
+      expect(await store.commit({ session: state, expectedVersion: null })).toEqual({ ok: true, version: 1 });
+      expect(await store.getSession(id)).toEqual({ state, version: 1 });
+      expect(await store.commit({ session: state, expectedVersion: null })).toEqual({
+        ok: false,
+        reason: 'conflict',
+      });
+      expect(await store.getSession(uid('missing'))).toBeNull();
+    });
+
+    it('compare-and-set: a stale version is rejected, so a lost update is impossible', async () => {
+      const id = uid('cs');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      const a = await store.commit({
+        session: sampleSessionState(id, { status: 'ready_for_payment' }),
+        expectedVersion: 1,
+      });
+      const b = await store.commit({
+        session: sampleSessionState(id, { status: 'canceled' }),
+        expectedVersion: 1,
+      });
+      expect(a).toEqual({ ok: true, version: 2 });
+      expect(b).toEqual({ ok: false, reason: 'conflict' });
+      expect((await store.getSession(id))?.state.status).toBe('ready_for_payment');
+    });
+
+    it('parallel commits against one version: exactly one wins', async () => {
+      const id = uid('cs');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          store.commit({ session: sampleSessionState(id, { attemptCount: i + 1 }), expectedVersion: 1 }),
+        ),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const stored = await store.getSession(id);
+      expect(stored?.version).toBe(2);
+    });
+
+    it('a failed compare-and-set writes nothing else (order, attempts, idempotency)', async () => {
+      const id = uid('cs');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      await store.idempotencyBegin({
+        scope: 's',
+        key: id,
+        requestHash: 'h',
+        now: T0,
+        lockUntil: later(60_000),
+        expiresAt: later(86_400_000),
+      });
+      const r = await store.commit({
+        session: sampleSessionState(id, { status: 'completed' }),
+        expectedVersion: 7,
+        order: sampleOrder(uid('ord'), id),
+        attempts: [sampleAttempt(id, 1)],
+        idempotency: { scope: 's', key: id, response: { status: 200, body: { x: 1 } } },
+      });
+      expect(r.ok).toBe(false);
+      expect(await store.getOrderBySession(id)).toBeNull();
+      expect(await store.listPaymentAttempts(id)).toEqual([]);
+      const again = await store.idempotencyBegin({
+        scope: 's',
+        key: id,
+        requestHash: 'h',
+        now: T0,
+        lockUntil: later(60_000),
+        expiresAt: later(86_400_000),
+      });
+      expect(again.kind).toBe('in_flight');
+    });
+
+    it('commits session, order, attempts and the idempotent response atomically', async () => {
+      const id = uid('cs');
+      const orderId = uid('ord');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      await store.idempotencyBegin({
+        scope: 'caller POST /x',
+        key: 'k1',
+        requestHash: 'h1',
+        now: T0,
+        lockUntil: later(60_000),
+        expiresAt: later(86_400_000),
+      });
+      const order = sampleOrder(orderId, id);
+      const attempt = sampleAttempt(id, 1, { status: 'succeeded', paymentId: `pi_${orderId}` });
+      const r = await store.commit({
+        session: sampleSessionState(id, { status: 'completed', orderId }),
+        expectedVersion: 1,
+        order,
+        attempts: [attempt],
+        idempotency: {
+          scope: 'caller POST /x',
+          key: 'k1',
+          response: { status: 200, body: { ok: true }, headers: { a: 'b' } },
+        },
+      });
+      expect(r).toEqual({ ok: true, version: 2 });
+      expect(await store.getOrder(orderId)).toEqual(order);
+      expect(await store.getOrderBySession(id)).toEqual(order);
+      expect(await store.getOrderByPayment(`pi_${orderId}`)).toEqual(order);
+      expect(await store.getPaymentAttempt(attempt.id)).toEqual(attempt);
+      const replay = await store.idempotencyBegin({
+        scope: 'caller POST /x',
+        key: 'k1',
+        requestHash: 'h1',
+        now: later(1000),
+        lockUntil: later(61_000),
+        expiresAt: later(86_400_000),
+      });
+      expect(replay).toEqual({
+        kind: 'replay',
+        response: { status: 200, body: { ok: true }, headers: { a: 'b' } },
+      });
+    });
+
+    it('keeps one order per session even if a second order is offered', async () => {
+      const id = uid('cs');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      const first = sampleOrder(uid('ord'), id);
+      await store.commit({
+        session: sampleSessionState(id, { status: 'completed' }),
+        expectedVersion: 1,
+        order: first,
+      });
+      await store.commit({
+        session: sampleSessionState(id, { status: 'completed' }),
+        expectedVersion: 2,
+        order: sampleOrder(uid('ord'), id, 'pi_other'),
+      });
+      expect((await store.getOrderBySession(id))?.order.id).toBe(first.order.id);
+    });
+
+    it('upserts attempts by id and lists them in attempt order', async () => {
+      const id = uid('cs');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      await store.commit({
+        session: sampleSessionState(id),
+        expectedVersion: 1,
+        attempts: [sampleAttempt(id, 2), sampleAttempt(id, 1)],
+      });
+      await store.commit({
+        session: sampleSessionState(id),
+        expectedVersion: 2,
+        attempts: [
+          sampleAttempt(id, 1, { status: 'declined', failure: { code: 'card_declined', message: 'no' } }),
+        ],
+      });
+      const list = await store.listPaymentAttempts(id);
+      expect(list.map((a) => [a.number, a.status])).toEqual([
+        [1, 'declined'],
+        [2, 'pending'],
+      ]);
+      expect(await store.getPaymentAttempt(`${id}:9`)).toBeNull();
+    });
+
+    it('idempotency: new, conflict, in flight, take-over after the lock, release, replay and sweep', async () => {
+      const scope = uid('scope');
+      const base = { scope, key: 'k', now: T0, lockUntil: later(60_000), expiresAt: later(86_400_000) };
+      expect(await store.idempotencyBegin({ ...base, requestHash: 'a' })).toEqual({ kind: 'started' });
+      expect(await store.idempotencyBegin({ ...base, requestHash: 'b' })).toEqual({ kind: 'conflict' });
+      expect(await store.idempotencyBegin({ ...base, requestHash: 'a', now: later(1000) })).toEqual({
+        kind: 'in_flight',
+        lockUntil: later(60_000),
+      });
+      // the owner died; after its lock passes a retry takes over
+      expect(
+        await store.idempotencyBegin({
+          ...base,
+          requestHash: 'a',
+          now: later(61_000),
+          lockUntil: later(121_000),
+        }),
+      ).toEqual({
+        kind: 'started',
+      });
+      await store.idempotencyRelease(scope, 'k');
+      expect(await store.idempotencyBegin({ ...base, requestHash: 'c' })).toEqual({ kind: 'started' });
+      await store.idempotencyFinish({ scope, key: 'k', response: { status: 201, body: { id: 1 } } });
+      expect(await store.idempotencyBegin({ ...base, requestHash: 'c', now: later(5000) })).toEqual({
+        kind: 'replay',
+        response: { status: 201, body: { id: 1 } },
+      });
+      // release never deletes a finished record
+      await store.idempotencyRelease(scope, 'k');
+      expect((await store.idempotencyBegin({ ...base, requestHash: 'c', now: later(5000) })).kind).toBe(
+        'replay',
+      );
+      // scoped by caller + path: the same key elsewhere is independent
+      expect(await store.idempotencyBegin({ ...base, scope: `${scope}-other`, requestHash: 'z' })).toEqual({
+        kind: 'started',
+      });
+      // kept until expiry (>= 24 h), then swept; a reused key after expiry is a new request
+      expect(await store.idempotencySweep(later(3600_000))).toBe(0);
+      expect(
+        (await store.idempotencyBegin({ ...base, requestHash: 'c', now: later(23 * 3600_000) })).kind,
+      ).toBe('replay');
+      const removed = await store.idempotencySweep(later(86_400_001));
+      expect(removed).toBeGreaterThanOrEqual(1);
+      expect(
+        await store.idempotencyBegin({
+          ...base,
+          requestHash: 'd',
+          now: later(86_400_002),
+          lockUntil: later(86_460_000),
+          expiresAt: later(2 * 86_400_000),
+        }),
+      ).toEqual({ kind: 'started' });
+    });
+
+    it('concurrent idempotency begins for one key: exactly one starts', async () => {
+      const scope = uid('scope');
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.idempotencyBegin({
+            scope,
+            key: 'same',
+            requestHash: 'h',
+            now: T0,
+            lockUntil: later(60_000),
+            expiresAt: later(86_400_000),
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.kind === 'started')).toHaveLength(1);
+      expect(results.filter((r) => r.kind === 'in_flight')).toHaveLength(9);
+    });
+
+    it('appends order adjustments, never overwrites, idempotent by adjustment id', async () => {
+      const id = uid('cs');
+      const orderId = uid('ord');
+      await store.commit({
+        session: sampleSessionState(id),
+        expectedVersion: null,
+        order: sampleOrder(orderId, id),
+      });
+      const adj = {
+        id: 'adj_1',
+        type: 'refund',
+        occurred_at: T0,
+        status: 'completed',
+        amount: 300,
+        currency: 'usd',
+      };
+      await store.appendOrderAdjustment(orderId, adj, later(1));
+      await store.appendOrderAdjustment(orderId, { ...adj, amount: 999 }, later(2));
+      const second = await store.appendOrderAdjustment(
+        orderId,
+        { ...adj, id: 'adj_2', amount: 200 },
+        later(3),
+      );
+      expect(second?.order.adjustments?.map((a) => [a.id, a.amount])).toEqual([
+        ['adj_1', 300],
+        ['adj_2', 200],
+      ]);
+      expect((await store.getOrder(orderId))?.order.adjustments).toHaveLength(2);
+      expect(await store.appendOrderAdjustment(uid('missing'), adj, later(4))).toBeNull();
+    });
+
+    it('lists sessions by status with pagination, and orders newest first', async () => {
+      const prefix = uid('list');
+      for (let i = 0; i < 5; i++) {
+        await store.commit({
+          session: sampleSessionState(`${prefix}_${i}`, {
+            status: i % 2 === 0 ? 'complete_in_progress' : 'ready_for_payment',
+            updatedAt: later(i * 1000),
+          }),
+          expectedVersion: null,
+          order: sampleOrder(`${prefix}_o${i}`, `${prefix}_${i}`, `pi_${prefix}_${i}`),
+        });
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listSessions({
+          statuses: ['complete_in_progress'],
+          limit: 2,
+          ...(cursor ? { cursor } : {}),
+        });
+        expect(page.sessions.length).toBeLessThanOrEqual(2);
+        seen.push(...page.sessions.map((s) => s.state.id).filter((sid) => sid.startsWith(prefix)));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual([`${prefix}_0`, `${prefix}_2`, `${prefix}_4`]);
+      const orders = await store.listOrders({ limit: 100 });
+      const ours = orders.orders.filter((o) => o.order.id.startsWith(prefix)).map((o) => o.order.id);
+      expect(ours).toHaveLength(5);
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------ payment gateway
+
+export interface GatewayFixture {
+  gateway: PaymentGatewayV1;
+  /** Tokens (SPTs) that the gateway will treat as: success, decline, 3DS required. May mint fresh ones. */
+  tokens: {
+    succeeds(amount: number, currency: string): Promise<string> | string;
+    declines(amount: number, currency: string): Promise<string> | string;
+    requiresAction?(amount: number, currency: string): Promise<string> | string;
+  };
+  /** The number of succeeded charges the PSP holds for a session (source of truth for double charges). */
+  succeededCharges(sessionId: string): Promise<number> | number;
+  cleanup?: () => Promise<void> | void;
+}
+
+export function paymentGatewayContract(
+  name: string,
+  setup: () => Promise<GatewayFixture> | GatewayFixture,
+): void {
+  describe(`PaymentGatewayV1 contract: ${name}`, () => {
+    let f: GatewayFixture;
+    const label = name.replace(/[^A-Za-z0-9]+/g, '').slice(0, 16);
+    const session = () => `cs_contract_${label}_${++uniqueCounter}`;
+    const request = (sessionId: string, token: string, attempt = 1) => ({
+      sessionId,
+      attemptId: `${sessionId}:${attempt}`,
+      attemptNumber: attempt,
+      idempotencyKey: `acp_${sessionId}_attempt_${attempt}`,
+      amount: 2599,
+      currency: 'usd',
+      handlerId: 'card_tokenized',
+      instrumentType: 'card',
+      credential: { type: 'spt', token },
+      metadata: { checkout_session_id: sessionId, attempt: String(attempt) },
+    });
+    beforeEach(async () => {
+      f = await setup();
+    });
+    afterEach(async () => {
+      await f.cleanup?.();
+    });
+
+    it('charges a valid token once and reports the payment', async () => {
+      const sid = session();
+      const r = await f.gateway.charge(request(sid, await f.tokens.succeeds(2599, 'usd')));
+      expect(r.status).toBe('succeeded');
+      if (r.status === 'succeeded') {
+        expect(r.amount).toBe(2599);
+        expect(r.currency.toLowerCase()).toBe('usd');
+        expect(r.paymentId).toMatch(/\S/);
+      }
+      expect(await f.succeededCharges(sid)).toBe(1);
+    });
+
+    it('the same idempotency key never charges twice', async () => {
+      const sid = session();
+      const req = request(sid, await f.tokens.succeeds(2599, 'usd'));
+      const a = await f.gateway.charge(req);
+      const b = await f.gateway.charge(req);
+      expect(a.status).toBe('succeeded');
+      expect(b).toEqual(a);
+      expect(await f.succeededCharges(sid)).toBe(1);
+    });
+
+    it('a decline is a value with a buyer-safe message, not an exception', async () => {
+      const sid = session();
+      const r = await f.gateway.charge(request(sid, await f.tokens.declines(2599, 'usd')));
+      expect(r.status).toBe('declined');
+      if (r.status === 'declined') {
+        expect(r.code).toMatch(/\S/);
+        expect(r.message).toMatch(/\S/);
+        expect(r.message).not.toMatch(/\b\d{13,19}\b/);
+      }
+      expect(await f.succeededCharges(sid)).toBe(0);
+    });
+
+    it('3DS: requires_action carries authentication metadata', async (ctx) => {
+      if (!f.tokens.requiresAction) ctx.skip();
+      const sid = session();
+      const r = await f.gateway.charge(request(sid, await f.tokens.requiresAction!(2599, 'usd')));
+      expect(r.status).toBe('requires_action');
+      if (r.status === 'requires_action') {
+        expect(r.paymentId).toMatch(/\S/);
+        expect(r.authenticationMetadata.directory_server).toMatch(/visa|mastercard|american_express/);
+      }
+    });
+
+    it('reconcile finds a committed charge by its attempt and never charges', async (ctx) => {
+      if (!f.gateway.reconcile) ctx.skip();
+      const sid = session();
+      const req = request(sid, await f.tokens.succeeds(2599, 'usd'));
+      const charged = await f.gateway.charge(req);
+      const attempt: PaymentAttempt = {
+        id: req.attemptId,
+        sessionId: sid,
+        number: 1,
+        kind: 'charge',
+        idempotencyKey: req.idempotencyKey,
+        status: 'pending',
+        amount: req.amount,
+        currency: req.currency,
+        createdAt: T0,
+        updatedAt: T0,
+      };
+      const found = await f.gateway.reconcile!(attempt);
+      expect(found).toEqual(charged);
+      const missing = await f.gateway.reconcile!({
+        ...attempt,
+        id: `${sid}:9`,
+        number: 9,
+        idempotencyKey: `acp_${sid}_attempt_9`,
+      });
+      expect(missing).toEqual({ status: 'not_found' });
+      expect(await f.succeededCharges(sid)).toBe(1);
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------ catalog, pricing
+
+export function catalogContract(
+  name: string,
+  setup: () =>
+    | Promise<{ catalog: CatalogV1; known: Product; outOfStock?: Product }>
+    | { catalog: CatalogV1; known: Product; outOfStock?: Product },
+): void {
+  describe(`CatalogV1 contract: ${name}`, () => {
+    it('returns known products and omits unknown ids', async () => {
+      const { catalog, known } = await setup();
+      const found = await catalog.getProducts([known.id, '__definitely_not_a_product__']);
+      expect(found.map((p) => p.id)).toEqual([known.id]);
+      expect(Number.isInteger(found[0]!.unitAmount)).toBe(true);
+      expect(found[0]!.unitAmount).toBeGreaterThanOrEqual(0);
+    });
+    it('search finds a product by a word of its name and pages with a cursor', async () => {
+      const { catalog, known } = await setup();
+      const word = known.name.split(/\s+/)[0]!;
+      const r = await catalog.search({ query: word, limit: 50 });
+      expect(r.products.some((p) => p.id === known.id)).toBe(true);
+      const first = await catalog.search({ limit: 1 });
+      expect(first.products).toHaveLength(1);
+      if (first.nextCursor) {
+        const second = await catalog.search({ limit: 1, cursor: first.nextCursor });
+        expect(second.products[0]?.id).not.toBe(first.products[0]?.id);
+      }
+    });
+    it('commitInventory is idempotent per order', async () => {
+      const { catalog, known } = await setup();
+      if (!catalog.commitInventory || known.availableQuantity === undefined) return;
+      const before = (await catalog.getProducts([known.id]))[0]!.availableQuantity!;
+      await catalog.commitInventory({
+        orderId: 'ord_contract',
+        lines: [{ productId: known.id, quantity: 1 }],
+      });
+      await catalog.commitInventory({
+        orderId: 'ord_contract',
+        lines: [{ productId: known.id, quantity: 1 }],
+      });
+      expect((await catalog.getProducts([known.id]))[0]!.availableQuantity).toBe(before - 1);
+    });
+  });
+}
+
+export function pricingContract(name: string, setup: () => Promise<PricingV1> | PricingV1): void {
+  describe(`PricingV1 contract: ${name}`, () => {
+    const address = {
+      name: 'Ada',
+      line_one: '1 Main St',
+      city: 'Springfield',
+      state: 'IL',
+      country: 'US',
+      postal_code: '62701',
+    };
+    it('quotes integer, non-negative taxes and shipping once an address is known', async () => {
+      const pricing = await setup();
+      const lines = [
+        { lineId: 'li_a', productId: 'a', quantity: 2, fulfillment: 'physical' as const, subtotal: 2000 },
+      ];
+      const without = await pricing.quote({ currency: 'usd', lines, now: T0 });
+      expect(without.fulfillmentOptions.filter((o) => o.type === 'shipping')).toEqual([]);
+      const withAddress = await pricing.quote({ currency: 'usd', lines, address, now: T0 });
+      const shipping = withAddress.fulfillmentOptions.filter((o) => o.type === 'shipping');
+      expect(shipping.length).toBeGreaterThan(0);
+      for (const o of withAddress.fulfillmentOptions) {
+        expect(Number.isInteger(o.subtotal) && o.subtotal >= 0).toBe(true);
+        expect(Number.isInteger(o.tax) && o.tax >= 0).toBe(true);
+        expect(o.itemIds).toContain('a');
+      }
+      for (const t of Object.values(withAddress.lineTaxes)) expect(Number.isInteger(t) && t >= 0).toBe(true);
+    });
+    it('offers a digital option for digital goods without an address', async () => {
+      const pricing = await setup();
+      const q = await pricing.quote({
+        currency: 'usd',
+        lines: [{ lineId: 'li_e', productId: 'e', quantity: 1, fulfillment: 'digital', subtotal: 1500 }],
+        now: T0,
+      });
+      expect(q.fulfillmentOptions.some((o) => o.type === 'digital' && o.itemIds.includes('e'))).toBe(true);
+    });
+  });
+}
