@@ -123,6 +123,31 @@ export {
   type ServiceResult,
 } from './service.js';
 export * as spec from './spec/2026-04-17/index.js';
+export type {
+  Address,
+  AuthenticationMetadata,
+  AuthenticationResult,
+  Buyer,
+  CancelSessionRequest,
+  Capabilities,
+  CheckoutSession,
+  CheckoutSessionCompleteRequest,
+  CheckoutSessionCreateRequest,
+  CheckoutSessionUpdateRequest,
+  CheckoutSessionWithOrder,
+  DiscoveryResponse,
+  Error as AcpWireError,
+  FulfillmentDetails,
+  Item,
+  ItemInput,
+  LineItem,
+  Link,
+  Order,
+  PaymentData,
+  PaymentHandler,
+  SelectedFulfillmentOption,
+  Total,
+} from './spec/2026-04-17/schemas.generated.js';
 export {
   assertNever,
   CHECKOUT_STATUSES,

@@ -70,7 +70,10 @@ export function createMemoryStore(): MemoryStore {
       for (const a of req.attempts ?? []) {
         attempts.set(a.id, clone(a));
         let set = attemptsBySession.get(a.sessionId);
-        if (!set) attemptsBySession.set(a.sessionId, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          attemptsBySession.set(a.sessionId, set);
+        }
         set.add(a.id);
       }
       if (req.idempotency) finish(req.idempotency);
@@ -93,7 +96,8 @@ export function createMemoryStore(): MemoryStore {
     async appendOrderAdjustment(orderId: string, adjustment: Adjustment, now: string) {
       const o = orders.get(orderId);
       if (!o) return null;
-      const list = (o.order.adjustments ??= []);
+      o.order.adjustments ??= [];
+      const list = o.order.adjustments;
       if (!list.some((a) => a.id === adjustment.id)) {
         list.push(clone(adjustment));
         o.updatedAt = now;
