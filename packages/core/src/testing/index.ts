@@ -1,5 +1,27 @@
 // @acp/core/testing: in-memory reference adapters for every port, the contract suites every adapter must
 // pass, and a ready-wired test checkout. Contract suites import `vitest` (an optional peer dependency).
+
+export {
+  createFlatRatePricing,
+  createManualClock,
+  createMemoryCatalog,
+  createMemoryEventSink,
+  createMemoryGateway,
+  createMemoryStore,
+  createSequentialIds,
+  createSystemClock,
+  DEFAULT_SHIPPING_RATES,
+  type FlatRatePricingOptions,
+  type InjectedFault,
+  type ManualClock,
+  MEMORY_TEST_TOKENS,
+  type MemoryCatalog,
+  type MemoryEventSink,
+  type MemoryGateway,
+  type MemoryStore,
+  type RecordedCharge,
+  type ShippingRate,
+} from '../memory/index.js';
 export {
   catalogContract,
   checkoutStoreContract,
@@ -17,24 +39,3 @@ export {
   type TestCheckout,
   type TestCheckoutOptions,
 } from './fixtures.js';
-export {
-  createFlatRatePricing,
-  createManualClock,
-  createMemoryCatalog,
-  createMemoryEventSink,
-  createSequentialIds,
-  DEFAULT_SHIPPING_RATES,
-  type FlatRatePricingOptions,
-  type ManualClock,
-  type MemoryCatalog,
-  type MemoryEventSink,
-  type ShippingRate,
-} from './memory-adapters.js';
-export {
-  createMemoryGateway,
-  type InjectedFault,
-  MEMORY_TEST_TOKENS,
-  type MemoryGateway,
-  type RecordedCharge,
-} from './memory-gateway.js';
-export { createMemoryStore, type MemoryStore } from './memory-store.js';

@@ -225,3 +225,8 @@ export function createMemoryEventSink(): MemoryEventSink {
     },
   };
 }
+
+/** The runtime's wall clock (`new Date()`); inject it in apps, a ManualClock in tests. */
+export function createSystemClock(): Clock {
+  return { now: () => new Date() };
+}
