@@ -759,7 +759,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           paymentId: record.paymentId,
           currency: record.currency,
           idempotencyKey: `acp_refund_${orderId}_${input.idempotencyKey}`,
-          ...(input.amount === undefined ? {} : { amount }),
+          amount,
           ...(input.reason ? { reason: input.reason } : {}),
         });
         if (r.status === 'failed') {

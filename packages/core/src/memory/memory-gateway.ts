@@ -57,6 +57,7 @@ export function createMemoryGateway(): MemoryGateway {
   >();
   const linkByKey = new Map<string, string>();
   const refunds = new Map<string, RefundResult>();
+  const refunded = new Map<string, number>();
   const requiresActionPayments = new Map<string, { amount: number; currency: string; sessionId: string }>();
   let seq = 0;
 
@@ -210,10 +211,16 @@ export function createMemoryGateway(): MemoryGateway {
       if (existing) return existing;
       const charge = charges.find((c) => c.paymentId === req.paymentId && c.status === 'succeeded');
       if (!charge) return { status: 'failed', message: 'No such payment.', retryable: false };
+      const already = refunded.get(req.paymentId) ?? 0;
+      const amount = req.amount ?? charge.amount - already;
+      if (amount <= 0 || already + amount > charge.amount) {
+        return { status: 'failed', message: 'The refund exceeds the amount charged.', retryable: false };
+      }
+      refunded.set(req.paymentId, already + amount);
       const r: RefundResult = {
         status: 'succeeded',
         refundId: `re_mem_${++seq}`,
-        amount: req.amount ?? charge.amount,
+        amount,
         currency: req.currency,
       };
       refunds.set(req.idempotencyKey, r);

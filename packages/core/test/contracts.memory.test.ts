@@ -1,0 +1,36 @@
+import {
+  createFlatRatePricing,
+  createMemoryCatalog,
+  createMemoryGateway,
+  createMemoryStore,
+  MEMORY_TEST_TOKENS,
+} from '../src/memory/index.js';
+import {
+  catalogContract,
+  checkoutStoreContract,
+  paymentGatewayContract,
+  pricingContract,
+  SAMPLE_PRODUCTS,
+} from '../src/testing/index.js';
+
+checkoutStoreContract('memory', () => ({ store: createMemoryStore() }));
+
+paymentGatewayContract('memory', () => {
+  const gateway = createMemoryGateway();
+  return {
+    gateway,
+    tokens: {
+      succeeds: () => MEMORY_TEST_TOKENS.succeeds,
+      declines: () => MEMORY_TEST_TOKENS.declines,
+      requiresAction: () => MEMORY_TEST_TOKENS.requiresAction,
+    },
+    succeededCharges: (sessionId) => gateway.succeededChargesFor(sessionId).length,
+  };
+});
+
+catalogContract('memory', () => ({
+  catalog: createMemoryCatalog(SAMPLE_PRODUCTS),
+  known: SAMPLE_PRODUCTS.find((p) => p.id === 'mug_classic')!,
+}));
+
+pricingContract('flat rate', () => createFlatRatePricing({ taxRateBps: 875 }));

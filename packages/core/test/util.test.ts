@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AcpError, canonicalJson, sha256Hex, toJsonPath, toWireError } from '../src/index.js';
+
+describe('canonicalJson (RFC 8785)', () => {
+  it('sorts keys, drops whitespace, normalises numbers', () => {
+    expect(canonicalJson({ b: 1, a: [1.0, 'x', null, { d: true, c: -0 }] })).toBe(
+      '{"a":[1,"x",null,{"c":0,"d":true}],"b":1}',
+    );
+    expect(canonicalJson({ a: 1 })).toBe(canonicalJson(JSON.parse('{ "a" : 1.0 }')));
+  });
+  it('treats null and absent as different, array order as significant', () => {
+    expect(canonicalJson({ a: null })).not.toBe(canonicalJson({}));
+    expect(canonicalJson([1, 2])).not.toBe(canonicalJson([2, 1]));
+  });
+  it('RFC 8785 sample: UTF-16 key ordering', () => {
+    expect(canonicalJson({ '\u20ac': 1, '\r': 2, '\ud83d\ude00': 3, '1': 4, '\u0080': 5 })).toBe(
+      '{"\\r":2,"1":4,"\u0080":5,"\u20ac":1,"\ud83d\ude00":3}',
+    );
+  });
+  it('is stable under key reordering (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const reparsed = JSON.parse(JSON.stringify(v));
+        expect(canonicalJson(reparsed)).toBe(canonicalJson(v));
+      }),
+    );
+  });
+});
+
+describe('sha256Hex', () => {
+  it('matches node:crypto on arbitrary strings (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (s) => {
+        expect(sha256Hex(s)).toBe(createHash('sha256').update(s, 'utf8').digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    const long = 'x'.repeat(100_000);
+    expect(sha256Hex(long)).toBe(createHash('sha256').update(long).digest('hex'));
+  });
+});
+
+describe('errors', () => {
+  it('toJsonPath builds RFC 9535 paths', () => {
+    expect(toJsonPath(['line_items', 0, 'id'])).toBe('$.line_items[0].id');
+    expect(toJsonPath(['a b', "it's"], '$.payload')).toBe("$.payload['a b']['it\\'s']");
+  });
+  it('the wire error is flat and declared-fields only; branded check works across copies', () => {
+    const e = new AcpError('unsupported_api_version', 'nope', { supportedVersions: ['2026-04-17'] });
+    expect(toWireError(e)).toEqual({
+      type: 'invalid_request',
+      code: 'unsupported_api_version',
+      message: 'nope',
+      supported_versions: ['2026-04-17'],
+    });
+    expect(e.status).toBe(400);
+    expect(AcpError.isInstance(e)).toBe(true);
+    expect(AcpError.isInstance({ code: e.code, message: e.message })).toBe(false);
+    expect(AcpError.isInstance(new Error('x'))).toBe(false);
+  });
+});
