@@ -263,6 +263,9 @@ export function cartMessages(
   config: ResolvedConfig,
 ): Message[] {
   const messages: Message[] = [];
+  if (state.lines.length === 0) {
+    messages.push(err('missing', 'The cart is empty. Add at least one item.', '$.line_items'));
+  }
   for (const [i, line] of state.lines.entries()) {
     const available = line.availableQuantity;
     if (available !== undefined && available <= 0) {

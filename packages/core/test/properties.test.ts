@@ -1,0 +1,326 @@
+// Property-based sequences of create / update / complete / cancel / get / clock / faults with random valid and
+// invalid input. After every step: every answer validates against the official JSON Schema, totals add up,
+// amounts are non-negative integers, terminal states absorb, no exception escapes; at the end: at most one
+// succeeded charge per session and exactly one order per succeeded charge.
+import { specPresent, validateDef } from '@acp/spec-oracle';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CheckoutSession, ServiceResult } from '../src/index.js';
+import { isTerminal } from '../src/index.js';
+import { createTestCheckout, MEMORY_TEST_TOKENS, SAMPLE_ADDRESS } from '../src/testing/index.js';
+
+const TOKENS = [
+  MEMORY_TEST_TOKENS.succeeds,
+  MEMORY_TEST_TOKENS.declines,
+  MEMORY_TEST_TOKENS.insufficientFunds,
+  MEMORY_TEST_TOKENS.requiresAction,
+  '',
+];
+
+const rare = <T>(common: fc.Arbitrary<T>, ...odd: T[]) =>
+  fc.oneof({ weight: 12, arbitrary: common }, { weight: 1, arbitrary: fc.constantFrom(...odd) });
+const item = fc.record(
+  {
+    id: rare(
+      fc.constantFrom('ebook_mcp', 'ebook_mcp', 'mug_classic', 'tee_black'),
+      'poster_sold_out',
+      'sticker_eur',
+      'ghost_item',
+    ),
+    quantity: rare(fc.integer({ min: 1, max: 4 }), 0, 5000),
+  },
+  { requiredKeys: ['id'] },
+);
+const email = rare(fc.constantFrom('ada@example.com', 'b@shop.io'), 'not-an-email');
+const createBody = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record(
+      {
+        line_items: fc.array(item, { minLength: 1, maxLength: 3 }),
+        currency: rare(fc.constantFrom('usd', 'USD'), 'eur'),
+        capabilities: rare(fc.constantFrom({}, { interventions: { supported: ['3ds'] } }), {
+          extensions: [],
+        }),
+        buyer: fc.record({ email }),
+        fulfillment_details: fc.constant({ address: SAMPLE_ADDRESS }),
+      },
+      { requiredKeys: ['line_items', 'currency', 'capabilities', 'buyer'] },
+    ),
+  },
+  { weight: 1, arbitrary: fc.anything() as fc.Arbitrary<unknown> },
+);
+const updateBody = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record(
+      {
+        buyer: fc.record({ email }),
+        line_items: fc.array(item, { minLength: 0, maxLength: 3 }),
+        fulfillment_details: fc.constant({ address: SAMPLE_ADDRESS }),
+        selected_fulfillment_options: fc.array(
+          fc.record({
+            type: fc.constantFrom('shipping', 'digital'),
+            option_id: fc.constantFrom('ship_standard', 'ship_express', 'digital_delivery', 'nope'),
+            item_ids: fc.constant(['mug_classic']),
+          }),
+          { maxLength: 2 },
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+  { weight: 1, arbitrary: fc.anything() as fc.Arbitrary<unknown> },
+);
+const authResult = fc.constantFrom(
+  {
+    outcome: 'authenticated',
+    outcome_details: {
+      three_ds_cryptogram: 'AAAB',
+      electronic_commerce_indicator: '05',
+      transaction_id: 't',
+      version: '2.2.0',
+    },
+  },
+  { outcome: 'denied' },
+);
+const completeBody = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record(
+      {
+        payment_data: fc.record({
+          handler_id: rare(fc.constant('card_tokenized'), 'unknown_handler'),
+          instrument: fc.record({
+            type: fc.constant('card'),
+            credential: fc.record({ type: fc.constant('spt'), token: fc.constantFrom(...TOKENS) }),
+          }),
+        }),
+        authentication_result: authResult,
+      },
+      { requiredKeys: ['payment_data'] },
+    ),
+  },
+  { weight: 1, arbitrary: fc.anything() as fc.Arbitrary<unknown> },
+);
+
+type Cmd =
+  | { op: 'create'; body: unknown }
+  | { op: 'update' | 'complete'; target: number; body: unknown }
+  | { op: 'cancel'; target: number; body: unknown }
+  | { op: 'get'; target: number }
+  | { op: 'link'; target: number; pay: boolean }
+  | { op: 'clock'; ms: number }
+  | { op: 'fault'; fault: 'lost_response' | 'network_before' | 'server_error' }
+  | { op: 'recover' }
+  | { op: 'replay' };
+
+const target = fc.nat({ max: 3 });
+const command: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 3, arbitrary: createBody.map((body) => ({ op: 'create' as const, body })) },
+  {
+    weight: 5,
+    arbitrary: fc.tuple(target, updateBody).map(([t, body]) => ({ op: 'update' as const, target: t, body })),
+  },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(target, completeBody)
+      .map(([t, body]) => ({ op: 'complete' as const, target: t, body })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(target, fc.constantFrom(undefined, {}, { intent_trace: { reason_code: 'comparison' } }, 'x'))
+      .map(([t, body]) => ({ op: 'cancel' as const, target: t, body })),
+  },
+  { weight: 2, arbitrary: target.map((t) => ({ op: 'get' as const, target: t })) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(target, fc.boolean()).map(([t, pay]) => ({ op: 'link' as const, target: t, pay })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1000, max: 8 * 3600_000 }).map((ms) => ({ op: 'clock' as const, ms })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom('lost_response', 'network_before', 'server_error')
+      .map((fault) => ({ op: 'fault' as const, fault })),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: 'recover' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'replay' as const }) },
+);
+
+function checkAnswer(r: ServiceResult<unknown>): void {
+  expect(Number.isInteger(r.status)).toBe(true);
+  expect(r.status).toBeLessThan(600);
+  if (r.status >= 500) expect([502, 503]).toContain(r.status);
+  if (r.status >= 400) {
+    const v = validateDef('Error', r.body);
+    expect(v.valid, v.text).toBe(true);
+    return;
+  }
+  if (r.body && typeof r.body === 'object' && 'url' in r.body) return; // payment link
+  const s = r.body as CheckoutSession;
+  const v = validateDef(s.status === 'completed' ? 'CheckoutSessionWithOrder' : 'CheckoutSession', s);
+  expect(v.valid, `${v.text}\n${JSON.stringify(s)}`).toBe(true);
+  const t = Object.fromEntries(s.totals.map((x) => [x.type, x.amount])) as Record<string, number>;
+  for (const x of s.totals)
+    expect(Number.isInteger(x.amount) && x.amount >= 0, `${x.type}=${x.amount}`).toBe(true);
+  expect(t.subtotal).toBe(t.items_base_amount! - t.items_discount!);
+  expect(t.total).toBe(t.subtotal! - t.discount! + t.fulfillment! + t.tax!);
+  const lineSubtotal = s.line_items.reduce(
+    (a, l) => a + l.totals.find((x) => x.type === 'subtotal')!.amount,
+    0,
+  );
+  expect(lineSubtotal).toBe(t.subtotal);
+  for (const l of s.line_items) {
+    const lt = Object.fromEntries(l.totals.map((x) => [x.type, x.amount])) as Record<string, number>;
+    expect(lt.total).toBe(lt.subtotal! + lt.tax!);
+    expect(lt.items_base_amount).toBe(l.unit_amount! * l.quantity);
+  }
+}
+
+describe.skipIf(!specPresent())('engine properties (fast-check)', () => {
+  it('random command sequences keep every invariant', async () => {
+    const seen = new Map<string, number>();
+    const count = (k: string) => seen.set(k, (seen.get(k) ?? 0) + 1);
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (rest) => {
+        const cmds: Cmd[] = [
+          {
+            op: 'create',
+            body: {
+              line_items: [{ id: 'ebook_mcp' }],
+              currency: 'usd',
+              capabilities: {},
+              buyer: { email: 'a@shop.io' },
+            },
+          },
+          ...rest,
+        ];
+        const t = createTestCheckout();
+        const ids: string[] = [];
+        const terminal = new Map<string, string>();
+        let key = 0;
+        let last:
+          | {
+              op: 'create' | 'update' | 'complete';
+              id: string;
+              body: unknown;
+              key: string;
+              answer: ServiceResult<unknown>;
+            }
+          | undefined;
+        const ctx = (k = `k${++key}`) => ({ caller: 'prop', apiVersion: '2026-04-17', idempotencyKey: k });
+        const pick = (n: number) => (ids.length ? ids[n % ids.length]! : 'cs_missing');
+
+        for (const c of cmds) {
+          let r: ServiceResult<unknown> | undefined;
+          switch (c.op) {
+            case 'create': {
+              const k = `k${++key}`;
+              r = await t.service.createSession(c.body, ctx(k));
+              if (r.status === 201) ids.push((r.body as CheckoutSession).id);
+              last = { op: 'create', id: '', body: c.body, key: k, answer: r };
+              break;
+            }
+            case 'update':
+            case 'complete': {
+              const id = pick(c.target);
+              const k = `k${++key}`;
+              r =
+                c.op === 'update'
+                  ? await t.service.updateSession(id, c.body, ctx(k))
+                  : await t.service.completeSession(id, c.body, ctx(k));
+              last = { op: c.op, id, body: c.body, key: k, answer: r };
+              break;
+            }
+            case 'cancel':
+              r = await t.service.cancelSession(pick(c.target), c.body, ctx());
+              break;
+            case 'get':
+              r = await t.service.getSession(pick(c.target), { caller: 'prop', apiVersion: '2026-04-17' });
+              break;
+            case 'link': {
+              r = await t.service.createPaymentLink(pick(c.target), { caller: 'prop' });
+              if (r.status === 200) {
+                const linkId = (r.body as { url: string }).url.split('/').pop()!;
+                const event = c.pay ? t.gateway.payLink(linkId) : t.gateway.expireLink(linkId);
+                await t.service.handlePaymentEvent(event);
+                await t.service.handlePaymentEvent(event); // duplicate delivery is harmless
+              }
+              break;
+            }
+            case 'clock':
+              t.clock.advance(c.ms);
+              break;
+            case 'fault':
+              t.gateway.injectFaults(c.fault);
+              break;
+            case 'recover':
+              await t.service.recoverPendingPayments();
+              break;
+            case 'replay':
+              if (last && last.answer.status < 500) {
+                const again =
+                  last.op === 'create'
+                    ? await t.service.createSession(last.body, ctx(last.key))
+                    : last.op === 'update'
+                      ? await t.service.updateSession(last.id, last.body, ctx(last.key))
+                      : await t.service.completeSession(last.id, last.body, ctx(last.key));
+                expect(again.status).toBe(last.answer.status);
+                expect(again.body).toEqual(last.answer.body);
+                expect(again.replayed).toBe(true);
+              }
+              break;
+          }
+          if (r) {
+            checkAnswer(r);
+            count(
+              r.status >= 400
+                ? `error:${(r.body as { code: string }).code}`
+                : `ok:${(r.body as { status?: string }).status ?? 'link'}`,
+            );
+          }
+          // terminal states absorb
+          for (const id of ids) {
+            const s = (await t.store.getSession(id))!.state;
+            const was = terminal.get(id);
+            if (was) expect(s.status, `${id} left ${was}`).toBe(was);
+            else if (isTerminal(s.status)) terminal.set(id, s.status);
+          }
+        }
+
+        await t.service.recoverPendingPayments();
+        const { orders } = await t.store.listOrders({ limit: 1000 });
+        for (const id of ids) {
+          const succeeded = t.gateway.succeededChargesFor(id);
+          expect(succeeded.length, `session ${id} charged ${succeeded.length} times`).toBeLessThanOrEqual(1);
+          const sessionOrders = orders.filter((o) => o.sessionId === id);
+          expect(sessionOrders.length).toBe(succeeded.length);
+          const state = (await t.store.getSession(id))!.state;
+          expect(state.status === 'completed').toBe(succeeded.length === 1);
+          if (succeeded.length === 1) expect(sessionOrders[0]!.paymentId).toBe(succeeded[0]!.paymentId);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // The generator must actually reach the interesting states, or the invariants prove little.
+    for (const k of [
+      'ok:completed',
+      'ok:ready_for_payment',
+      'ok:not_ready_for_payment',
+      'ok:authentication_required',
+      'ok:canceled',
+      'ok:expired',
+      'error:payment_unavailable',
+      'error:invalid',
+      'error:session_completed',
+    ]) {
+      expect(seen.get(k) ?? 0, `never reached ${k}: ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});
