@@ -39,9 +39,12 @@ const createBody = fc.oneof(
       {
         line_items: fc.array(item, { minLength: 1, maxLength: 3 }),
         currency: rare(fc.constantFrom('usd', 'USD'), 'eur'),
-        capabilities: rare(fc.constantFrom({}, { interventions: { supported: ['3ds'] } }), {
-          extensions: [],
-        }),
+        capabilities: rare<Record<string, unknown>>(
+          fc.constantFrom({}, { interventions: { supported: ['3ds'] } }),
+          {
+            extensions: [],
+          },
+        ),
         buyer: fc.record({ email }),
         fulfillment_details: fc.constant({ address: SAMPLE_ADDRESS }),
       },
