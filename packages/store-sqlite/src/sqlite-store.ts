@@ -1,0 +1,382 @@
+// CheckoutStoreV1 on SQLite (better-sqlite3). The driver is synchronous, so every method that writes runs as
+// one `BEGIN IMMEDIATE` transaction: it takes the file's write lock before reading, which makes
+// compare-and-set and idempotency decisions correct across processes sharing the file (an HTTP server and a
+// stdio server on one data dir), and `busy_timeout` makes the other writers wait instead of failing.
+import {
+  AcpError,
+  type CheckoutStoreV1,
+  type CommitRequest,
+  type CommitResult,
+  type IdempotencyBegin,
+  type IdempotencyBeginResult,
+  type IdempotencyFinish,
+  type OrderRecord,
+  type PaymentAttempt,
+  type StoredResponse,
+  type StoredSession,
+} from '@acp/core';
+import Database from 'better-sqlite3';
+import { migrateSqlite } from './migrations.js';
+
+/** The ACP `Adjustment` (refund) object, as the port takes it. */
+type Adjustment = Parameters<CheckoutStoreV1['appendOrderAdjustment']>[1];
+
+export interface SqliteStoreOptions {
+  /** Database file (created when missing). `':memory:'` gives a private in-memory database (tests). */
+  filename?: string;
+  /** An already open better-sqlite3 database. The store sets its pragmas; `close()` leaves it open. */
+  database?: Database.Database;
+  /** How long a writer waits for another connection's write lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /**
+   * `FULL` (default) syncs the WAL on every commit: a committed charge attempt or order survives power loss.
+   * `NORMAL` is faster and still safe against process crashes, but may lose the last commits on power loss.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Apply pending migrations on open. Default true. */
+  migrate?: boolean;
+}
+
+export interface SqliteStore extends CheckoutStoreV1 {
+  /** The underlying connection (for backups, inspection and tests). */
+  readonly database: Database.Database;
+  /** Closes the connection if the store opened it. */
+  close(): void;
+}
+
+interface SessionRow {
+  state: string;
+  version: number;
+}
+interface SessionListRow extends SessionRow {
+  id: string;
+  updated_at: number;
+}
+interface OrderRow {
+  id: string;
+  record: string;
+  created_at: number;
+}
+interface IdemRow {
+  request_hash: string;
+  state: 'in_flight' | 'done';
+  lock_until: number;
+  expires_at: number;
+  response: string | null;
+}
+
+const MAX_LIMIT = 1000;
+const DEFAULT_LIMIT = 50;
+
+/** Opens (and migrates) a SQLite checkout store. */
+export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
+  if (!options.database && !options.filename) {
+    throw new TypeError('createSqliteStore needs a `filename` or an open `database`.');
+  }
+  const owned = !options.database;
+  const db = options.database ?? new Database(options.filename!);
+  try {
+    // busy_timeout first, so that switching to WAL waits for another process instead of failing.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    if (options.migrate !== false) migrateSqlite(db);
+  } catch (e) {
+    if (owned) db.close();
+    throw e;
+  }
+
+  const q = {
+    getSession: db.prepare<[string], SessionRow>(
+      'SELECT state, version FROM acp_checkout_sessions WHERE id = ?',
+    ),
+    insertSession: db.prepare(
+      `INSERT INTO acp_checkout_sessions (id, version, status, state, created_at, updated_at, expires_at)
+       VALUES (@id, 1, @status, @state, @createdAt, @updatedAt, @expiresAt)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    updateSession: db.prepare(
+      `UPDATE acp_checkout_sessions
+         SET version = version + 1, status = @status, state = @state, updated_at = @updatedAt,
+             expires_at = @expiresAt
+       WHERE id = @id AND version = @expectedVersion`,
+    ),
+    insertOrder: db.prepare(
+      `INSERT INTO acp_orders (id, session_id, payment_id, record, created_at, updated_at)
+       VALUES (@id, @sessionId, @paymentId, @record, @createdAt, @updatedAt)
+       ON CONFLICT (session_id) DO NOTHING`,
+    ),
+    upsertAttempt: db.prepare(
+      `INSERT INTO acp_payment_attempts (id, session_id, number, status, payment_id, attempt, updated_at)
+       VALUES (@id, @sessionId, @number, @status, @paymentId, @attempt, @updatedAt)
+       ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id, number = excluded.number,
+         status = excluded.status, payment_id = excluded.payment_id, attempt = excluded.attempt,
+         updated_at = excluded.updated_at`,
+    ),
+    getOrder: db.prepare<[string], OrderRow>('SELECT id, record, created_at FROM acp_orders WHERE id = ?'),
+    getOrderBySession: db.prepare<[string], OrderRow>(
+      'SELECT id, record, created_at FROM acp_orders WHERE session_id = ?',
+    ),
+    getOrderByPayment: db.prepare<[string], OrderRow>(
+      'SELECT id, record, created_at FROM acp_orders WHERE payment_id = ? ORDER BY created_at DESC, id DESC LIMIT 1',
+    ),
+    updateOrder: db.prepare('UPDATE acp_orders SET record = ?, updated_at = ? WHERE id = ?'),
+    getAttempt: db.prepare<[string], { attempt: string }>(
+      'SELECT attempt FROM acp_payment_attempts WHERE id = ?',
+    ),
+    listAttempts: db.prepare<[string], { attempt: string }>(
+      'SELECT attempt FROM acp_payment_attempts WHERE session_id = ? ORDER BY number, id',
+    ),
+    listOrdersFirst: db.prepare<[number], OrderRow>(
+      'SELECT id, record, created_at FROM acp_orders ORDER BY created_at DESC, id DESC LIMIT ?',
+    ),
+    listOrdersAfter: db.prepare<[number, string, number], OrderRow>(
+      `SELECT id, record, created_at FROM acp_orders WHERE (created_at, id) < (?, ?)
+       ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ),
+    getIdem: db.prepare<[string, string], IdemRow>(
+      `SELECT request_hash, state, lock_until, expires_at, response
+         FROM acp_idempotency_records WHERE scope = ? AND key = ?`,
+    ),
+    putIdem: db.prepare(
+      `INSERT INTO acp_idempotency_records (scope, key, request_hash, state, lock_until, expires_at, response)
+       VALUES (@scope, @key, @requestHash, 'in_flight', @lockUntil, @expiresAt, NULL)
+       ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'in_flight',
+         lock_until = excluded.lock_until, expires_at = excluded.expires_at, response = NULL`,
+    ),
+    takeOverIdem: db.prepare('UPDATE acp_idempotency_records SET lock_until = ? WHERE scope = ? AND key = ?'),
+    finishIdem: db.prepare(
+      `UPDATE acp_idempotency_records SET state = 'done', response = ? WHERE scope = ? AND key = ?`,
+    ),
+    releaseIdem: db.prepare(
+      `DELETE FROM acp_idempotency_records WHERE scope = ? AND key = ? AND state = 'in_flight'`,
+    ),
+    sweepIdem: db.prepare('DELETE FROM acp_idempotency_records WHERE expires_at <= ?'),
+  };
+
+  const commitTx = db.transaction((req: CommitRequest): CommitResult => {
+    const s = req.session;
+    const row = {
+      id: s.id,
+      status: s.status,
+      state: JSON.stringify(s),
+      createdAt: ms(s.createdAt),
+      updatedAt: ms(s.updatedAt),
+      expiresAt: ms(s.expiresAt),
+    };
+    let version: number;
+    if (req.expectedVersion === null) {
+      if (q.insertSession.run(row).changes === 0) return { ok: false, reason: 'conflict' };
+      version = 1;
+    } else {
+      const changed = q.updateSession.run({ ...row, expectedVersion: req.expectedVersion }).changes;
+      if (changed === 0) return { ok: false, reason: 'conflict' };
+      version = req.expectedVersion + 1;
+    }
+    // Nothing was written before the compare-and-set above, so returning `conflict` leaves no trace.
+    if (req.order) {
+      const o = req.order;
+      q.insertOrder.run({
+        id: o.order.id,
+        sessionId: o.sessionId,
+        paymentId: o.paymentId ?? null,
+        record: JSON.stringify(o),
+        createdAt: ms(o.createdAt),
+        updatedAt: ms(o.updatedAt),
+      });
+    }
+    for (const a of req.attempts ?? []) {
+      q.upsertAttempt.run({
+        id: a.id,
+        sessionId: a.sessionId,
+        number: a.number,
+        status: a.status,
+        paymentId: a.paymentId ?? null,
+        attempt: JSON.stringify(a),
+        updatedAt: ms(a.updatedAt),
+      });
+    }
+    if (req.idempotency) finishIdem(req.idempotency);
+    return { ok: true, version };
+  });
+
+  function finishIdem(f: IdempotencyFinish): void {
+    q.finishIdem.run(JSON.stringify(f.response), f.scope, f.key);
+  }
+
+  const beginTx = db.transaction((req: IdempotencyBegin): IdempotencyBeginResult => {
+    const now = ms(req.now);
+    const existing = q.getIdem.get(req.scope, req.key);
+    if (!existing || existing.expires_at <= now) {
+      q.putIdem.run({
+        scope: req.scope,
+        key: req.key,
+        requestHash: req.requestHash,
+        lockUntil: ms(req.lockUntil),
+        expiresAt: ms(req.expiresAt),
+      });
+      return { kind: 'started' };
+    }
+    if (existing.request_hash !== req.requestHash) return { kind: 'conflict' };
+    if (existing.state === 'done') {
+      return { kind: 'replay', response: JSON.parse(existing.response ?? 'null') as StoredResponse };
+    }
+    if (existing.lock_until > now) {
+      return { kind: 'in_flight', lockUntil: new Date(existing.lock_until).toISOString() };
+    }
+    // The previous owner died (its lock passed): take over.
+    q.takeOverIdem.run(ms(req.lockUntil), req.scope, req.key);
+    return { kind: 'started' };
+  });
+
+  const appendTx = db.transaction(
+    (orderId: string, adjustment: Adjustment, now: string): OrderRecord | null => {
+      const row = q.getOrder.get(orderId);
+      if (!row) return null;
+      const record = JSON.parse(row.record) as OrderRecord;
+      record.order.adjustments ??= [];
+      if (record.order.adjustments.some((a) => a.id === adjustment.id)) return record;
+      record.order.adjustments.push(adjustment);
+      record.updatedAt = now;
+      q.updateOrder.run(JSON.stringify(record), ms(now), orderId);
+      return record;
+    },
+  );
+
+  const listSessionsQuery = (
+    statuses: readonly string[] | undefined,
+    after: [number, string] | undefined,
+    limit: number,
+  ): SessionListRow[] => {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (statuses) {
+      if (statuses.length === 0) return [];
+      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
+    }
+    if (after) {
+      where.push('(updated_at, id) > (?, ?)');
+      params.push(after[0], after[1]);
+    }
+    const sql = `SELECT id, state, version, updated_at FROM acp_checkout_sessions
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at, id LIMIT ?`;
+    return db.prepare<(string | number)[], SessionListRow>(sql).all(...params, limit);
+  };
+
+  return {
+    version: 1,
+    database: db,
+
+    async getSession(id) {
+      const row = q.getSession.get(id);
+      return row ? toStoredSession(row) : null;
+    },
+
+    async commit(req) {
+      return commitTx.immediate(req);
+    },
+
+    async getOrder(orderId) {
+      return parseOrder(q.getOrder.get(orderId));
+    },
+    async getOrderBySession(sessionId) {
+      return parseOrder(q.getOrderBySession.get(sessionId));
+    },
+    async getOrderByPayment(paymentId) {
+      return parseOrder(q.getOrderByPayment.get(paymentId));
+    },
+
+    async appendOrderAdjustment(orderId, adjustment, now) {
+      return appendTx.immediate(orderId, adjustment, now);
+    },
+
+    async getPaymentAttempt(id) {
+      const row = q.getAttempt.get(id);
+      return row ? (JSON.parse(row.attempt) as PaymentAttempt) : null;
+    },
+    async listPaymentAttempts(sessionId) {
+      return q.listAttempts.all(sessionId).map((r) => JSON.parse(r.attempt) as PaymentAttempt);
+    },
+
+    async listSessions(filter) {
+      const limit = clampLimit(filter.limit);
+      const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+      const rows = listSessionsQuery(filter.statuses, after, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        sessions: page.map(toStoredSession),
+        ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.updated_at, last.id) } : {}),
+      };
+    },
+
+    async listOrders(options) {
+      const limit = clampLimit(options.limit);
+      const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+      const rows = after
+        ? q.listOrdersAfter.all(after[0], after[1], limit + 1)
+        : q.listOrdersFirst.all(limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        orders: page.map((r) => JSON.parse(r.record) as OrderRecord),
+        ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.created_at, last.id) } : {}),
+      };
+    },
+
+    async idempotencyBegin(req) {
+      return beginTx.immediate(req);
+    },
+    async idempotencyFinish(f) {
+      finishIdem(f);
+    },
+    async idempotencyRelease(scope, key) {
+      q.releaseIdem.run(scope, key);
+    },
+    async idempotencySweep(now) {
+      return q.sweepIdem.run(ms(now)).changes;
+    },
+
+    close() {
+      if (owned && db.open) db.close();
+    },
+  };
+}
+
+function toStoredSession(row: SessionRow): StoredSession {
+  return { state: JSON.parse(row.state) as StoredSession['state'], version: row.version };
+}
+
+function parseOrder(row: OrderRow | undefined): OrderRecord | null {
+  return row ? (JSON.parse(row.record) as OrderRecord) : null;
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.max(1, Math.min(Math.floor(limit), MAX_LIMIT));
+}
+
+/** ISO-8601 timestamp → epoch milliseconds; rejects anything unparsable rather than storing garbage. */
+function ms(iso: string): number {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) throw new TypeError(`Not an ISO-8601 timestamp: ${JSON.stringify(iso)}`);
+  return t;
+}
+
+/** Keyset cursor: the sort key of the last row of the previous page, opaque to callers. */
+function encodeCursor(time: number, id: string): string {
+  return Buffer.from(JSON.stringify([time, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string') {
+      return [v[0], v[1]];
+    }
+  } catch {
+    // fall through
+  }
+  throw new AcpError('invalid_request', 'The pagination cursor is not valid.', { param: '$.cursor' });
+}
