@@ -1,3 +1,3 @@
 import { acpProject } from '../../vitest.shared.js';
 
-export default acpProject('spec-oracle', { passWithNoTests: true });
+export default acpProject('spec-oracle');

@@ -36,6 +36,8 @@ export interface MemoryGateway extends PaymentGatewayV1 {
   readonly charges: RecordedCharge[];
   /** Queue faults for the next calls to `charge`. */
   injectFaults(...faults: InjectedFault[]): void;
+  /** Drop queued faults and the fault rate. */
+  clearFaults(): void;
   /** Fault every call with this probability (0..1) using the given deterministic random source. */
   setFaultRate(rate: number, random: () => number, faults?: InjectedFault[]): void;
   /** Simulate the buyer paying an open link: returns the PSP event a webhook would carry. */
@@ -229,6 +231,10 @@ export function createMemoryGateway(): MemoryGateway {
 
     injectFaults(...faults) {
       queued.push(...faults);
+    },
+    clearFaults() {
+      queued.length = 0;
+      rate = 0;
     },
     setFaultRate(r, rnd, faults) {
       rate = r;
