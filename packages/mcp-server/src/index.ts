@@ -1,0 +1,27 @@
+// @acp/mcp-server: the one MCP server factory for ACP checkout (binding tools, shopper tools, ChatGPT's
+// complete_checkout), served by @acp/mcp-stdio and @acp/mcp-http.
+export {
+  ACP_MCP_ERROR_CODE,
+  type AcpMcpServerFactory,
+  type AcpMcpServerOptions,
+  acpProtocolError,
+  createAcpMcpServerFactory,
+  type TestPaymentsProvider,
+  type TestToken,
+  type TestTokenInput,
+} from './factory.js';
+export {
+  BINDING_SHAPES,
+  type BindingToolName,
+  bindingInputSchema,
+  checkoutSessionOutputSchema,
+  type JsonSchema,
+  META_JSON_SCHEMA,
+  toJsonSchema,
+} from './json-schema.js';
+export {
+  type RequestSigningOptions,
+  type SignatureCheck,
+  signRequestBody,
+  verifyRequestSignature,
+} from './signing.js';
