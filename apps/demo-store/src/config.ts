@@ -1,0 +1,98 @@
+// Configuration from the environment, validated with clear errors. Only this app reads process.env.
+import { isAbsolute, resolve } from 'node:path';
+import * as z from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z.url().optional(),
+  ACP_DATA_DIR: z.string().min(1).optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(
+      /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/,
+      'must look like sk_test_…, sk_live_…, rk_test_… or rk_live_…',
+    )
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_\S+$/, 'must look like whsec_…')
+    .optional(),
+  ACP_API_KEYS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k.length > 0),
+    )
+    .refine((keys) => keys.every((k) => k.length >= 16), 'each API key must be at least 16 characters'),
+  ACP_ALLOW_RAW_TEST_CARDS: bool.default(false),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  ACP_SIGNING_SECRET: z.string().min(16).optional(),
+});
+
+export type DemoEnv = z.infer<typeof EnvSchema>;
+
+export interface DemoConfig extends DemoEnv {
+  dataDir: string;
+  publicUrl: string;
+  /** `emulator` when no Stripe key is set: payments are simulated. */
+  payments: 'emulator' | 'stripe-test' | 'stripe-live';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every problem (never echoing secret values). */
+export function loadConfig(env: Record<string, string | undefined>, cwd: string): DemoConfig {
+  const parsed = EnvSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`);
+  // Cross-field rules, checked even when single fields are wrong so that every problem is listed at once.
+  const host = env.HOST || '127.0.0.1';
+  const keys = (env.ACP_API_KEYS ?? '').split(',').filter((k) => k.trim().length > 0);
+  if (!LOOPBACK.has(host) && keys.length === 0) {
+    problems.push(`ACP_API_KEYS is required when HOST (${host}) is not a loopback address`);
+  }
+  if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+    problems.push('STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  const dataDir = e.ACP_DATA_DIR
+    ? isAbsolute(e.ACP_DATA_DIR)
+      ? e.ACP_DATA_DIR
+      : resolve(cwd, e.ACP_DATA_DIR)
+    : resolve(cwd, '.acp-data');
+  const hostForUrl = e.HOST.includes(':') && !e.HOST.startsWith('[') ? `[${e.HOST}]` : e.HOST;
+  const payments = !e.STRIPE_SECRET_KEY
+    ? 'emulator'
+    : /_live_/.test(e.STRIPE_SECRET_KEY)
+      ? 'stripe-live'
+      : 'stripe-test';
+  return {
+    ...e,
+    dataDir,
+    publicUrl: (
+      e.PUBLIC_URL ?? `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${e.PORT}`
+    ).replace(/\/$/, ''),
+    payments,
+  };
+}
