@@ -43,7 +43,7 @@ export interface PostgresStoreOptions {
 export interface PostgresStore extends CheckoutStoreV1 {
   readonly pool: Pool;
   readonly schema: string;
-  /** Ends the pool if the store created it. */
+  /** Ends the pool if the store created it (idempotent). */
   close(): Promise<void>;
 }
 
@@ -91,6 +91,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw e;
   }
 
+  let closed = false;
   const T = {
     sessions: `${s}.checkout_sessions`,
     orders: `${s}.orders`,
@@ -354,7 +355,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async close() {
-      if (owned) await pool.end();
+      if (owned && !closed) {
+        closed = true;
+        await pool.end();
+      }
     },
   };
 }

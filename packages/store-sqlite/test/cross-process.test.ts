@@ -9,7 +9,7 @@ import type { CheckoutSession } from '@acp/core';
 import { createSequentialIds, createSystemClock } from '@acp/core/memory';
 import { createTestCheckout } from '@acp/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteStore, type SqliteStore } from '../src/index.js';
+import { createSqliteStore, SQLITE_SCHEMA_VERSION, type SqliteStore } from '../src/index.js';
 import { type CommitLogEntry, expectConsistentHistory, LOSER_CODES, recordingStore } from './engine-race.js';
 import { ensureBuilt, runWorker, startWorker } from './support/processes.js';
 
@@ -66,6 +66,28 @@ const charges = (sessionId: string) =>
     .all(sessionId) as { payment_id: string }[];
 
 describe('two processes on one SQLite file', () => {
+  it('four processes opening a fresh file at once migrate it exactly once', async () => {
+    const fresh = join(dir, 'fresh.db');
+    const workers = [1, 2, 3, 4].map((i) =>
+      startWorker(WORKER, { mode: 'open', filename: fresh, label: `m${i}` }),
+    );
+    await Promise.all(workers.map((w) => w.waitFor((l) => l.ready === true)));
+    for (const w of workers) w.child.stdin!.write('GO\n');
+    const exits = await Promise.all(workers.map((w) => w.exited));
+    expect(
+      exits.map((e) => e.code),
+      workers.map((w) => w.stderr()).join('\n'),
+    ).toEqual([0, 0, 0, 0]);
+    const check = createSqliteStore({ filename: fresh, migrate: false });
+    try {
+      const rows = check.database.prepare('SELECT version FROM acp_schema_migrations').all();
+      expect(rows).toEqual([{ version: SQLITE_SCHEMA_VERSION }]);
+      expect(check.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      check.close();
+    }
+  }, 60_000);
+
   it('concurrent completes: one charge and one order per session, a consistent version history', async () => {
     const sessions = await readySessions(12);
     const callers = 6;
@@ -92,6 +114,7 @@ describe('two processes on one SQLite file', () => {
     expect(results).toHaveLength(sessions.length * (callers + 1) * 2);
     const codes: Record<string, number> = {};
     let completedAnswers = 0;
+    let updatesWon = 0;
     for (const sessionId of sessions) {
       expect(charges(sessionId)).toHaveLength(1);
       const order = await store.getOrderBySession(sessionId);
@@ -103,7 +126,9 @@ describe('two processes on one SQLite file', () => {
         if (r.status === 200 && r.kind === 'complete') {
           expect(r.orderId).toBe(order!.order.id);
           completedAnswers++;
-        } else if (r.status !== 200) {
+        } else if (r.status === 200) {
+          updatesWon++;
+        } else {
           expect(LOSER_CODES).toContain(r.code);
           codes[r.code!] = (codes[r.code!] ?? 0) + 1;
         }
@@ -116,7 +141,7 @@ describe('two processes on one SQLite file', () => {
     expect(orders.n).toBe(sessions.length);
     expect(totalCharges.n).toBe(sessions.length);
     console.info(
-      `[store-sqlite] cross-process race: ${JSON.stringify({ processes: 2, sessions: sessions.length, callsPerSession: (callers + 1) * 2, calls: results.length, charges: totalCharges.n, orders: orders.n, completedAnswers, typedErrors: codes, ms })}`,
+      `[store-sqlite] cross-process race: ${JSON.stringify({ processes: 2, sessions: sessions.length, callsPerSession: (callers + 1) * 2, calls: results.length, charges: totalCharges.n, orders: orders.n, completedAnswers, updatesWon, typedErrors: codes, ms })}`,
     );
   }, 60_000);
 

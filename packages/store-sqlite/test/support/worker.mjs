@@ -3,7 +3,8 @@
 //   node worker.mjs '<json options>'   — prints one JSON object per line on stdout.
 // Modes: race (parallel completes + an update per session, after the parent says GO), crash (start
 // completing, print CHARGED after the PSP charged, then hang until SIGKILLed), recover
-// (recoverPendingPayments at start-up), retry (repeat the agent's complete requests with their keys).
+// (recoverPendingPayments at start-up), retry (repeat the agent's complete requests with their keys), open
+// (wait for GO, then open and migrate the database, then exit).
 import { createInterface } from 'node:readline';
 import { createCheckoutService, tokenizedCardHandler } from '@acp/core';
 import {
@@ -18,7 +19,7 @@ import { createSharedSqlitePsp } from './shared-psp.mjs';
 const opts = JSON.parse(process.argv[2]);
 const out = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 
-export const PRODUCTS = [
+const PRODUCTS = [
   {
     id: 'ebook_mcp',
     name: 'The MCP Handbook (ebook)',
@@ -28,7 +29,21 @@ export const PRODUCTS = [
   },
 ];
 
+async function waitForGo() {
+  out({ ready: true });
+  const rl = createInterface({ input: process.stdin });
+  for await (const line of rl) if (line.trim() === 'GO') break;
+  rl.close();
+}
+
+// mode 'open': several processes open (and migrate) a fresh database at the same moment.
+if (opts.mode === 'open') await waitForGo();
 const store = createSqliteStore({ filename: opts.filename });
+if (opts.mode === 'open') {
+  store.close();
+  out({ done: true });
+  process.exit(0);
+}
 const recording = {
   ...store,
   async commit(req) {
@@ -88,13 +103,6 @@ const summarize = (sessionId, kind, r) => ({
     orderId: r.body?.order?.id,
   },
 });
-
-async function waitForGo() {
-  out({ ready: true });
-  const rl = createInterface({ input: process.stdin });
-  for await (const line of rl) if (line.trim() === 'GO') break;
-  rl.close();
-}
 
 if (opts.mode === 'race') {
   await waitForGo();
