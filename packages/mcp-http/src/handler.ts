@@ -1,0 +1,371 @@
+// The HTTP surface on one origin, as a web-standard `Request → Response` handler: ACP REST
+// (`/checkout_sessions…`), stateless Streamable HTTP MCP (`/mcp`, 2025-era and 2026-07-28 clients),
+// `/.well-known/acp.json` and a payment webhook mount. It translates HTTP to `CheckoutService` calls and back;
+// every checkout rule (API-Version, Idempotency-Key, validation, statuses) is decided by `@acp/core`.
+import {
+  AcpError,
+  type AcpErrorCode,
+  type AcpWireError,
+  buildDiscoveryDocument,
+  type CatalogV1,
+  type CheckoutService,
+  type Logger,
+  type RequestContext,
+  type ServiceResult,
+  toWireError,
+} from '@acp/core';
+import {
+  type AcpMcpServerFactory,
+  createAcpMcpServerFactory,
+  type RequestSigningOptions,
+  type TestPaymentsProvider,
+  verifyRequestSignature,
+} from '@acp/mcp-server';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  localhostAllowedHostnames,
+  validateHostHeader,
+  validateOriginHeader,
+} from '@modelcontextprotocol/server';
+
+export interface ApiKey {
+  /** Identity the key authenticates (idempotency keys are scoped to it). Never the key itself. */
+  id: string;
+  key: string;
+}
+
+export interface WebhookMount {
+  /** Default `/webhooks/payments`. */
+  path?: string;
+  /** Header carrying the PSP signature. Default `stripe-signature`. */
+  signatureHeader?: string;
+  /** Verifies and applies the event (e.g. `@acp/stripe`'s webhook handler). Gets the raw body bytes. */
+  handle(
+    rawBody: Uint8Array,
+    signatureHeader: string | null,
+  ): Promise<{ status: number; body?: unknown }> | { status: number; body?: unknown };
+}
+
+export interface AcpHttpOptions {
+  service: CheckoutService;
+  /** Catalog for the MCP shopper tools (`search_products`, `get_product`). */
+  catalog?: CatalogV1;
+  /** Test-mode payments for `collect_payment_info` (ignored when `mcp` is a factory). */
+  testPayments?: TestPaymentsProvider;
+  /** The MCP server factory served at `/mcp`; built from the options above by default; `false` disables MCP. */
+  mcp?: AcpMcpServerFactory | false;
+  /** Bearer API keys accepted on REST and MCP (compared in constant time). */
+  apiKeys?: readonly ApiKey[];
+  /** Custom bearer verification (OAuth introspection, JWT…): return the identity, or undefined to reject. */
+  verifyToken?: (token: string, request: Request) => Promise<AuthInfo | undefined> | AuthInfo | undefined;
+  /**
+   * Hostnames accepted in `Host` (DNS-rebinding protection), port-agnostic. Default: localhost names only;
+   * set your public hostname(s) when deploying, or `'any'` behind a proxy that validates Host itself.
+   */
+  allowedHosts?: readonly string[] | 'any';
+  /** Hostnames accepted in a browser `Origin` header. Default: the allowed hosts. */
+  allowedOrigins?: readonly string[];
+  /** Largest request body in bytes (413 above). Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Require ACP request signatures (`Signature` + `Timestamp`, HMAC-SHA256 over the raw body) on REST. */
+  requestSigning?: RequestSigningOptions;
+  /** Public base URL for discovery's `api_base_url`. Default: the request's origin. */
+  publicUrl?: string;
+  /** `/.well-known/acp.json` extras. */
+  discovery?: { documentationUrl?: string; locales?: string[] } | false;
+  webhook?: WebhookMount;
+  logger?: Logger;
+}
+
+export interface AcpHttpHandler {
+  fetch(request: Request): Promise<Response>;
+  close(): Promise<void>;
+  /** True when API keys or a verifier are configured. */
+  readonly authenticated: boolean;
+  readonly allowedHosts: readonly string[] | 'any';
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+function acpError(code: AcpErrorCode, message: string, headers: Record<string, string> = {}, param?: string) {
+  const err = new AcpError(code, message, param ? { param } : {});
+  return json(err.status, toWireError(err), headers);
+}
+
+function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
+  return json(status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
+}
+
+/** Reads the body up to `limit` bytes; `undefined` when it is larger. */
+async function readBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+  const declared = Number(request.headers.get('content-length') ?? '');
+  if (Number.isFinite(declared) && declared > limit) return undefined;
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/** Constant-time equality of two secrets (compares fixed-length digests, never the raw strings). */
+async function secretEquals(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([sha256(a), sha256(b)]);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0;
+}
+
+function isJson(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const essence = contentType.split(';')[0]!.trim().toLowerCase();
+  return essence === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(essence);
+}
+
+const SESSION_PATH = /^\/checkout_sessions\/([^/]+)(?:\/(complete|cancel))?\/?$/;
+
+export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
+  const { service } = options;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const allowedHosts = options.allowedHosts ?? localhostAllowedHostnames();
+  const allowedOrigins = options.allowedOrigins ?? (allowedHosts === 'any' ? undefined : allowedHosts);
+  const apiKeys = options.apiKeys ?? [];
+  const authenticated = apiKeys.length > 0 || options.verifyToken !== undefined;
+  const webhookPath = options.webhook ? (options.webhook.path ?? '/webhooks/payments') : undefined;
+  const factory =
+    options.mcp === false
+      ? undefined
+      : (options.mcp ??
+        createAcpMcpServerFactory({
+          service,
+          ...(options.catalog ? { catalog: options.catalog } : {}),
+          ...(options.testPayments ? { testPayments: options.testPayments } : {}),
+          ...(options.logger ? { logger: options.logger } : {}),
+        }));
+  const mcp = factory
+    ? createMcpHandler((ctx) => factory(ctx), {
+        maxRequestBodySize: maxBody,
+        onerror: (e) => options.logger?.warn('mcp transport error', { error: e.message }),
+      })
+    : undefined;
+
+  async function authenticate(request: Request): Promise<AuthInfo | undefined | 'denied'> {
+    if (!authenticated) return undefined;
+    const header = request.headers.get('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) return 'denied';
+    const token = m[1]!;
+    let matched: ApiKey | undefined;
+    for (const k of apiKeys) {
+      // Every key is compared (no early exit), so timing does not reveal which one matched.
+      if ((await secretEquals(token, k.key)) && !matched) matched = k;
+    }
+    if (matched) return { token, clientId: matched.id, scopes: [] };
+    if (options.verifyToken) {
+      try {
+        return (await options.verifyToken(token, request)) ?? 'denied';
+      } catch {
+        return 'denied';
+      }
+    }
+    return 'denied';
+  }
+
+  function rebinding(request: Request, isMcp: boolean): Response | undefined {
+    if (allowedHosts !== 'any') {
+      const host = validateHostHeader(request.headers.get('host'), [...allowedHosts]);
+      if (!host.ok) {
+        return isMcp
+          ? jsonRpcError(403, -32000, `Forbidden: ${host.message}`)
+          : acpError('forbidden', `Host not allowed: ${host.message}`);
+      }
+    }
+    if (allowedOrigins) {
+      const origin = validateOriginHeader(request.headers.get('origin'), [...allowedOrigins]);
+      if (!origin.ok) {
+        return isMcp
+          ? jsonRpcError(403, -32000, `Forbidden: ${origin.message}`)
+          : acpError('forbidden', `Origin not allowed: ${origin.message}`);
+      }
+    }
+    return undefined;
+  }
+
+  async function handleMcp(request: Request): Promise<Response> {
+    if (!mcp) return acpError('not_found', 'No MCP endpoint here.');
+    const auth = await authenticate(request);
+    if (auth === 'denied') {
+      return jsonRpcError(401, -32001, 'Unauthorized: a valid bearer token is required.', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    let forwarded = request;
+    if (request.method === 'POST') {
+      const body = await readBody(request, maxBody);
+      if (!body) return jsonRpcError(413, -32600, `Request body larger than ${maxBody} bytes.`);
+      forwarded = new Request(request.url, {
+        method: 'POST',
+        headers: request.headers,
+        body: body as Uint8Array<ArrayBuffer>,
+      });
+    }
+    return mcp.fetch(forwarded, auth ? { authInfo: auth } : {});
+  }
+
+  function restResponse(
+    r: ServiceResult<unknown>,
+    request: Request,
+    idempotencyKey: string | null,
+  ): Response {
+    const headers: Record<string, string> = { ...r.headers, 'cache-control': 'no-store' };
+    const requestId = request.headers.get('request-id');
+    if (requestId) headers['request-id'] = requestId;
+    if (request.method === 'POST' && idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    return json(r.status, r.body, headers);
+  }
+
+  async function handleRest(request: Request, path: string): Promise<Response> {
+    const isCollection = path === '/checkout_sessions' || path === '/checkout_sessions/';
+    const m = isCollection ? undefined : SESSION_PATH.exec(path);
+    if (!isCollection && !m) return acpError('not_found', `No route for ${path}.`);
+    const action = m?.[2];
+    const allowed = isCollection || action ? 'POST' : 'GET, POST';
+    if (!allowed.split(', ').includes(request.method)) {
+      return acpError('method_not_allowed', `${request.method} is not allowed here.`, { allow: allowed });
+    }
+    const auth = await authenticate(request);
+    if (auth === 'denied') {
+      return acpError('unauthorized', 'A valid bearer token is required.', { 'www-authenticate': 'Bearer' });
+    }
+    const raw = await readBody(request, maxBody);
+    if (!raw) return acpError('request_too_large', `The request body is larger than ${maxBody} bytes.`);
+    if (options.requestSigning) {
+      const check = await verifyRequestSignature(options.requestSigning, {
+        signature: request.headers.get('signature') ?? undefined,
+        timestamp: request.headers.get('timestamp') ?? undefined,
+        body: raw,
+      });
+      if (!check.ok) {
+        const message =
+          check.reason === 'missing'
+            ? 'Signature and Timestamp headers are required.'
+            : check.reason === 'stale_timestamp'
+              ? 'The Timestamp is outside the accepted clock skew.'
+              : 'The Signature does not match the request body.';
+        return acpError('invalid_signature', message);
+      }
+    }
+    let body: unknown;
+    if (request.method === 'POST' && raw.byteLength > 0) {
+      if (!isJson(request.headers.get('content-type'))) {
+        return acpError('unsupported_media_type', 'Send the request body as application/json.');
+      }
+      try {
+        body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+      } catch {
+        return acpError('invalid_json', 'The request body is not valid JSON.');
+      }
+    }
+    const idempotencyKey = request.headers.get('idempotency-key');
+    const ctx: RequestContext = {
+      caller: auth?.clientId ?? 'anonymous',
+      apiVersion: request.headers.get('api-version') ?? undefined,
+      idempotencyKey: idempotencyKey ?? undefined,
+      requestId: request.headers.get('request-id') ?? undefined,
+      paramRoot: '$',
+    };
+    let r: ServiceResult<unknown>;
+    const id = m ? decodeURIComponent(m[1]!) : '';
+    if (isCollection) r = await service.createSession(body, ctx);
+    else if (action === 'complete') r = await service.completeSession(id, body, ctx);
+    else if (action === 'cancel') r = await service.cancelSession(id, body, ctx);
+    else if (request.method === 'GET') r = await service.getSession(id, ctx);
+    else r = await service.updateSession(id, body, ctx);
+    return restResponse(r, request, idempotencyKey);
+  }
+
+  function handleDiscovery(request: Request): Response {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return acpError('method_not_allowed', `${request.method} is not allowed here.`, { allow: 'GET' });
+    }
+    const cfg = service.config;
+    const extra = options.discovery || {};
+    const doc = buildDiscoveryDocument({
+      apiBaseUrl: options.publicUrl ?? new URL(request.url).origin,
+      transports: mcp ? ['rest', 'mcp'] : ['rest'],
+      currencies: cfg.supportedCurrencies,
+      ...(cfg.interventions.supported.length ? { interventionTypes: cfg.interventions.supported } : {}),
+      ...(extra.locales ? { locales: extra.locales } : {}),
+      ...(extra.documentationUrl ? { documentationUrl: extra.documentationUrl } : {}),
+    });
+    return json(200, doc, { 'cache-control': 'public, max-age=3600' });
+  }
+
+  async function handleWebhook(request: Request, mount: WebhookMount): Promise<Response> {
+    if (request.method !== 'POST') {
+      return acpError('method_not_allowed', `${request.method} is not allowed here.`, { allow: 'POST' });
+    }
+    const raw = await readBody(request, maxBody);
+    if (!raw) return acpError('request_too_large', `The request body is larger than ${maxBody} bytes.`);
+    try {
+      const out = await mount.handle(raw, request.headers.get(mount.signatureHeader ?? 'stripe-signature'));
+      return json(out.status, out.body ?? { received: out.status < 300 });
+    } catch (e) {
+      options.logger?.error('webhook handler failed', { error: e instanceof Error ? e.name : 'unknown' });
+      return json(500, { error: 'webhook processing failed' });
+    }
+  }
+
+  return {
+    authenticated,
+    allowedHosts,
+    async fetch(request: Request): Promise<Response> {
+      const url = new URL(request.url);
+      const path = url.pathname;
+      const isMcp = path === '/mcp' || path === '/mcp/';
+      const rejected = rebinding(request, isMcp);
+      if (rejected) return rejected;
+      try {
+        if (isMcp) return await handleMcp(request);
+        if (path === '/.well-known/acp.json' && options.discovery !== false) return handleDiscovery(request);
+        if (webhookPath && path === webhookPath) return await handleWebhook(request, options.webhook!);
+        if (path.startsWith('/checkout_sessions')) return await handleRest(request, path);
+        return acpError('not_found', `No route for ${path}.`);
+      } catch (e) {
+        options.logger?.error('request failed', { error: e instanceof Error ? e.name : 'unknown', path });
+        const err = toWireError(
+          new AcpError('internal_error', 'The merchant could not process this request. It is safe to retry.'),
+        );
+        return isMcp ? jsonRpcError(500, -32603, err.message) : json(500, err satisfies AcpWireError);
+      }
+    },
+    async close() {
+      await mcp?.close();
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { signRequestBody } from '@acp/mcp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAcpNodeServer } from '../src/node.js';
+import {
+  CAPS,
+  headers,
+  KEY,
+  mcpClient,
+  type Running,
+  rawRequest,
+  sessionCount,
+  start,
+  V,
+} from './helpers.js';
+
+let r: Running | undefined;
+afterEach(async () => {
+  await r?.close();
+  r = undefined;
+});
+
+const body = JSON.stringify({ currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS });
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+});
+
+async function create(url: string, extra: Record<string, string>, payload = body) {
+  return fetch(`${url}/checkout_sessions`, {
+    method: 'POST',
+    headers: headers({ 'idempotency-key': crypto.randomUUID(), ...extra }),
+    body: payload,
+  });
+}
+
+describe('HTTP security', () => {
+  it('requires a valid bearer key on REST and MCP, without touching state', async () => {
+    r = await start();
+    const none = await create(r.url, { authorization: '' });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await none.json()).toMatchObject({ type: 'invalid_request', code: 'unauthorized' });
+    const wrong = await create(r.url, { authorization: `Bearer ${KEY}x` });
+    expect(wrong.status).toBe(401);
+    const mcpWrong = await fetch(`${r.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: initialize,
+    });
+    expect(mcpWrong.status).toBe(401);
+    await expect(mcpClient(r.url, { token: 'nope' })).rejects.toThrow();
+    expect(await sessionCount(r.checkout)).toBe(0);
+    const ok = await create(r.url, {});
+    expect(ok.status).toBe(201);
+    expect(await sessionCount(r.checkout)).toBe(1);
+  });
+
+  it('accepts a verifier hook and scopes idempotency keys to the caller', async () => {
+    r = await start({
+      apiKeys: [],
+      verifyToken: (token) =>
+        token.startsWith('agent-') ? { token, clientId: token, scopes: [] } : undefined,
+    });
+    const a = await create(r.url, { authorization: 'Bearer agent-a', 'idempotency-key': 'same' });
+    const b = await create(r.url, { authorization: 'Bearer agent-b', 'idempotency-key': 'same' });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    const [ja, jb] = (await Promise.all([a.json(), b.json()])) as { id: string }[];
+    expect(ja!.id).not.toBe(jb!.id);
+    expect((await create(r.url, { authorization: 'Bearer other' })).status).toBe(401);
+  });
+
+  it('rejects a foreign Host or Origin (DNS rebinding) on REST and MCP', async () => {
+    r = await start();
+    const host = await rawRequest(`${r.url}/checkout_sessions`, {
+      method: 'POST',
+      headers: headers({ host: 'evil.example.com', 'idempotency-key': 'k1' }),
+      body,
+    });
+    expect(host.status).toBe(403);
+    expect(JSON.parse(host.body)).toMatchObject({ code: 'forbidden' });
+    const origin = await create(r.url, { origin: 'https://evil.example.com' });
+    expect(origin.status).toBe(403);
+    const mcpHost = await rawRequest(`${r.url}/mcp`, {
+      method: 'POST',
+      headers: headers({ host: 'evil.example.com', accept: 'application/json, text/event-stream' }),
+      body: initialize,
+    });
+    expect(mcpHost.status).toBe(403);
+    const localOrigin = await create(r.url, { origin: 'http://localhost:5173' });
+    expect(localOrigin.status).toBe(201);
+    expect(await sessionCount(r.checkout)).toBe(1);
+  });
+
+  it('limits the body size (413)', async () => {
+    r = await start({ maxBodyBytes: 2048 });
+    const big = JSON.stringify({
+      currency: 'usd',
+      line_items: [{ id: 'x'.repeat(5000) }],
+      capabilities: CAPS,
+    });
+    const res = await create(r.url, {}, big);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'request_too_large' });
+    const mcpBig = await fetch(`${r.url}/mcp`, {
+      method: 'POST',
+      headers: headers({ accept: 'application/json, text/event-stream' }),
+      body: big,
+    });
+    expect(mcpBig.status).toBe(413);
+    expect(await sessionCount(r.checkout)).toBe(0);
+  });
+
+  it('verifies ACP request signatures (HMAC-SHA256 over the raw body) and the Timestamp window', async () => {
+    const secret = 'whsec_acp_signing_secret';
+    r = await start({ requestSigning: { secrets: [secret], toleranceSeconds: 300 } });
+    const now = new Date().toISOString();
+    const unsigned = await create(r.url, {});
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toMatchObject({ code: 'invalid_signature' });
+    const forged = await create(r.url, { signature: await signRequestBody('other', body), timestamp: now });
+    expect(forged.status).toBe(401);
+    const tampered = await create(
+      r.url,
+      { signature: await signRequestBody(secret, body), timestamp: now },
+      body.replace('ebook_mcp', 'mug_classic'),
+    );
+    expect(tampered.status).toBe(401);
+    const stale = await create(r.url, {
+      signature: await signRequestBody(secret, body),
+      timestamp: new Date(Date.now() - 3600_000).toISOString(),
+    });
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ message: expect.stringMatching(/Timestamp/) });
+    expect(await sessionCount(r.checkout)).toBe(0);
+    const good = await create(r.url, { signature: await signRequestBody(secret, body), timestamp: now });
+    expect(good.status).toBe(201);
+  });
+
+  it('refuses to listen beyond loopback without auth or with only localhost allowed', async () => {
+    const { createTestCheckout } = await import('@acp/core/testing');
+    const t = createTestCheckout();
+    await expect(createAcpNodeServer({ service: t.service }).listen({ host: '0.0.0.0' })).rejects.toThrow(
+      /without authentication/,
+    );
+    await expect(
+      createAcpNodeServer({ service: t.service, apiKeys: [{ id: 'a', key: KEY }] }).listen({
+        host: '0.0.0.0',
+      }),
+    ).rejects.toThrow(/allowedHosts/);
+  });
+
+  it('mounts a payment webhook with the raw body preserved and no bearer auth', async () => {
+    const seen: { raw: Uint8Array; sig: string | null }[] = [];
+    r = await start({
+      webhook: {
+        handle(raw, sig) {
+          seen.push({ raw, sig });
+          return sig === 't=1,v1=abc' ? { status: 200, body: { received: true } } : { status: 400 };
+        },
+      },
+    });
+    const raw = '{"id":"evt_1",  "type":"checkout.session.completed","name":"Zoë 🛒"}\n';
+    const res = await fetch(`${r.url}/webhooks/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=abc' },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    expect(new TextDecoder().decode(seen[0]!.raw)).toBe(raw);
+    const bad = await fetch(`${r.url}/webhooks/payments`, { method: 'POST', body: raw });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${r.url}/webhooks/payments`)).status).toBe(405);
+    expect(V).toBe('2026-04-17');
+  });
+});
