@@ -1,0 +1,563 @@
+// createStripeGateway: core's PaymentGatewayV1 on the official stripe-node client (^23). The caller builds
+// and injects `new Stripe(key, {...})`; this module never reads the environment.
+import type {
+  ChargeRequest,
+  ChargeResult,
+  PaymentAttempt,
+  PaymentGatewayV1,
+  PaymentLinkRequest,
+  PaymentLinkResult,
+  RefundRequest,
+  RefundResult,
+} from '@acp/core';
+import type Stripe from 'stripe';
+import { StripeAdapterError } from './errors.js';
+import {
+  type AuthenticationSettings,
+  classifyError,
+  type ErrorClass,
+  fromPaymentIntent,
+  type TokenProblem,
+  tokenUnusable,
+} from './outcomes.js';
+import {
+  createPaymentIntentWithSpt,
+  type GrantedToken,
+  retrieveGrantedToken,
+  type SptParameterLocation,
+} from './spt.js';
+
+/** The preview version sent on SPT calls unless configured (the API reference's curl examples use it). */
+export const DEFAULT_SPT_API_VERSION = '2026-04-22.preview';
+
+/** Metadata keys the gateway writes on PaymentIntents and Checkout Sessions. */
+export const METADATA_KEYS = {
+  sessionId: 'acp_checkout_session_id',
+  attemptId: 'acp_attempt_id',
+  idempotencyKey: 'acp_idempotency_key',
+  kind: 'acp_kind',
+} as const;
+
+export interface GatewayLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error?(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface StripeGatewayOptions {
+  stripe: Stripe;
+  /** Preview `Stripe-Version` for SPT calls only (token retrieve, SPT charge and its 3DS confirm). */
+  sptApiVersion?: string;
+  /** Where the token goes on PaymentIntent create. Default `payment_method_data` (current docs). */
+  sptParameter?: SptParameterLocation;
+  /** Retrieve the granted token and check its usage limits before charging. Default true. */
+  validateTokenBeforeCharge?: boolean;
+  /** Acquirer data for ACP `authentication_metadata` when a payment needs 3D Secure. */
+  authentication?: Partial<AuthenticationSettings>;
+  /** Hosted payment links (Stripe Checkout). Without it the gateway offers no payment links. */
+  paymentLinks?: {
+    /** `{CHECKOUT_SESSION_ID}` is substituted by Stripe. */
+    successUrl: string;
+    cancelUrl?: string;
+  };
+  /**
+   * How `reconcile` finds a PaymentIntent when the attempt has no payment id yet: `search` uses the
+   * PaymentIntent Search API on `metadata['acp_idempotency_key']` (default); `none` reports `not_found`
+   * and relies on the engine charging again with the same idempotency key (Stripe replays the first result).
+   */
+  reconcileBy?: 'search' | 'none';
+  /** Retries of a plain 429 (stripe-node does not retry those), with the same idempotency key. Default 2. */
+  rateLimitRetries?: number;
+  /** Base delay between 429 retries, doubled each time. Default 500 ms. */
+  rateLimitRetryDelayMs?: number;
+  /** Send `description` on PaymentIntents: receives the ACP session id. Default: `Checkout <session id>`. */
+  description?: (sessionId: string) => string | undefined;
+  /** Clock for token expiry checks and Checkout `expires_at` (epoch ms). Default Date.now. */
+  now?: () => number;
+  logger?: GatewayLogger;
+}
+
+export interface StripeGateway extends PaymentGatewayV1 {
+  readonly stripe: Stripe;
+}
+
+const DEFAULT_AUTH: AuthenticationSettings = {
+  acquirerBin: '000000',
+  acquirerCountry: 'US',
+  acquirerMerchantId: 'stripe',
+  merchantName: 'Merchant',
+};
+
+const EXPAND = ['latest_charge', 'payment_method'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isoFromUnix = (s: number) => new Date(s * 1000).toISOString();
+
+function retryable(c: ErrorClass, paymentId?: string): ChargeResult {
+  const base = paymentId ? { paymentId } : {};
+  switch (c.kind) {
+    case 'rate_limited':
+      return {
+        status: 'retryable_failure',
+        reason: 'rate_limited',
+        message: 'The payment provider is rate limiting requests.',
+        retryAfterSeconds: c.retryAfterSeconds ?? 1,
+        ...base,
+      };
+    case 'network':
+      return {
+        status: 'retryable_failure',
+        reason: 'network',
+        message: 'The payment provider could not be reached.',
+        ...base,
+      };
+    case 'server':
+      return {
+        status: 'retryable_failure',
+        reason: 'server_error',
+        message: 'The payment provider had an error.',
+        ...base,
+      };
+    default:
+      return {
+        status: 'retryable_failure',
+        reason: 'unknown',
+        message: 'The payment outcome is unknown.',
+        ...base,
+      };
+  }
+}
+
+/** Which problem makes a token unusable for this charge, if any. */
+export function tokenProblem(
+  token: GrantedToken,
+  amount: number,
+  currency: string,
+  nowSeconds: number,
+): TokenProblem | undefined {
+  if (token.deactivatedAt !== null || token.deactivatedReason) {
+    const r = token.deactivatedReason;
+    return r === 'consumed' || r === 'expired' || r === 'revoked' ? r : 'deactivated';
+  }
+  const limits = token.usageLimits;
+  if (limits?.expiresAt !== null && limits?.expiresAt !== undefined && limits.expiresAt <= nowSeconds)
+    return 'expired';
+  if (limits?.currency && limits.currency !== currency.toLowerCase()) return 'currency';
+  if (limits && amount > limits.maxAmount - token.amountCaptured) return 'amount';
+  return undefined;
+}
+
+export function createStripeGateway(options: StripeGatewayOptions): StripeGateway {
+  const { stripe } = options;
+  const sptVersion = options.sptApiVersion ?? DEFAULT_SPT_API_VERSION;
+  const location = options.sptParameter ?? 'payment_method_data';
+  const validate = options.validateTokenBeforeCharge ?? true;
+  const auth: AuthenticationSettings = { ...DEFAULT_AUTH, ...options.authentication };
+  const rateRetries = options.rateLimitRetries ?? 2;
+  const rateDelay = options.rateLimitRetryDelayMs ?? 500;
+  const now = options.now ?? Date.now;
+  const logger = options.logger;
+  const describe = options.description ?? ((sid: string) => `Checkout ${sid}`);
+
+  /** Runs a Stripe call, retrying plain 429s with backoff (the idempotency key stays the same). */
+  async function call<T>(fn: () => Promise<T>): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const c = classifyError(e);
+        if (c.kind !== 'rate_limited' || i >= rateRetries) throw e;
+        await sleep(rateDelay * 2 ** i);
+      }
+    }
+  }
+
+  function fromError(e: unknown, context: { consumedBefore?: boolean } = {}): ChargeResult {
+    const c = classifyError(e);
+    switch (c.kind) {
+      case 'card':
+        return c.result;
+      case 'invalid': {
+        // A 400 moved no money. On the SPT parameter (or an unknown token) it means the token cannot pay.
+        const onToken = (c.param ?? '').includes('shared_payment') || c.code === 'resource_missing';
+        if (onToken) {
+          const problem: TokenProblem =
+            c.code === 'resource_missing' ? 'not_found' : context.consumedBefore ? 'consumed' : 'deactivated';
+          return tokenUnusable(problem, c.paymentId);
+        }
+        logger?.warn('Stripe refused the charge request', { code: c.code, param: c.param });
+        return {
+          status: 'declined',
+          code: c.code ?? 'invalid_request',
+          message: 'The payment could not be processed. Please try again or use a different payment method.',
+          ...(c.paymentId ? { paymentId: c.paymentId } : {}),
+        };
+      }
+      case 'idempotency':
+        // Our key was reused with other parameters: a bug, and a payment may exist. Keep the attempt pending
+        // so that reconcile looks it up instead of risking a second charge.
+        logger?.error?.('Stripe idempotency_error on a charge: the key was reused with different parameters');
+        return retryable(c);
+      case 'auth':
+        logger?.error?.('Stripe rejected the API key (authentication/permission error)');
+        return retryable(c);
+      default:
+        return retryable(c);
+    }
+  }
+
+  async function charge(req: ChargeRequest): Promise<ChargeResult> {
+    if (req.continuePaymentId) return continueAfterAuthentication(req, req.continuePaymentId);
+    if (req.credential.type !== 'spt') {
+      return {
+        status: 'declined',
+        code: 'unsupported_credential',
+        message: 'This store accepts Stripe Shared Payment Tokens only.',
+      };
+    }
+    const token = req.credential.token;
+    let consumedBefore = false;
+    if (validate) {
+      let granted: GrantedToken;
+      try {
+        granted = await call(() => retrieveGrantedToken(stripe, token, sptVersion));
+      } catch (e) {
+        const c = classifyError(e);
+        if (c.kind === 'invalid')
+          return tokenUnusable(c.code === 'resource_missing' ? 'not_found' : 'deactivated');
+        if (c.kind === 'unknown' && e instanceof TypeError) return tokenUnusable('not_found');
+        return fromError(e);
+      }
+      const problem = tokenProblem(granted, req.amount, req.currency, Math.floor(now() / 1000));
+      // A consumed (or partly captured) token may have been consumed by THIS attempt (a lost response, a
+      // retry): send the same create again, which Stripe answers from its idempotency cache. If the token was
+      // used elsewhere, Stripe refuses it (400, no money moves) and the result is the same token_unusable.
+      consumedBefore = problem === 'consumed' || granted.amountCaptured > 0;
+      if (problem && !consumedBefore) return tokenUnusable(problem);
+    }
+    const metadata = {
+      ...req.metadata,
+      [METADATA_KEYS.sessionId]: req.sessionId,
+      [METADATA_KEYS.attemptId]: req.attemptId,
+      [METADATA_KEYS.idempotencyKey]: req.idempotencyKey,
+      [METADATA_KEYS.kind]: 'spt_charge',
+    };
+    const description = describe(req.sessionId);
+    try {
+      const pi = await call(() =>
+        createPaymentIntentWithSpt(
+          stripe,
+          {
+            amount: req.amount,
+            currency: req.currency.toLowerCase(),
+            confirm: true,
+            metadata,
+            // Server-side confirm without return_url: never allow redirect-based methods.
+            automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+            expand: EXPAND,
+            ...(description ? { description } : {}),
+          },
+          token,
+          location,
+          { idempotencyKey: req.idempotencyKey, apiVersion: sptVersion },
+        ),
+      );
+      return fromPaymentIntent(pi, auth);
+    } catch (e) {
+      return fromError(e, { consumedBefore });
+    }
+  }
+
+  async function continueAfterAuthentication(req: ChargeRequest, paymentId: string): Promise<ChargeResult> {
+    let pi: Stripe.PaymentIntent;
+    try {
+      pi = await call(() =>
+        stripe.paymentIntents.retrieve(paymentId, { expand: EXPAND }, { apiVersion: sptVersion }),
+      );
+    } catch (e) {
+      return fromError(e);
+    }
+    if (pi.status !== 'requires_action' && pi.status !== 'requires_confirmation')
+      return fromPaymentIntent(pi, auth);
+    const result = req.authenticationResult;
+    const details = result?.outcome_details;
+    if (pi.status === 'requires_action' && !details) return fromPaymentIntent(pi, auth);
+    const ares =
+      result?.outcome === 'attempt_acknowledged' ? 'A' : result?.outcome === 'informational' ? 'I' : 'Y';
+    try {
+      const confirmed = await call(() =>
+        stripe.paymentIntents.confirm(
+          paymentId,
+          {
+            expand: EXPAND,
+            ...(details
+              ? {
+                  payment_method_options: {
+                    card: {
+                      three_d_secure: {
+                        ares_trans_status: ares,
+                        cryptogram: details.three_ds_cryptogram,
+                        electronic_commerce_indicator: details.electronic_commerce_indicator,
+                        transaction_id: details.transaction_id,
+                        version: details.version,
+                      },
+                    },
+                  },
+                }
+              : {}),
+          },
+          { idempotencyKey: req.idempotencyKey, apiVersion: sptVersion },
+        ),
+      );
+      return fromPaymentIntent(confirmed, auth);
+    } catch (e) {
+      const c = classifyError(e);
+      if (c.kind === 'invalid' && c.code === 'payment_intent_authentication_failure') {
+        return {
+          status: 'declined',
+          code: 'payment_intent_authentication_failure',
+          message: '3D Secure authentication failed. Please try again or use a different payment method.',
+          paymentId,
+        };
+      }
+      return fromError(e);
+    }
+  }
+
+  async function reconcile(attempt: PaymentAttempt): Promise<ChargeResult | { status: 'not_found' }> {
+    if (attempt.kind !== 'charge') return { status: 'not_found' };
+    try {
+      if (attempt.paymentId?.startsWith('pi_')) {
+        const paymentId = attempt.paymentId;
+        const pi = await call(() => stripe.paymentIntents.retrieve(paymentId, { expand: EXPAND }));
+        // A 3DS continuation whose confirm never reached Stripe: let the engine confirm it (same key).
+        if (
+          attempt.continuesAttemptId &&
+          (pi.status === 'requires_action' || pi.status === 'requires_confirmation')
+        ) {
+          return { status: 'not_found' };
+        }
+        return fromPaymentIntent(pi, auth);
+      }
+      if ((options.reconcileBy ?? 'search') === 'none') return { status: 'not_found' };
+      const key = attempt.idempotencyKey.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+      const found = await call(() =>
+        stripe.paymentIntents.search({
+          query: `metadata['${METADATA_KEYS.idempotencyKey}']:'${key}'`,
+          expand: EXPAND.map((e) => `data.${e}`),
+          limit: 10,
+        }),
+      );
+      const pi = found.data[0];
+      return pi ? fromPaymentIntent(pi, auth) : { status: 'not_found' };
+    } catch (e) {
+      return retryable(classifyError(e), attempt.paymentId);
+    }
+  }
+
+  function checkoutLineItems(req: PaymentLinkRequest): Stripe.Checkout.SessionCreateParams.LineItem[] {
+    const currency = req.currency.toLowerCase();
+    const itemized =
+      req.lines.reduce((a, l) => a + l.unitAmount * l.quantity, 0) + req.tax + (req.shipping?.amount ?? 0);
+    if (itemized !== req.amount || req.lines.some((l) => l.unitAmount < 0)) {
+      // Discounts make the lines not add up: charge one line with the exact session total.
+      return [
+        {
+          quantity: 1,
+          price_data: {
+            currency,
+            unit_amount: req.amount,
+            product_data: {
+              name: 'Order total',
+              description:
+                req.lines
+                  .map((l) => `${l.quantity} × ${l.name}`)
+                  .join(', ')
+                  .slice(0, 500) || 'Order',
+            },
+          },
+        },
+      ];
+    }
+    const items: Stripe.Checkout.SessionCreateParams.LineItem[] = req.lines.map((l) => ({
+      quantity: l.quantity,
+      price_data: {
+        currency,
+        unit_amount: l.unitAmount,
+        product_data: {
+          name: l.name,
+          ...(l.description ? { description: l.description } : {}),
+          ...(l.images?.length ? { images: l.images.slice(0, 8) } : {}),
+        },
+      },
+    }));
+    if (req.tax > 0) {
+      items.push({
+        quantity: 1,
+        price_data: { currency, unit_amount: req.tax, product_data: { name: 'Tax' } },
+      });
+    }
+    return items;
+  }
+
+  async function createPaymentLink(req: PaymentLinkRequest): Promise<PaymentLinkResult> {
+    const links = options.paymentLinks!;
+    const nowS = Math.floor(now() / 1000);
+    const wanted = Math.floor(Date.parse(req.expiresAt) / 1000);
+    // Stripe accepts 30 min .. 24 h after creation.
+    const expiresAt = Math.min(
+      Math.max(Number.isFinite(wanted) ? wanted : nowS + 3600, nowS + 31 * 60),
+      nowS + 24 * 3600 - 60,
+    );
+    const metadata = {
+      ...req.metadata,
+      [METADATA_KEYS.sessionId]: req.sessionId,
+      [METADATA_KEYS.attemptId]: req.attemptId,
+      [METADATA_KEYS.kind]: 'payment_link',
+    };
+    const currency = req.currency.toLowerCase();
+    const itemized = checkoutLineItems(req);
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: 'payment',
+      line_items: itemized,
+      success_url: links.successUrl,
+      ...(links.cancelUrl ? { cancel_url: links.cancelUrl } : {}),
+      expires_at: expiresAt,
+      client_reference_id: req.sessionId,
+      metadata,
+      payment_intent_data: { metadata, description: describe(req.sessionId) ?? `Checkout ${req.sessionId}` },
+      ...(req.buyerEmail ? { customer_email: req.buyerEmail } : {}),
+      ...(req.shipping && itemized.length > 1 && req.shipping.amount >= 0
+        ? {
+            shipping_options: [
+              {
+                shipping_rate_data: {
+                  type: 'fixed_amount',
+                  display_name: req.shipping.title.slice(0, 100) || 'Shipping',
+                  fixed_amount: { amount: req.shipping.amount, currency },
+                },
+              },
+            ],
+          }
+        : {}),
+    };
+    // Shipping in a single summary line is already included in its amount.
+    if (itemized.length === 1 && itemized[0]?.price_data?.product_data?.name === 'Order total')
+      delete params.shipping_options;
+    try {
+      const session = await call(() =>
+        stripe.checkout.sessions.create(params, { idempotencyKey: req.idempotencyKey }),
+      );
+      if (!session.url)
+        throw new StripeAdapterError(
+          'stripe_request_failed',
+          'Stripe returned a Checkout Session without a URL.',
+        );
+      return {
+        status: 'created',
+        linkId: session.id,
+        url: session.url,
+        expiresAt: isoFromUnix(session.expires_at),
+      };
+    } catch (e) {
+      const c = classifyError(e);
+      if (c.kind === 'network' || c.kind === 'server' || c.kind === 'rate_limited') {
+        const r = retryable(c);
+        return {
+          status: 'retryable_failure',
+          message: r.status === 'retryable_failure' ? r.message : 'Stripe is unavailable.',
+          ...(c.kind === 'rate_limited' ? { retryAfterSeconds: c.retryAfterSeconds ?? 1 } : {}),
+        };
+      }
+      if (StripeAdapterError.isInstance(e)) throw e;
+      throw new StripeAdapterError(
+        'stripe_request_failed',
+        'Stripe refused to create the Checkout Session.',
+        {
+          ...(e instanceof Error && 'code' in e && typeof e.code === 'string' ? { stripeCode: e.code } : {}),
+          cause: e,
+        },
+      );
+    }
+  }
+
+  async function expirePaymentLink(linkId: string) {
+    const completed = (s: Stripe.Checkout.Session) => ({
+      status: 'completed' as const,
+      paymentId: typeof s.payment_intent === 'string' ? s.payment_intent : (s.payment_intent?.id ?? ''),
+      amount: s.amount_total ?? 0,
+      currency: s.currency ?? '',
+    });
+    try {
+      const s = await call(() => stripe.checkout.sessions.retrieve(linkId));
+      if (s.status === 'complete' && s.payment_status === 'paid') return completed(s);
+      if (s.status === 'expired') return { status: 'expired' as const };
+      try {
+        await call(() => stripe.checkout.sessions.expire(linkId));
+        return { status: 'expired' as const };
+      } catch (e) {
+        if (classifyError(e).kind !== 'invalid') throw e;
+        // Paid between our retrieve and expire: the payment wins.
+        const again = await call(() => stripe.checkout.sessions.retrieve(linkId));
+        if (again.status === 'complete' && again.payment_status === 'paid') return completed(again);
+        return { status: 'expired' as const };
+      }
+    } catch (e) {
+      const c = classifyError(e);
+      if (c.kind === 'invalid' && c.code === 'resource_missing') return { status: 'expired' as const };
+      return {
+        status: 'retryable_failure' as const,
+        message: 'Stripe could not close the payment link; retry.',
+      };
+    }
+  }
+
+  async function refund(req: RefundRequest): Promise<RefundResult> {
+    try {
+      const r = await call(() =>
+        stripe.refunds.create(
+          {
+            payment_intent: req.paymentId,
+            ...(req.amount !== undefined ? { amount: req.amount } : {}),
+            ...(req.reason ? { reason: req.reason } : {}),
+            metadata: { acp_order_id: req.orderId },
+          },
+          { idempotencyKey: req.idempotencyKey },
+        ),
+      );
+      if (r.status === 'failed' || r.status === 'canceled') {
+        return { status: 'failed', message: 'The refund failed at the payment provider.', retryable: false };
+      }
+      return {
+        status: r.status === 'succeeded' ? 'succeeded' : 'pending',
+        refundId: r.id,
+        amount: r.amount,
+        currency: r.currency,
+      };
+    } catch (e) {
+      const c = classifyError(e);
+      if (c.kind === 'invalid') {
+        const message =
+          c.code === 'charge_already_refunded'
+            ? 'The payment has already been fully refunded.'
+            : c.code === 'amount_too_large'
+              ? 'The refund is larger than the amount left to refund.'
+              : 'The payment provider refused the refund.';
+        return { status: 'failed', message, retryable: false };
+      }
+      return {
+        status: 'failed',
+        message: 'The payment provider is unavailable; retry the refund.',
+        retryable: true,
+      };
+    }
+  }
+
+  const gateway: StripeGateway = {
+    version: 1,
+    stripe,
+    charge,
+    reconcile,
+    refund,
+    ...(options.paymentLinks ? { createPaymentLink, expirePaymentLink } : {}),
+  };
+  return gateway;
+}

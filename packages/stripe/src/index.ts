@@ -1,0 +1,36 @@
+// @acp/stripe: Stripe for @acp/core. Charge Shared Payment Tokens, open hosted payment links (Checkout),
+// translate verified webhooks into core events, refund; plus test-only token helpers that refuse live keys.
+export { StripeAdapterError, type StripeAdapterErrorCode } from './errors.js';
+export {
+  createStripeGateway,
+  DEFAULT_SPT_API_VERSION,
+  type GatewayLogger,
+  METADATA_KEYS,
+  type StripeGateway,
+  type StripeGatewayOptions,
+  tokenProblem,
+} from './gateway.js';
+export {
+  type AuthenticationSettings,
+  DECLINE_MESSAGES,
+  declineMessage,
+  TOKEN_MESSAGES,
+  type TokenProblem,
+} from './outcomes.js';
+export { type GrantedToken, retrieveGrantedToken, type SptParameterLocation } from './spt.js';
+export {
+  assertTestKey,
+  createStripeTestPayments,
+  MAX_TEST_TOKEN_SECONDS,
+  type RawTestCard,
+  type StripeTestPayments,
+  type StripeTestPaymentsOptions,
+  type TestToken,
+  type TestTokenRequest,
+} from './test-payments.js';
+export {
+  createStripeWebhookHandler,
+  type StripeWebhookHandler,
+  type StripeWebhookHandlerOptions,
+  type WebhookResponse,
+} from './webhooks.js';

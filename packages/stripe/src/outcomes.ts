@@ -1,0 +1,247 @@
+// One table from Stripe outcomes to core's ChargeResult, with buyer-safe messages. Messages never contain
+// card data, and the sensitive declines (lost/stolen card, fraud, Radar blocks) read as a generic decline
+// ("Don't report more detailed information to your customer": https://docs.stripe.com/declines/codes).
+import type { AuthenticationMetadata, ChargeResult } from '@acp/core';
+import Stripe from 'stripe';
+
+const GENERIC = 'The card was declined. Please use a different payment method.';
+
+/** Buyer-facing copy per decline code / Stripe error code. Unknown codes get the generic decline. */
+export const DECLINE_MESSAGES: Readonly<Record<string, string>> = {
+  generic_decline: GENERIC,
+  card_declined: GENERIC,
+  insufficient_funds: 'The card has insufficient funds. Please use a different payment method.',
+  card_velocity_exceeded:
+    'The card was declined because it exceeded its spending or attempt limit. Please use a different payment method.',
+  expired_card: 'The card has expired. Please use a different card.',
+  incorrect_cvc:
+    "The card's security code (CVC) is incorrect. Check the card details or use a different card.",
+  invalid_cvc: "The card's security code (CVC) is invalid. Check the card details or use a different card.",
+  incorrect_number: 'The card number is incorrect. Check the card details or use a different card.',
+  invalid_expiry_month: "The card's expiration month is invalid.",
+  invalid_expiry_year: "The card's expiration year is invalid.",
+  processing_error:
+    'An error occurred while processing the card. Please try again, or use a different payment method.',
+  authentication_required:
+    'The card issuer requires authentication for this payment. Please try again with authentication or use a different card.',
+  payment_intent_authentication_failure:
+    '3D Secure authentication failed. Please try again or use a different payment method.',
+  do_not_honor: GENERIC,
+  // Sensitive: never reveal more than a generic decline.
+  lost_card: GENERIC,
+  stolen_card: GENERIC,
+  fraudulent: GENERIC,
+  merchant_blacklist: GENERIC,
+  pickup_card: GENERIC,
+  restricted_card: GENERIC,
+  security_violation: GENERIC,
+};
+
+const SENSITIVE = new Set([
+  'lost_card',
+  'stolen_card',
+  'fraudulent',
+  'merchant_blacklist',
+  'pickup_card',
+  'restricted_card',
+  'security_violation',
+]);
+
+export function declineMessage(
+  code: string | undefined,
+  declineCode: string | undefined,
+  blocked = false,
+): string {
+  if (blocked || (declineCode && SENSITIVE.has(declineCode))) return GENERIC;
+  return (declineCode && DECLINE_MESSAGES[declineCode]) || (code && DECLINE_MESSAGES[code]) || GENERIC;
+}
+
+export type TokenProblem =
+  | 'not_found'
+  | 'expired'
+  | 'consumed'
+  | 'revoked'
+  | 'deactivated'
+  | 'currency'
+  | 'amount'
+  | 'livemode';
+
+export const TOKEN_MESSAGES: Readonly<Record<TokenProblem, string>> = {
+  not_found:
+    'The payment token was not recognised. Ask the buyer to authorise the payment again to get a new token.',
+  expired: 'The payment token has expired. Ask the buyer to authorise the payment again to get a new token.',
+  consumed:
+    'The payment token has already been used. Ask the buyer to authorise the payment again to get a new token.',
+  revoked: 'The payment token was revoked. Ask the buyer to authorise the payment again to get a new token.',
+  deactivated:
+    'The payment token can no longer be used. Ask the buyer to authorise the payment again to get a new token.',
+  currency:
+    "The payment token is limited to a different currency than this checkout's. Request a token for the checkout's currency.",
+  amount:
+    "The payment token's maximum amount is lower than the checkout total. Request a token for at least the total.",
+  livemode: 'The payment token belongs to a different Stripe mode (test/live) than this store.',
+};
+
+export function tokenUnusable(problem: TokenProblem, paymentId?: string): ChargeResult {
+  return {
+    status: 'declined',
+    code: 'token_unusable',
+    declineCode: problem,
+    message: TOKEN_MESSAGES[problem],
+    ...(paymentId ? { paymentId } : {}),
+  };
+}
+
+// ------------------------------------------------------------------------------------------ PaymentIntent
+
+export interface AuthenticationSettings {
+  acquirerBin: string;
+  acquirerCountry: string;
+  acquirerMerchantId: string;
+  merchantName: string;
+  requestorId?: string;
+  flowPreference?: AuthenticationMetadata['flow_preference'];
+}
+
+const DIRECTORY_SERVERS: Record<string, AuthenticationMetadata['directory_server']> = {
+  visa: 'visa',
+  mastercard: 'mastercard',
+  amex: 'american_express',
+  american_express: 'american_express',
+};
+
+export function cardOf(pi: Stripe.PaymentIntent): { brand?: string; last4?: string } | undefined {
+  const pm = typeof pi.payment_method === 'object' && pi.payment_method ? pi.payment_method.card : undefined;
+  const charge =
+    typeof pi.latest_charge === 'object' && pi.latest_charge
+      ? pi.latest_charge.payment_method_details?.card
+      : undefined;
+  const source = pm ?? charge;
+  if (!source) return undefined;
+  return {
+    ...(source.brand ? { brand: source.brand } : {}),
+    ...(source.last4 ? { last4: source.last4 } : {}),
+  };
+}
+
+function blockedByRadar(pi: Stripe.PaymentIntent | undefined): boolean {
+  const charge =
+    pi && typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : undefined;
+  return charge?.outcome?.type === 'blocked';
+}
+
+/** Maps a PaymentIntent (from create, confirm, retrieve or search) to a ChargeResult. */
+export function fromPaymentIntent(pi: Stripe.PaymentIntent, auth: AuthenticationSettings): ChargeResult {
+  switch (pi.status) {
+    case 'succeeded': {
+      const card = cardOf(pi);
+      return {
+        status: 'succeeded',
+        paymentId: pi.id,
+        amount: pi.amount_received || pi.amount,
+        currency: pi.currency,
+        ...(card ? { card } : {}),
+      };
+    }
+    case 'requires_action': {
+      const brand = cardOf(pi)?.brand ?? 'visa';
+      return {
+        status: 'requires_action',
+        paymentId: pi.id,
+        authenticationMetadata: {
+          acquirer_details: {
+            acquirer_bin: auth.acquirerBin,
+            acquirer_country: auth.acquirerCountry,
+            acquirer_merchant_id: auth.acquirerMerchantId,
+            merchant_name: auth.merchantName,
+            ...(auth.requestorId ? { requestor_id: auth.requestorId } : {}),
+          },
+          directory_server: DIRECTORY_SERVERS[brand] ?? 'visa',
+          flow_preference: auth.flowPreference ?? { type: 'challenge', challenge: { type: 'preferred' } },
+        },
+      };
+    }
+    case 'requires_payment_method': {
+      const err = pi.last_payment_error;
+      const code = err?.code ?? 'card_declined';
+      const declineCode = err?.decline_code ?? undefined;
+      return {
+        status: 'declined',
+        code,
+        ...(declineCode ? { declineCode } : {}),
+        message: declineMessage(code, declineCode, blockedByRadar(pi)),
+        paymentId: pi.id,
+      };
+    }
+    case 'canceled':
+      return {
+        status: 'declined',
+        code: 'payment_canceled',
+        message: 'The payment was canceled. Please try again.',
+        paymentId: pi.id,
+      };
+    default:
+      // processing, requires_confirmation, requires_capture: not final; look again later.
+      return {
+        status: 'retryable_failure',
+        reason: 'unknown',
+        message: `The payment is ${pi.status.replace(/_/g, ' ')}; its outcome is not final yet.`,
+        paymentId: pi.id,
+      };
+  }
+}
+
+// ------------------------------------------------------------------------------------------ errors
+
+export type ErrorClass =
+  | { kind: 'card'; result: ChargeResult }
+  | { kind: 'invalid'; code: string | undefined; param: string | undefined; paymentId?: string }
+  | { kind: 'rate_limited'; retryAfterSeconds?: number }
+  | { kind: 'network' }
+  | { kind: 'server' }
+  | { kind: 'idempotency' }
+  | { kind: 'auth' }
+  | { kind: 'unknown' };
+
+/** Classifies anything stripe-node throws (stripe.md §8). */
+export function classifyError(e: unknown): ErrorClass {
+  if (!(e instanceof Stripe.errors.StripeError)) return { kind: 'unknown' };
+  if (e instanceof Stripe.errors.StripeCardError) {
+    const pi = e.payment_intent;
+    const code = e.code || 'card_declined';
+    const declineCode = e.decline_code || undefined;
+    return {
+      kind: 'card',
+      result: {
+        status: 'declined',
+        code,
+        ...(declineCode ? { declineCode } : {}),
+        message: declineMessage(code, declineCode, blockedByRadar(pi)),
+        ...(pi?.id ? { paymentId: pi.id } : {}),
+      },
+    };
+  }
+  if (e instanceof Stripe.errors.StripeRateLimitError) {
+    const header = e.headers?.['retry-after'];
+    const seconds = header ? Number(header) : Number.NaN;
+    return { kind: 'rate_limited', ...(Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {}) };
+  }
+  if (e instanceof Stripe.errors.StripeIdempotencyError) return { kind: 'idempotency' };
+  if (e instanceof Stripe.errors.StripeInvalidRequestError) {
+    const pi = e.payment_intent;
+    return { kind: 'invalid', code: e.code, param: e.param, ...(pi?.id ? { paymentId: pi.id } : {}) };
+  }
+  if (e instanceof Stripe.errors.StripeConnectionError) return { kind: 'network' };
+  if (
+    e instanceof Stripe.errors.StripeAuthenticationError ||
+    e instanceof Stripe.errors.StripePermissionError
+  ) {
+    return { kind: 'auth' };
+  }
+  if (e instanceof Stripe.errors.StripeAPIError) return { kind: 'server' };
+  return { kind: 'unknown' };
+}
+
+export function isRetryableClass(c: ErrorClass): boolean {
+  return c.kind === 'network' || c.kind === 'server' || c.kind === 'rate_limited' || c.kind === 'unknown';
+}

@@ -1,0 +1,197 @@
+// Stripe webhooks → core PaymentEvents. The handler verifies `Stripe-Signature` on the RAW body with
+// stripe-node (`constructEventAsync`, which also works with SubtleCrypto providers), translates the Stripe
+// events it understands and hands the results to `onEvent` (typically `service.handlePaymentEvent`, which is
+// idempotent, so duplicate and out-of-order deliveries are harmless). Stripe event names never leave here.
+// The result is a plain `{ status, body }` so any HTTP layer can mount it without Stripe types.
+import type { PaymentEvent } from '@acp/core';
+import Stripe from 'stripe';
+import { METADATA_KEYS } from './gateway.js';
+import { declineMessage } from './outcomes.js';
+import { eventTypeOf } from './spt.js';
+
+export interface StripeWebhookHandlerOptions {
+  stripe: Stripe;
+  /** The endpoint's signing secret(s) (`whsec_…`); several during a rotation. */
+  webhookSecret: string | readonly string[];
+  /** Receives each translated event. Throw to make Stripe redeliver (the handler answers 500). */
+  onEvent: (event: PaymentEvent) => Promise<unknown> | unknown;
+  /** Signature age tolerance in seconds (stripe-node default 300). Never 0. */
+  toleranceSeconds?: number;
+  /**
+   * On `payment_intent.payment_failed` for a payment-link PaymentIntent, expire its Checkout Session before
+   * reporting the failure, so the old link cannot be paid after the ACP session became payable again.
+   * Default true.
+   */
+  expireLinkOnPaymentFailure?: boolean;
+  logger?: { warn(message: string, fields?: Record<string, unknown>): void };
+}
+
+export interface WebhookResponse {
+  status: number;
+  body: { received: boolean; events?: number; ignored?: boolean; error?: string };
+}
+
+export type StripeWebhookHandler = (
+  rawBody: string | Uint8Array,
+  signatureHeader: string | undefined,
+) => Promise<WebhookResponse>;
+
+const sessionIdOf = (obj: { client_reference_id?: string | null; metadata?: Stripe.Metadata | null }) =>
+  obj.metadata?.[METADATA_KEYS.sessionId] ?? obj.client_reference_id ?? undefined;
+
+const refundStatus = (s: string | null): 'pending' | 'succeeded' | 'failed' | 'canceled' =>
+  s === 'succeeded' ? 'succeeded' : s === 'failed' ? 'failed' : s === 'canceled' ? 'canceled' : 'pending';
+
+const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : v?.id);
+
+export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions): StripeWebhookHandler {
+  const { stripe } = options;
+  const secrets =
+    typeof options.webhookSecret === 'string' ? [options.webhookSecret] : [...options.webhookSecret];
+  if (secrets.length === 0 || secrets.some((s) => !s))
+    throw new TypeError('createStripeWebhookHandler: webhookSecret is required.');
+  if (options.toleranceSeconds === 0)
+    throw new TypeError('createStripeWebhookHandler: a tolerance of 0 disables replay protection.');
+  const expireOnFailure = options.expireLinkOnPaymentFailure ?? true;
+
+  async function verify(raw: string | Uint8Array, header: string): Promise<Stripe.Event | undefined> {
+    for (const secret of secrets) {
+      try {
+        return await stripe.webhooks.constructEventAsync(raw, header, secret, options.toleranceSeconds);
+      } catch (e) {
+        if (!(e instanceof Stripe.errors.StripeSignatureVerificationError)) throw e;
+      }
+    }
+    return undefined;
+  }
+
+  function fromRefund(r: Stripe.Refund): PaymentEvent | undefined {
+    const paymentId = idOf(r.payment_intent);
+    if (!paymentId) return undefined;
+    return {
+      type: 'refund.updated',
+      paymentId,
+      refundId: r.id,
+      amount: r.amount,
+      currency: r.currency,
+      status: refundStatus(r.status),
+      ...(r.reason ? { reason: r.reason } : {}),
+    };
+  }
+
+  async function translate(event: Stripe.Event): Promise<PaymentEvent[]> {
+    switch (eventTypeOf(event)) {
+      case 'checkout.session.completed':
+      case 'checkout.session.async_payment_succeeded': {
+        const s = event.data.object as Stripe.Checkout.Session;
+        const sessionId = sessionIdOf(s);
+        const paymentId = idOf(s.payment_intent);
+        if (!sessionId || !paymentId || s.mode !== 'payment' || s.payment_status !== 'paid') return [];
+        return [
+          {
+            type: 'payment_link.succeeded',
+            sessionId,
+            linkId: s.id,
+            paymentId,
+            amount: s.amount_total ?? 0,
+            currency: s.currency ?? '',
+          },
+        ];
+      }
+      case 'checkout.session.expired': {
+        const s = event.data.object as Stripe.Checkout.Session;
+        const sessionId = sessionIdOf(s);
+        return sessionId ? [{ type: 'payment_link.expired', sessionId, linkId: s.id }] : [];
+      }
+      case 'checkout.session.async_payment_failed': {
+        const s = event.data.object as Stripe.Checkout.Session;
+        const sessionId = sessionIdOf(s);
+        return sessionId
+          ? [
+              {
+                type: 'payment_link.failed',
+                sessionId,
+                linkId: s.id,
+                message: 'The payment failed. Please try again or use a different payment method.',
+              },
+            ]
+          : [];
+      }
+      case 'payment_intent.payment_failed': {
+        const pi = event.data.object as Stripe.PaymentIntent;
+        // Only payment-link PaymentIntents: direct SPT charges report their outcome synchronously.
+        if (pi.metadata?.[METADATA_KEYS.kind] !== 'payment_link') return [];
+        const sessionId = pi.metadata[METADATA_KEYS.sessionId];
+        if (!sessionId) return [];
+        const err = pi.last_payment_error;
+        const message = declineMessage(err?.code ?? undefined, err?.decline_code ?? undefined);
+        let linkId: string | undefined;
+        const sessions = await stripe.checkout.sessions.list({ payment_intent: pi.id, limit: 1 });
+        const cs = sessions.data[0];
+        if (cs) {
+          linkId = cs.id;
+          if (cs.status === 'complete') return []; // paid after all: checkout.session.completed wins
+          if (cs.status === 'open' && expireOnFailure) {
+            try {
+              await stripe.checkout.sessions.expire(cs.id);
+            } catch (e) {
+              const again = await stripe.checkout.sessions.retrieve(cs.id);
+              if (again.status === 'complete') return [];
+              if (again.status === 'open') throw e;
+            }
+          }
+        }
+        return [{ type: 'payment_link.failed', sessionId, ...(linkId ? { linkId } : {}), message }];
+      }
+      case 'charge.refunded': {
+        const charge = event.data.object as Stripe.Charge;
+        // The charge does not say which refund happened: report every refund of the charge (the engine
+        // appends each refund once per status).
+        const refunds = await stripe.refunds.list({ charge: charge.id, limit: 100 });
+        return refunds.data.map(fromRefund).filter((e): e is PaymentEvent => e !== undefined);
+      }
+      case 'refund.created':
+      case 'refund.updated':
+      case 'refund.failed': {
+        const e = fromRefund(event.data.object as Stripe.Refund);
+        return e ? [e] : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  return async (rawBody, signatureHeader) => {
+    if (!signatureHeader)
+      return { status: 400, body: { received: false, error: 'Missing Stripe-Signature header.' } };
+    let event: Stripe.Event | undefined;
+    try {
+      event = await verify(rawBody, signatureHeader);
+    } catch {
+      event = undefined;
+    }
+    if (!event) return { status: 400, body: { received: false, error: 'Invalid Stripe-Signature.' } };
+    let events: PaymentEvent[];
+    try {
+      events = await translate(event);
+    } catch (e) {
+      options.logger?.warn('Stripe webhook: could not translate the event; Stripe will redeliver', {
+        eventId: event.id,
+        type: eventTypeOf(event),
+        cause: e instanceof Error ? e.message : String(e),
+      });
+      return { status: 500, body: { received: false, error: 'Temporary failure; redeliver.' } };
+    }
+    if (events.length === 0) return { status: 200, body: { received: true, ignored: true } };
+    try {
+      for (const e of events) await options.onEvent(e);
+    } catch (e) {
+      options.logger?.warn('Stripe webhook: onEvent failed; Stripe will redeliver', {
+        eventId: event.id,
+        cause: e instanceof Error ? e.message : String(e),
+      });
+      return { status: 500, body: { received: false, error: 'Temporary failure; redeliver.' } };
+    }
+    return { status: 200, body: { received: true, events: events.length } };
+  };
+}
