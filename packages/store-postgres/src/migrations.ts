@@ -41,7 +41,7 @@ CREATE TABLE {schema}.orders (
   created_at  timestamptz NOT NULL,
   updated_at  timestamptz NOT NULL
 );
-CREATE INDEX orders_payment ON {schema}.orders (payment_id) WHERE payment_id IS NOT NULL;
+CREATE INDEX orders_payment ON {schema}.orders (payment_id, created_at, id) WHERE payment_id IS NOT NULL;
 CREATE INDEX orders_created ON {schema}.orders (created_at DESC, id DESC);
 
 CREATE TABLE {schema}.payment_attempts (
@@ -53,7 +53,7 @@ CREATE TABLE {schema}.payment_attempts (
   attempt     json NOT NULL,
   updated_at  timestamptz NOT NULL
 );
-CREATE INDEX payment_attempts_session ON {schema}.payment_attempts (session_id, number);
+CREATE INDEX payment_attempts_session ON {schema}.payment_attempts (session_id, number, id);
 
 CREATE TABLE {schema}.idempotency_records (
   scope         text NOT NULL,

@@ -228,8 +228,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const params: unknown[] = [];
     if (filter.statuses) {
       if (filter.statuses.length === 0) return { sessions: [] };
-      params.push([...filter.statuses]);
-      where.push(`status = ANY($${params.length}::text[])`);
+      // One status (payment recovery) walks the (status, updated_at, id) index in order, with no sort.
+      if (filter.statuses.length === 1) {
+        params.push(filter.statuses[0]);
+        where.push(`status = $${params.length}`);
+      } else {
+        params.push([...filter.statuses]);
+        where.push(`status = ANY($${params.length}::text[])`);
+      }
     }
     if (filter.cursor) {
       const [t, id] = decodeCursor(filter.cursor);

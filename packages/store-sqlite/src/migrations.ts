@@ -39,7 +39,7 @@ CREATE TABLE acp_orders (
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX acp_orders_payment ON acp_orders (payment_id) WHERE payment_id IS NOT NULL;
+CREATE INDEX acp_orders_payment ON acp_orders (payment_id, created_at, id) WHERE payment_id IS NOT NULL;
 CREATE INDEX acp_orders_created ON acp_orders (created_at, id);
 
 CREATE TABLE acp_payment_attempts (
@@ -51,7 +51,7 @@ CREATE TABLE acp_payment_attempts (
   attempt     TEXT NOT NULL,
   updated_at  INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX acp_payment_attempts_session ON acp_payment_attempts (session_id, number);
+CREATE INDEX acp_payment_attempts_session ON acp_payment_attempts (session_id, number, id);
 
 CREATE TABLE acp_idempotency_records (
   scope         TEXT NOT NULL,

@@ -243,6 +243,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     },
   );
 
+  // One prepared statement per shape (number of statuses, with or without cursor).
+  const listStatements = new Map<string, Database.Statement<(string | number)[], SessionListRow>>();
   const listSessionsQuery = (
     statuses: readonly string[] | undefined,
     after: [number, string] | undefined,
@@ -261,7 +263,12 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     }
     const sql = `SELECT id, state, version, updated_at FROM acp_checkout_sessions
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at, id LIMIT ?`;
-    return db.prepare<(string | number)[], SessionListRow>(sql).all(...params, limit);
+    let statement = listStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare<(string | number)[], SessionListRow>(sql);
+      if (listStatements.size < 64) listStatements.set(sql, statement);
+    }
+    return statement.all(...params, limit);
   };
 
   return {
