@@ -1,0 +1,161 @@
+import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStripeTestPayments, StripeAdapterError } from '../src/index.js';
+
+let emulator: StripeEmulator;
+let rawEmulator: StripeEmulator;
+let stripe: Stripe;
+let rawStripe: Stripe;
+const KEY = 'sk_test_payments';
+const PAN = '4000000000009995';
+
+beforeAll(async () => {
+  emulator = await startStripeEmulator();
+  rawEmulator = await startStripeEmulator({ allowRawCards: true });
+  stripe = new Stripe(KEY, { ...emulator.stripeConfig, maxNetworkRetries: 0 });
+  rawStripe = new Stripe(KEY, { ...rawEmulator.stripeConfig, maxNetworkRetries: 0 });
+});
+afterAll(async () => {
+  await emulator.close();
+  await rawEmulator.close();
+});
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+async function rejected(p: Promise<unknown>): Promise<StripeAdapterError> {
+  try {
+    await p;
+  } catch (e) {
+    if (StripeAdapterError.isInstance(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a StripeAdapterError');
+}
+
+describe('live keys make every test-only function impossible', () => {
+  it.each(['sk_live_abc', 'rk_live_abc', 'pk_test_abc', 'garbage', ''])(
+    '%s → live_mode_forbidden at construction',
+    (key) => {
+      const e = thrown(() => createStripeTestPayments({ stripe, secretKey: key, allowRawCards: true }));
+      expect(StripeAdapterError.isInstance(e)).toBe(true);
+      expect((e as StripeAdapterError).code).toBe('live_mode_forbidden');
+      expect(String((e as Error).message)).not.toContain(key || '\u0000');
+    },
+  );
+
+  it('isInstance works on the Symbol.for brand (across package copies), not on the prototype chain', () => {
+    const e = new StripeAdapterError('invalid_argument', 'x');
+    expect(StripeAdapterError.isInstance(e)).toBe(true);
+    const fromAnotherCopy = Object.assign(new Error('x'), {
+      [Symbol.for('@acp/stripe/StripeAdapterError')]: true,
+    });
+    expect(StripeAdapterError.isInstance(fromAnotherCopy)).toBe(true);
+    expect(StripeAdapterError.isInstance(null)).toBe(false);
+    expect(StripeAdapterError.isInstance(new Error('x'))).toBe(false);
+  });
+});
+
+describe('pm_card_* → test SPT', () => {
+  it('binds the token to the checkout: currency, max_amount = total, expiry <= 30 min', async () => {
+    const now = Date.now();
+    const p = createStripeTestPayments({ stripe, secretKey: KEY, now: () => now });
+    const t = await p.tokenFromPaymentMethod('pm_card_visa', {
+      amount: 4321,
+      currency: 'USD',
+      expiresInSeconds: 7200,
+    });
+    expect(t).toEqual({
+      shared_payment_token: expect.stringMatching(/^spt_/),
+      max_amount: 4321,
+      currency: 'usd',
+      expires_at: Math.floor(now / 1000) + 30 * 60,
+      card: { brand: 'visa', last4: '4242' },
+    });
+    const granted = (await stripe.rawRequest(
+      'GET',
+      `/v1/shared_payment/granted_tokens/${t.shared_payment_token}`,
+      {},
+    )) as {
+      usage_limits: unknown;
+    };
+    expect(granted.usage_limits).toEqual({ currency: 'usd', max_amount: 4321, expires_at: t.expires_at });
+  });
+
+  it('validates input with clear messages', async () => {
+    const p = createStripeTestPayments({ stripe, secretKey: KEY });
+    expect(
+      (await rejected(p.tokenFromPaymentMethod('tok_visa', { amount: 100, currency: 'usd' }))).param,
+    ).toBe('paymentMethod');
+    expect(
+      (await rejected(p.tokenFromPaymentMethod('pm_card_visa', { amount: 0, currency: 'usd' }))).param,
+    ).toBe('amount');
+    expect(
+      (await rejected(p.tokenFromPaymentMethod('pm_card_visa', { amount: 10, currency: 'dollars' }))).param,
+    ).toBe('currency');
+    const unknown = await rejected(
+      p.tokenFromPaymentMethod('pm_card_nope', { amount: 100, currency: 'usd' }),
+    );
+    expect([unknown.code, unknown.param]).toEqual(['invalid_argument', 'paymentMethod']);
+  });
+});
+
+describe('raw test card numbers', () => {
+  it('are off by default', async () => {
+    const p = createStripeTestPayments({ stripe: rawStripe, secretKey: KEY });
+    expect(p.rawCardsEnabled).toBe(false);
+    const e = await rejected(
+      p.tokenFromCard(
+        { number: PAN, exp_month: 12, exp_year: 2030, cvc: '123' },
+        { amount: 100, currency: 'usd' },
+      ),
+    );
+    expect(e.code).toBe('raw_cards_disabled');
+    expect(e.message).not.toContain(PAN);
+  });
+
+  it('when enabled (and a test key): PaymentMethod → token; the number is never echoed', async () => {
+    const p = createStripeTestPayments({ stripe: rawStripe, secretKey: KEY, allowRawCards: true });
+    const t = await p.tokenFromCard(
+      { number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2030, cvc: '123' },
+      { amount: 1500, currency: 'usd' },
+    );
+    expect(t.card).toEqual({ brand: 'visa', last4: '4242' });
+    expect(JSON.stringify(t)).not.toContain('4242424242424242');
+    for (const [card, param] of [
+      [{ number: '4242-42', exp_month: 12, exp_year: 2030 }, 'card.number'],
+      [{ number: PAN, exp_month: 13, exp_year: 2030 }, 'card.exp_month'],
+      [{ number: PAN, exp_month: 12, exp_year: 30 }, 'card.exp_year'],
+      [{ number: PAN, exp_month: 12, exp_year: 2030, cvc: '12' }, 'card.cvc'],
+    ] as const) {
+      const e = await rejected(p.tokenFromCard(card, { amount: 100, currency: 'usd' }));
+      expect([e.code, e.param]).toEqual(['invalid_argument', param]);
+      expect(e.message).not.toMatch(/\d{6,}/);
+    }
+    const luhn = await rejected(
+      p.tokenFromCard(
+        { number: '4242424242424241', exp_month: 12, exp_year: 2030 },
+        { amount: 100, currency: 'usd' },
+      ),
+    );
+    expect([luhn.code, luhn.stripeCode]).toEqual(['card_rejected', 'incorrect_number']);
+    expect(luhn.message).not.toContain('4242424242424241');
+    expect(luhn.cause).toBeUndefined();
+  });
+
+  it('an account without raw card access refuses; the error carries no card data', async () => {
+    const p = createStripeTestPayments({ stripe, secretKey: KEY, allowRawCards: true });
+    const e = await rejected(
+      p.tokenFromCard({ number: PAN, exp_month: 12, exp_year: 2030 }, { amount: 100, currency: 'usd' }),
+    );
+    expect(e.code).toBe('stripe_request_failed');
+    expect(`${e.message} ${JSON.stringify(e)}`).not.toContain(PAN);
+  });
+});
