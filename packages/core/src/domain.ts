@@ -95,7 +95,7 @@ export interface SessionState {
   fulfillmentDetails?: FulfillmentDetails;
   fulfillmentOptions: FulfillmentOptionState[];
   selectedFulfillmentOptions: SelectedFulfillmentOption[];
-  /** Negotiated response capabilities (payment handlers, interventions, active extensions). */
+  /** Negotiated capabilities (interventions, active extensions); payment handlers are added from config when rendered. */
   capabilities: Capabilities;
   /** Messages derived from the cart (stock, missing data). Recomputed on every change. */
   messages: Message[];

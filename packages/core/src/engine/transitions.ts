@@ -82,6 +82,12 @@ export function negotiateCapabilities(agent: Capabilities | undefined, config: R
   return out;
 }
 
+/** Payment handlers come from configuration at render time; a stored session keeps only what was negotiated. */
+function storedCapabilities(c: Capabilities): Capabilities {
+  const { payment: _payment, ...rest } = c;
+  return rest;
+}
+
 // ------------------------------------------------------------------------------------------ helpers
 
 export function statusFromMessages(messages: readonly Message[]): CheckoutStatus {
@@ -194,7 +200,7 @@ export function createSession(
     lines: [],
     fulfillmentOptions: [],
     selectedFulfillmentOptions: [],
-    capabilities: negotiateCapabilities(request.capabilities, ctx.config),
+    capabilities: storedCapabilities(negotiateCapabilities(request.capabilities, ctx.config)),
     messages: [],
     notices: [],
     totals: {

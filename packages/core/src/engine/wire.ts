@@ -89,7 +89,12 @@ export function toWireSession(
   const out: CheckoutSession = {
     id: state.id,
     protocol: { version: PROTOCOL_VERSION },
-    capabilities: structuredClone(state.capabilities),
+    capabilities: {
+      ...(config.paymentHandlers.length > 0
+        ? { payment: { handlers: config.paymentHandlers.map((h) => structuredClone(h)) } }
+        : {}),
+      ...structuredClone(state.capabilities),
+    },
     status: state.status,
     currency: state.currency,
     line_items: state.lines.map(toWireLineItem),

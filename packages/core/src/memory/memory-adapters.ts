@@ -20,10 +20,62 @@ export interface MemoryCatalog extends CatalogV1 {
   all(): Product[];
 }
 
+const tokenize = (text: string): string[] =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 0);
+
+/**
+ * In-memory catalog with a token index: a query matches products having, for every query word, a token that
+ * starts with that word (so "mug" finds "Mugs"). Lookups binary-search a sorted vocabulary and intersect
+ * posting lists, so search cost follows the number of matches, not the catalog size.
+ */
 export function createMemoryCatalog(products: readonly Product[]): MemoryCatalog {
   const items = new Map(products.map((p) => [p.id, structuredClone(p)]));
   const committed = new Set<string>();
   const order = products.map((p) => p.id);
+  const postings = new Map<string, number[]>();
+  for (const [index, p] of products.entries()) {
+    const tokens = new Set(
+      tokenize(`${p.id} ${p.name} ${p.description ?? ''} ${(p.tags ?? []).join(' ')} ${p.category ?? ''}`),
+    );
+    for (const t of tokens) {
+      let list = postings.get(t);
+      if (!list) {
+        list = [];
+        postings.set(t, list);
+      }
+      list.push(index);
+    }
+  }
+  const vocabulary = [...postings.keys()].sort();
+
+  /** Product indexes having a token that starts with `prefix`, ascending. */
+  function matchesFor(prefix: string): number[] {
+    let lo = 0;
+    let hi = vocabulary.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (vocabulary[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const lists: number[][] = [];
+    for (let k = lo; k < vocabulary.length && vocabulary[k]!.startsWith(prefix); k++)
+      lists.push(postings.get(vocabulary[k]!)!);
+    if (lists.length === 1) return lists[0]!;
+    return [...new Set(lists.flat())].sort((a, b) => a - b);
+  }
+
+  function candidates(words: string[]): Iterable<number> {
+    if (words.length === 0) return order.keys();
+    const lists = words.map(matchesFor).sort((a, b) => a.length - b.length);
+    const [smallest, ...rest] = lists;
+    if (!smallest || smallest.length === 0) return [];
+    const others = rest.map((l) => new Set(l));
+    return smallest.filter((i) => others.every((o) => o.has(i)));
+  }
+
   return {
     version: 1,
     async getProducts(ids) {
@@ -33,28 +85,26 @@ export function createMemoryCatalog(products: readonly Product[]): MemoryCatalog
       });
     },
     async search(q: ProductSearch) {
-      const words = (q.query ?? '')
-        .toLowerCase()
-        .split(/\s+/)
-        .filter((w) => w.length > 0);
-      const matches = order
-        .map((id) => items.get(id)!)
-        .filter((p) => {
-          if (q.category && p.category?.toLowerCase() !== q.category.toLowerCase()) return false;
-          if (q.maxUnitAmount !== undefined && p.unitAmount > q.maxUnitAmount) return false;
-          if (q.inStockOnly && p.availableQuantity !== undefined && p.availableQuantity <= 0) return false;
-          if (words.length === 0) return true;
-          const hay =
-            `${p.id} ${p.name} ${p.description ?? ''} ${(p.tags ?? []).join(' ')} ${p.category ?? ''}`.toLowerCase();
-          return words.every((w) => hay.includes(w));
-        });
+      const words = tokenize(q.query ?? '');
       const start = q.cursor ? Number.parseInt(q.cursor, 10) || 0 : 0;
       const limit = Math.max(1, Math.min(q.limit ?? 20, 100));
-      const slice = matches.slice(start, start + limit).map((p) => structuredClone(p));
-      return {
-        products: slice,
-        ...(start + limit < matches.length ? { nextCursor: String(start + limit) } : {}),
-      };
+      const category = q.category?.toLowerCase();
+      const page: Product[] = [];
+      let matched = 0;
+      let more = false;
+      for (const index of candidates(words)) {
+        const p = items.get(order[index]!)!;
+        if (category && p.category?.toLowerCase() !== category) continue;
+        if (q.maxUnitAmount !== undefined && p.unitAmount > q.maxUnitAmount) continue;
+        if (q.inStockOnly && p.availableQuantity !== undefined && p.availableQuantity <= 0) continue;
+        if (matched >= start + limit) {
+          more = true;
+          break;
+        }
+        if (matched >= start) page.push(structuredClone(p));
+        matched++;
+      }
+      return { products: page, ...(more ? { nextCursor: String(start + limit) } : {}) };
     },
     async commitInventory({ orderId, lines }) {
       if (committed.has(orderId)) return;

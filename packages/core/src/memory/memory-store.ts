@@ -18,7 +18,8 @@ interface IdemRecord {
   state: 'in_flight' | 'done';
   lockUntil: string;
   expiresAt: string;
-  response?: StoredResponse;
+  /** JSON text of the StoredResponse. */
+  response?: string;
 }
 
 export interface MemoryStore extends CheckoutStoreV1 {
@@ -29,7 +30,9 @@ export interface MemoryStore extends CheckoutStoreV1 {
 const clone = <T>(v: T): T => structuredClone(v);
 
 export function createMemoryStore(): MemoryStore {
-  const sessions = new Map<string, StoredSession>();
+  // Sessions and stored responses are kept as JSON text, as a database would: compact, and a caller can never
+  // mutate stored data through a returned object.
+  const sessions = new Map<string, { json: string; version: number; status: string; updatedAt: string }>();
   const orders = new Map<string, OrderRecord>();
   const orderBySession = new Map<string, string>();
   const orderByPayment = new Map<string, string>();
@@ -51,7 +54,7 @@ export function createMemoryStore(): MemoryStore {
 
     async getSession(id) {
       const s = sessions.get(id);
-      return s ? clone(s) : null;
+      return s ? { state: JSON.parse(s.json) as StoredSession['state'], version: s.version } : null;
     },
 
     async commit(req: CommitRequest): Promise<CommitResult> {
@@ -61,7 +64,12 @@ export function createMemoryStore(): MemoryStore {
         return { ok: false, reason: 'conflict' };
       }
       const version = (current?.version ?? 0) + 1;
-      sessions.set(id, { state: clone(req.session), version });
+      sessions.set(id, {
+        json: JSON.stringify(req.session),
+        version,
+        status: req.session.status,
+        updatedAt: req.session.updatedAt,
+      });
       if (req.order && !orderBySession.has(id)) {
         orders.set(req.order.order.id, clone(req.order));
         orderBySession.set(id, req.order.order.id);
@@ -116,15 +124,19 @@ export function createMemoryStore(): MemoryStore {
 
     async listSessions(filter) {
       const statuses = filter.statuses ? new Set(filter.statuses) : undefined;
-      const all = [...sessions.values()]
-        .filter((s) => !statuses || statuses.has(s.state.status))
-        .sort((a, b) =>
-          a.state.updatedAt === b.state.updatedAt
-            ? a.state.id.localeCompare(b.state.id)
-            : a.state.updatedAt.localeCompare(b.state.updatedAt),
+      const all = [...sessions.entries()]
+        .filter(([, s]) => !statuses || statuses.has(s.status))
+        .sort(([ia, a], [ib, b]) =>
+          a.updatedAt === b.updatedAt ? ia.localeCompare(ib) : a.updatedAt.localeCompare(b.updatedAt),
         );
       const { slice, next } = page(all, filter);
-      return { sessions: slice.map(clone), ...(next ? { nextCursor: next } : {}) };
+      return {
+        sessions: slice.map(([, s]) => ({
+          state: JSON.parse(s.json) as StoredSession['state'],
+          version: s.version,
+        })),
+        ...(next ? { nextCursor: next } : {}),
+      };
     },
 
     async listOrders(opts) {
@@ -151,7 +163,8 @@ export function createMemoryStore(): MemoryStore {
       };
       if (!existing || existing.expiresAt <= req.now) return fresh();
       if (existing.requestHash !== req.requestHash) return { kind: 'conflict' };
-      if (existing.state === 'done') return { kind: 'replay', response: clone(existing.response!) };
+      if (existing.state === 'done')
+        return { kind: 'replay', response: JSON.parse(existing.response!) as StoredResponse };
       if (existing.lockUntil > req.now) return { kind: 'in_flight', lockUntil: existing.lockUntil };
       existing.lockUntil = req.lockUntil; // the previous owner died: take over
       return { kind: 'started' };
@@ -192,6 +205,6 @@ export function createMemoryStore(): MemoryStore {
     const r = idem.get(k);
     if (!r) return;
     r.state = 'done';
-    r.response = clone(f.response);
+    r.response = JSON.stringify(f.response);
   }
 }

@@ -1,0 +1,46 @@
+// `pnpm bench [--quick] [--only=growth,http,flow,startup]`: runs the suites, prints progress to stderr, and
+// writes bench/results/latest.json and latest.md.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Reporter } from './report.js';
+import { growth } from './suites/growth.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
+const pgUrl = process.env.ACP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+let pgOk = false;
+const suites: Record<string, (r: Reporter) => Promise<void>> = {
+  growth: (r) => growth(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),
+};
+
+async function pgReachable(): Promise<boolean> {
+  try {
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const r = new Reporter();
+pgOk = await pgReachable();
+for (const [name, run] of Object.entries(suites)) {
+  if (only && !only.includes(name)) continue;
+  await run(r);
+}
+const here = dirname(fileURLToPath(import.meta.url));
+const out = resolve(here, '../results');
+mkdirSync(out, { recursive: true });
+r.write(resolve(out, 'latest.json'), resolve(out, 'latest.md'), quick ? 'quick' : 'full');
+process.stderr.write(`\nwrote ${resolve(out, 'latest.json')} and latest.md\n`);
+const missed = r.targets.filter((t) => !t.met);
+process.stderr.write(`${r.targets.length - missed.length}/${r.targets.length} targets met\n`);
