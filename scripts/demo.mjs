@@ -10,8 +10,10 @@ import {
   createSequentialIds,
   createSystemClock,
   MEMORY_TEST_TOKENS,
+  SAMPLE_ADDRESS,
+  SAMPLE_PRODUCTS,
+  sampleMerchantConfig,
 } from '@acp/core/memory';
-import { SAMPLE_ADDRESS, SAMPLE_PRODUCTS, sampleMerchantConfig } from '@acp/core/testing';
 
 const gateway = createMemoryGateway();
 const service = createCheckoutService({

@@ -160,6 +160,8 @@ export interface PaymentAttempt {
   /** For a 3DS continuation: the attempt whose payment needed authentication. */
   continuesAttemptId?: string;
   authenticationResult?: AuthenticationResult;
+  /** Fingerprint of the ACP request (caller + path + Idempotency-Key) that started this attempt. */
+  requestKey?: string;
   /** The attempt is owned by whoever set this lease until it passes; then anyone may resume it. */
   leaseUntil?: string;
   failure?: { code: string; declineCode?: string; message: string };

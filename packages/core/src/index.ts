@@ -125,6 +125,7 @@ export {
 export * as spec from './spec/2026-04-17/index.js';
 export type {
   Address,
+  Adjustment,
   AuthenticationMetadata,
   AuthenticationResult,
   Buyer,

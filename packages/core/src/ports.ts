@@ -325,7 +325,7 @@ export interface CheckoutStoreV1 {
   idempotencyFinish(finish: IdempotencyFinish): Promise<void>;
   /** Forget an in-flight record (the request ended in a 5xx, which is never cached). */
   idempotencyRelease(scope: string, key: string): Promise<void>;
-  /** Delete finished records that expired before `now`. Returns how many were removed. */
+  /** Delete records (finished or abandoned in flight) whose `expiresAt` is at or before `now`. Returns how many. */
   idempotencySweep(now: string): Promise<number>;
 }
 

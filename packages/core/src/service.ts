@@ -587,11 +587,21 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             const resumed = await resumePending(state, version, idem);
             if (resumed) return resumed;
           }
+          const requestKey = sha256Hex(`${idem.scope}\n${idem.key}`);
+          if (state.status === 'completed') {
+            // A retry of the very request whose payment completed the session (its first answer was lost or
+            // was a 503, and recovery finished it meanwhile) gets that outcome, not a conflict.
+            const order = await store.getOrderBySession(id);
+            const attempt = order?.attemptId ? await store.getPaymentAttempt(order.attemptId) : null;
+            if (order && attempt?.requestKey === requestKey) {
+              return { result: sessionResponse(200, state, order), stored: false };
+            }
+          }
           const previous =
             state.status === 'authentication_required' && state.currentAttemptId
               ? ((await store.getPaymentAttempt(state.currentAttemptId)) ?? undefined)
               : undefined;
-          const d = beginComplete(state, request, previous, { ...ctxNow() });
+          const d = beginComplete(state, request, previous, { ...ctxNow() }, { requestKey });
           if (!d.ok) return { result: errorResult(d.error), stored: false };
           const t = d.transition;
           const charge = t.effects.find(

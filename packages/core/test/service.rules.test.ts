@@ -115,10 +115,15 @@ describe.skipIf(!specPresent())('protocol rules', () => {
       const pending = await t.service.getSession(id, ctx({ idempotencyKey: undefined }));
       // GET reconciles the pending attempt with the PSP (same idempotency key), never charging again
       expect((pending.body as CheckoutSession).status).toBe('completed');
+      // the same request retried gets its outcome (the completed session with the order), not a conflict
       const retry = await t.service.completeSession(id, body, ctx({ idempotencyKey: 'pay-x' }));
       expect(retry.replayed).toBe(false);
-      expect(retry.status).toBe(409);
-      expect(retry.body).toMatchObject({ code: 'session_completed' });
+      expect(retry.status).toBe(200);
+      expectSchemaValid(retry, 'CheckoutSessionWithOrder');
+      // a different request (another key) on the completed session is a typed conflict
+      const other = await t.service.completeSession(id, body, ctx({ idempotencyKey: 'pay-y' }));
+      expect(other.status).toBe(409);
+      expect(other.body).toMatchObject({ code: 'session_completed' });
       expect(t.gateway.succeededChargesFor(id)).toHaveLength(1);
       expect((await t.store.listOrders({})).orders).toHaveLength(1);
     });

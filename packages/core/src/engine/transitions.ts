@@ -298,6 +298,7 @@ export function beginComplete(
   request: CheckoutSessionCompleteRequest,
   previous: PaymentAttempt | undefined,
   ctx: EngineContext,
+  options: { requestKey?: string } = {},
 ): Decision {
   const refused = permission(state, 'complete');
   if (refused) return fail(refused);
@@ -393,6 +394,7 @@ export function beginComplete(
     instrumentType: typeof instrument.type === 'string' ? instrument.type : 'card',
     ...(continuePaymentId ? { paymentId: continuePaymentId, continuesAttemptId: previous?.id } : {}),
     ...(request.authentication_result ? { authenticationResult: request.authentication_result } : {}),
+    ...(options.requestKey ? { requestKey: options.requestKey } : {}),
   });
   attempts.push(attempt);
   const next: SessionState = {

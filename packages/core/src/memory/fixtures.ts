@@ -1,18 +1,6 @@
 // A ready-wired checkout service on the in-memory adapters, with a small sample catalog, for tests of
 // adapters, transports and apps.
 import { type MerchantConfig, tokenizedCardHandler } from '../config.js';
-import {
-  createFlatRatePricing,
-  createManualClock,
-  createMemoryCatalog,
-  createMemoryEventSink,
-  createSequentialIds,
-  type ManualClock,
-  type MemoryCatalog,
-  type MemoryEventSink,
-} from '../memory/memory-adapters.js';
-import { createMemoryGateway, type MemoryGateway } from '../memory/memory-gateway.js';
-import { createMemoryStore, type MemoryStore } from '../memory/memory-store.js';
 import type {
   CatalogV1,
   CheckoutStoreV1,
@@ -25,6 +13,18 @@ import type {
 } from '../ports.js';
 import type { CheckoutService } from '../service.js';
 import { createCheckoutService } from '../service.js';
+import {
+  createFlatRatePricing,
+  createManualClock,
+  createMemoryCatalog,
+  createMemoryEventSink,
+  createSequentialIds,
+  type ManualClock,
+  type MemoryCatalog,
+  type MemoryEventSink,
+} from './memory-adapters.js';
+import { createMemoryGateway, type MemoryGateway } from './memory-gateway.js';
+import { createMemoryStore, type MemoryStore } from './memory-store.js';
 
 export const SAMPLE_PRODUCTS: Product[] = [
   {

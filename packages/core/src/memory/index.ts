@@ -1,5 +1,14 @@
 // @acp/core/memory: in-memory adapters for every port. The store is the reference CheckoutStoreV1 (and the
 // library default); the gateway is a deterministic fake PSP for tests and offline demos. No vitest here.
+
+export {
+  createTestCheckout,
+  SAMPLE_ADDRESS,
+  SAMPLE_PRODUCTS,
+  sampleMerchantConfig,
+  type TestCheckout,
+  type TestCheckoutOptions,
+} from './fixtures.js';
 export {
   createFlatRatePricing,
   createManualClock,

@@ -2,6 +2,14 @@
 // pass, and a ready-wired test checkout. Contract suites import `vitest` (an optional peer dependency).
 
 export {
+  createTestCheckout,
+  SAMPLE_ADDRESS,
+  SAMPLE_PRODUCTS,
+  sampleMerchantConfig,
+  type TestCheckout,
+  type TestCheckoutOptions,
+} from '../memory/fixtures.js';
+export {
   createFlatRatePricing,
   createManualClock,
   createMemoryCatalog,
@@ -31,11 +39,3 @@ export {
   type StoreFixture,
   sampleSessionState,
 } from './contracts.js';
-export {
-  createTestCheckout,
-  SAMPLE_ADDRESS,
-  SAMPLE_PRODUCTS,
-  sampleMerchantConfig,
-  type TestCheckout,
-  type TestCheckoutOptions,
-} from './fixtures.js';
