@@ -1,7 +1,9 @@
+import { canonicalJson } from '@acp/core';
 import { MEMORY_TEST_TOKENS } from '@acp/core/testing';
 import { mcpExamples, specPresent, validateDef } from '@acp/spec-oracle';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signRequestBody } from '../src/index.js';
 import { API_VERSION, connect, createArgs, type Harness, paymentData } from './helpers.js';
 
 let h: Harness | undefined;
@@ -184,5 +186,36 @@ describe.skipIf(!specPresent())('ACP MCP binding tools', () => {
     expect(declined.status).toBe('ready_for_payment');
     expectValid('CheckoutSession', declined.structuredContent);
     expect(JSON.stringify(declined.messages)).toContain('payment_declined');
+  });
+
+  it('verifies meta.signature / meta.timestamp when request signing is configured', async () => {
+    const secret = 'acp_signing_secret';
+    h = await connect({ requestSigning: { secrets: [secret] } });
+    const args = createArgs(undefined, [{ id: 'ebook_mcp' }]);
+    const unsigned = await callError('create_checkout_session', args);
+    expect(unsigned.code).toBe(-32000);
+    expect(unsigned.data).toMatchObject({ code: 'invalid_signature' });
+    const timestamp = new Date().toISOString();
+    const signature = await signRequestBody(secret, canonicalJson(args.payload));
+    const forged = await callError('create_checkout_session', {
+      ...args,
+      meta: {
+        ...args.meta,
+        timestamp,
+        signature: await signRequestBody('wrong', canonicalJson(args.payload)),
+      },
+    });
+    expect(forged.data).toMatchObject({ code: 'invalid_signature' });
+    const stale = await callError('create_checkout_session', {
+      ...args,
+      meta: { ...args.meta, timestamp: '2020-01-01T00:00:00Z', signature },
+    });
+    expect(stale.data).toMatchObject({ code: 'invalid_signature', param: '$.meta.timestamp' });
+    expect(await h.checkout.store.getSession('cs_test_0001')).toBeNull();
+    const ok = await call('create_checkout_session', {
+      ...args,
+      meta: { ...args.meta, timestamp, signature },
+    });
+    expect(ok.status).toBe('not_ready_for_payment');
   });
 });
