@@ -1,0 +1,256 @@
+// Composition root: config → store (SQLite or PostgreSQL) → catalog with persistent stock → Stripe (or the
+// embedded emulator) → checkout service → MCP factory. Shared by the HTTP server and the stdio entry.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type CheckoutService,
+  type CheckoutStoreV1,
+  createCheckoutService,
+  type DomainEvent,
+  type MerchantConfig,
+  tokenizedCardHandler,
+} from '@acp/core';
+import { createFlatRatePricing, createSystemClock } from '@acp/core/memory';
+import {
+  type AcpMcpServerFactory,
+  createAcpMcpServerFactory,
+  type TestPaymentsProvider,
+} from '@acp/mcp-server';
+import { createPostgresStore } from '@acp/store-postgres';
+import { createSqliteStore } from '@acp/store-sqlite';
+import {
+  createStripeGateway,
+  createStripeTestPayments,
+  createStripeWebhookHandler,
+  type StripeWebhookHandler,
+} from '@acp/stripe';
+import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
+import Stripe from 'stripe';
+import { catalogProducts } from './catalog.js';
+import type { DemoConfig } from './config.js';
+import { createDemoCatalog, type DemoCatalog } from './inventory.js';
+import type { DemoLogger } from './logger.js';
+
+export const STORE_NAME = 'ACP Demo Store';
+/** The key the emulator accepts; it only ever talks to the local emulator. */
+const EMULATOR_KEY = 'sk_test_acp_demo_emulator_offline';
+
+export interface DemoRuntime {
+  config: DemoConfig;
+  service: CheckoutService;
+  store: CheckoutStoreV1;
+  catalog: DemoCatalog;
+  mcpFactory: AcpMcpServerFactory;
+  testPayments: TestPaymentsProvider | undefined;
+  stripeWebhook: StripeWebhookHandler;
+  emulator: StripeEmulator | undefined;
+  /** Where a webhook for this process must be delivered (set by the caller that serves it). */
+  setWebhookUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+const randomId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url')}`;
+
+export async function createDemoRuntime(config: DemoConfig, logger: DemoLogger): Promise<DemoRuntime> {
+  const closers: (() => Promise<void> | void)[] = [];
+
+  // ---------------------------------------------------------------- store
+  let store: CheckoutStoreV1;
+  let catalog: DemoCatalog;
+  const products = catalogProducts(config.publicUrl);
+  if (config.DATABASE_URL) {
+    const pg = await createPostgresStore({ connectionString: config.DATABASE_URL, schema: 'acp_demo' });
+    closers.push(() => pg.close());
+    store = pg;
+    catalog = await createDemoCatalog(products, { kind: 'postgres', pool: pg.pool, schema: pg.schema });
+    logger.info('store: PostgreSQL', { schema: pg.schema });
+  } else {
+    mkdirSync(config.dataDir, { recursive: true });
+    const filename = join(config.dataDir, 'store.db');
+    const sqlite = createSqliteStore({ filename });
+    closers.push(() => sqlite.close());
+    store = sqlite;
+    catalog = await createDemoCatalog(products, { kind: 'sqlite', database: sqlite.database });
+    logger.info('store: SQLite', { file: filename });
+  }
+
+  // ---------------------------------------------------------------- payments
+  let emulator: StripeEmulator | undefined;
+  let stripe: Stripe;
+  let secretKey: string;
+  let webhookSecret: string;
+  let merchantId = 'acct_demo';
+  const webhookTarget = { url: '' };
+  if (config.payments === 'emulator') {
+    webhookSecret = `whsec_${randomBytes(24).toString('base64url').replace(/[-_]/g, '')}`;
+    emulator = await startStripeEmulator({
+      host: '127.0.0.1',
+      port: 0,
+      allowRawCards: config.ACP_ALLOW_RAW_TEST_CARDS,
+    });
+    closers.push(() => emulator?.close());
+    secretKey = EMULATOR_KEY;
+    stripe = new Stripe(secretKey, { ...emulator.stripeConfig, maxNetworkRetries: 2, timeout: 10_000 });
+    merchantId = 'acct_emulator';
+    logger.warn(
+      'payments are SIMULATED: no STRIPE_SECRET_KEY, using the local Stripe emulator (not Stripe)',
+      {
+        emulator: emulator.url,
+      },
+    );
+  } else {
+    secretKey = config.STRIPE_SECRET_KEY!;
+    webhookSecret = config.STRIPE_WEBHOOK_SECRET!;
+    stripe = new Stripe(secretKey, { maxNetworkRetries: 2, timeout: 20_000 });
+    try {
+      merchantId = (await stripe.accounts.retrieve(null)).id;
+    } catch {
+      logger.warn('could not read the Stripe account id; advertising acct_demo');
+    }
+    logger.info(
+      `payments: Stripe ${config.payments === 'stripe-live' ? 'LIVE mode: test-only tools disabled' : 'test mode'}`,
+    );
+  }
+
+  const gateway = createStripeGateway({
+    stripe,
+    paymentLinks: {
+      successUrl: `${config.publicUrl}/checkout/return?status=paid&stripe_session={CHECKOUT_SESSION_ID}`,
+      cancelUrl: `${config.publicUrl}/checkout/return?status=canceled`,
+    },
+    authentication: { merchantName: STORE_NAME },
+    logger,
+  });
+
+  // Test-only helpers exist only with a test key; createStripeTestPayments itself refuses live keys.
+  let testPayments: TestPaymentsProvider | undefined;
+  if (config.payments !== 'stripe-live') {
+    const helpers = createStripeTestPayments({
+      stripe,
+      secretKey,
+      allowRawCards: config.ACP_ALLOW_RAW_TEST_CARDS,
+    });
+    testPayments = {
+      mode: 'test',
+      rawCardsEnabled: helpers.rawCardsEnabled,
+      async createTestToken(input) {
+        const t =
+          'paymentMethodId' in input
+            ? await helpers.tokenFromPaymentMethod(input.paymentMethodId, {
+                amount: input.amount,
+                currency: input.currency,
+              })
+            : await helpers.tokenFromCard(
+                {
+                  number: input.card.number,
+                  exp_month: input.card.expMonth,
+                  exp_year: input.card.expYear,
+                  cvc: input.card.cvc,
+                },
+                { amount: input.amount, currency: input.currency },
+              );
+        return {
+          shared_payment_token: t.shared_payment_token,
+          expires_at: new Date(t.expires_at * 1000).toISOString(),
+          max_amount: t.max_amount,
+          currency: t.currency,
+        };
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- engine
+  const merchant: MerchantConfig = {
+    paymentHandlers: [
+      tokenizedCardHandler({
+        psp: 'stripe',
+        merchantId,
+        environment: config.payments === 'stripe-live' ? 'production' : 'test',
+      }),
+    ],
+    interventions: { supported: ['3ds'], required: [], enforcement: 'conditional' },
+    links: [
+      { type: 'terms_of_use', url: `${config.publicUrl}/policies/terms`, title: 'Terms of use' },
+      { type: 'privacy_policy', url: `${config.publicUrl}/policies/privacy`, title: 'Privacy policy' },
+      { type: 'return_policy', url: `${config.publicUrl}/policies/returns`, title: 'Returns' },
+    ],
+    supportedCurrencies: ['usd'],
+    orderPermalinkBase: `${config.publicUrl}/orders/`,
+    support: { email: 'support@demo-store.example', help_center_url: `${config.publicUrl}/policies/support` },
+  };
+  const service = createCheckoutService({
+    store,
+    catalog,
+    pricing: createFlatRatePricing({ taxRateBps: 875, freeShippingOver: 7500 }),
+    gateway,
+    clock: createSystemClock(),
+    ids: { sessionId: () => randomId('cs'), orderId: () => randomId('ord') },
+    events: {
+      version: 1,
+      emit(event: DomainEvent) {
+        logger.info(event.type, {
+          order: event.order.order.id,
+          session: event.order.sessionId,
+          amount: event.order.amount,
+          currency: event.order.currency,
+        });
+      },
+    },
+    logger,
+    config: merchant,
+  });
+
+  const stripeWebhook = createStripeWebhookHandler({
+    stripe,
+    webhookSecret,
+    onEvent: (event) => service.handlePaymentEvent(event),
+    logger,
+  });
+
+  const mcpFactory = createAcpMcpServerFactory({
+    service,
+    catalog,
+    name: 'acp-demo-store',
+    version: '0.1.0',
+    ...(testPayments ? { testPayments } : {}),
+    logger,
+  });
+
+  // Background duty: resume charges left pending by a crash or an outage, expire old sessions.
+  const recover = async () => {
+    try {
+      const r = await service.recoverPendingPayments();
+      if (r.resumed || r.stillPending) logger.info('payment recovery', r);
+    } catch (e) {
+      logger.warn('payment recovery failed', { error: (e as Error).message });
+    }
+  };
+  await recover();
+  const timers = [
+    setInterval(recover, 30_000),
+    setInterval(() => {
+      service.sweep().catch((e: Error) => logger.warn('sweep failed', { error: e.message }));
+    }, 5 * 60_000),
+  ];
+  for (const t of timers) t.unref();
+
+  return {
+    config,
+    service,
+    store,
+    catalog,
+    mcpFactory,
+    testPayments,
+    stripeWebhook,
+    emulator,
+    setWebhookUrl(url) {
+      webhookTarget.url = url;
+      if (emulator) emulator.addWebhookEndpoint({ url, secret: webhookSecret });
+    },
+    async close() {
+      for (const t of timers) clearInterval(t);
+      for (const c of closers.reverse()) await c();
+    },
+  };
+}
