@@ -36,6 +36,7 @@ export {
   type LineDraft,
   lineIdFor,
   pricingLines,
+  productAvailability,
   requestedItemIds,
   resolveLines,
   selectOptions,

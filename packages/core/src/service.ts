@@ -89,6 +89,16 @@ export interface RequestContext {
   requestId?: string | undefined;
   /** JSONPath root for `param` of validation errors: `$` for REST, `$.payload` for the MCP binding. */
   paramRoot?: string;
+  /**
+   * `required` (REST, default): a POST without Idempotency-Key is 400 `idempotency_key_required`.
+   * `optional` (the MCP binding marks `meta.idempotency_key` optional): without a key the request runs once,
+   * with no replay protection.
+   */
+  idempotency?: 'required' | 'optional';
+  /** `Accept-Language` / `meta.accept_language` (recorded; messages are English today). */
+  acceptLanguage?: string | undefined;
+  /** `User-Agent` / `meta.user_agent` (recorded for logs). */
+  userAgent?: string | undefined;
 }
 
 export interface ServiceResult<T = CheckoutSession> {
@@ -203,11 +213,19 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     path: string,
     body: unknown,
     ctx: RequestContext,
-    run: (idem: IdemRef) => Promise<{ result: ServiceResult<T>; stored: boolean }>,
+    run: (idem: IdemRef | undefined) => Promise<{ result: ServiceResult<T>; stored: boolean }>,
   ): Promise<ServiceResult<T>> {
     const versionError = checkApiVersion(ctx.apiVersion);
     if (versionError) return errorResult(versionError);
     const key = ctx.idempotencyKey;
+    if ((key === undefined || key === '') && ctx.idempotency === 'optional') {
+      // No replay protection was asked for: run once, recording nothing.
+      try {
+        return (await run(undefined)).result;
+      } catch (e) {
+        return errorResult(e);
+      }
+    }
     if (key === undefined || key === '') {
       return errorResult(
         new AcpError('idempotency_key_required', 'An Idempotency-Key is required on every POST request.'),
@@ -526,13 +544,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         const d = createSession({ id: ids.sessionId(), request, ...cart }, ctxNow());
         if (!d.ok) return { result: errorResult(d.error), stored: false };
         const result = sessionResponse(201, d.transition.state);
-        if (!(await commit(d.transition, null, { ref: idem, response: result }))) {
+        if (!(await commit(d.transition, null, idem ? { ref: idem, response: result } : undefined))) {
           throw new AcpError(
             'internal_error',
             'Could not store the new checkout session; retry the request.',
           );
         }
-        return { result, stored: true };
+        return { result, stored: idem !== undefined };
       });
     },
 
@@ -587,13 +605,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             const resumed = await resumePending(state, version, idem);
             if (resumed) return resumed;
           }
-          const requestKey = sha256Hex(`${idem.scope}\n${idem.key}`);
+          const requestKey = idem ? sha256Hex(`${idem.scope}\n${idem.key}`) : undefined;
           if (state.status === 'completed') {
             // A retry of the very request whose payment completed the session (its first answer was lost or
             // was a 503, and recovery finished it meanwhile) gets that outcome, not a conflict.
             const order = await store.getOrderBySession(id);
             const attempt = order?.attemptId ? await store.getPaymentAttempt(order.attemptId) : null;
-            if (order && attempt?.requestKey === requestKey) {
+            if (order && requestKey && attempt?.requestKey === requestKey) {
               return { result: sessionResponse(200, state, order), stored: false };
             }
           }
@@ -601,7 +619,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             state.status === 'authentication_required' && state.currentAttemptId
               ? ((await store.getPaymentAttempt(state.currentAttemptId)) ?? undefined)
               : undefined;
-          const d = beginComplete(state, request, previous, { ...ctxNow() }, { requestKey });
+          const d = beginComplete(
+            state,
+            request,
+            previous,
+            { ...ctxNow() },
+            requestKey ? { requestKey } : {},
+          );
           if (!d.ok) return { result: errorResult(d.error), stored: false };
           const t = d.transition;
           const charge = t.effects.find(
@@ -611,9 +635,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             // No PSP call needed (free order, denied 3DS, buyer data made the cart not ready).
             if (t.order) t.order = { ...t.order };
             const result = sessionResponse(200, t.state, t.order);
-            if (!(await commit(t, version, { ref: idem, response: result }))) continue;
+            if (!(await commit(t, version, idem ? { ref: idem, response: result } : undefined))) continue;
             await runEffects(t.effects);
-            return { result, stored: true };
+            return { result, stored: idem !== undefined };
           }
           // The attempt is committed BEFORE the PSP is called.
           if (!(await commit(t, version))) continue;

@@ -61,6 +61,34 @@ describe.skipIf(!specPresent())('protocol rules', () => {
       expect(t.store.stats().sessions).toBe(2);
     });
 
+    it("optional mode (the MCP binding's optional meta.idempotency_key): no key runs once and records nothing", async () => {
+      const t = createTestCheckout();
+      const created = await t.service.createSession(
+        digital,
+        ctx({ idempotencyKey: undefined, idempotency: 'optional' }),
+      );
+      expect(created.status).toBe(201);
+      const id = (created.body as CheckoutSession).id;
+      const done = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: undefined, idempotency: 'optional' }),
+      );
+      expect((done.body as CheckoutSession).status).toBe('completed');
+      expect(t.store.stats().idempotencyRecords).toBe(0);
+      // with a key, optional mode has the same semantics as required
+      const keyed = await t.service.createSession(
+        digital,
+        ctx({ idempotencyKey: 'opt-1', idempotency: 'optional' }),
+      );
+      const again = await t.service.createSession(
+        digital,
+        ctx({ idempotencyKey: 'opt-1', idempotency: 'optional' }),
+      );
+      expect(again.replayed).toBe(true);
+      expect(again.body).toEqual(keyed.body);
+    });
+
     it('same key, different body → 422 idempotency_conflict (permanent)', async () => {
       const t = createTestCheckout();
       await t.service.createSession(digital, ctx({ idempotencyKey: 'k1' }));

@@ -106,7 +106,8 @@ function nonNegativeInt(n: number | undefined): number {
   return Math.max(0, Math.round(n));
 }
 
-function availabilityOf(product: Product, quantity: number): LineState['availabilityStatus'] {
+/** The ACP `availability_status` of a product for a wanted quantity (low stock at or below its threshold). */
+export function productAvailability(product: Product, quantity = 1): LineState['availabilityStatus'] {
   const available = product.availableQuantity;
   if (available === undefined) return 'in_stock';
   if (available <= 0) return 'out_of_stock';
@@ -128,7 +129,7 @@ export function buildLines(drafts: readonly LineDraft[], quote: PricingQuote): L
       images: d.product.images ?? [],
       unitAmount: d.product.unitAmount,
       fulfillment: d.product.fulfillment,
-      availabilityStatus: availabilityOf(d.product, d.quantity),
+      availabilityStatus: productAvailability(d.product, d.quantity),
       amounts: { itemsBaseAmount, itemsDiscount, subtotal, tax, total: subtotal + tax },
     };
     if (d.product.description !== undefined) line.description = d.product.description;
