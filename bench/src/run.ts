@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Reporter } from './report.js';
 import { growth } from './suites/growth.js';
+import { mcpOverhead, restOverhead } from './suites/http.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -17,6 +18,8 @@ const pgUrl = process.env.ACP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.
 let pgOk = false;
 const suites: Record<string, (r: Reporter) => Promise<void>> = {
   growth: (r) => growth(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),
+  mcp: (r) => mcpOverhead(r, { quick }),
+  rest: (r) => restOverhead(r, { quick }),
 };
 
 async function pgReachable(): Promise<boolean> {

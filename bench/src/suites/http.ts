@@ -1,0 +1,242 @@
+// Transport overhead, side by side in one run, each server in its own child process:
+// - MCP: `get_checkout_session` (ACP binding tool) on @acp/mcp-http vs a no-op tool on a bare
+//   `createMcpHandler` (same SDK v2, stateless, same node adapter), in both protocol eras.
+// - REST: `GET /checkout_sessions/{id}` on @acp/mcp-http vs a bare node:http endpoint answering a JSON body of
+//   the same size.
+import { withChild } from '../children.js';
+import { type HttpRequestSpec, httpClient, httpLoad, type LoadResult } from '../http-load.js';
+import type { Reporter } from '../report.js';
+import { round } from '../stats.js';
+
+const API_VERSION = '2026-04-17';
+const CAPS = { interventions: { supported: [] } };
+
+export interface HttpOptions {
+  quick: boolean;
+  /** Closed-loop connections for the throughput comparison. */
+  concurrency?: number;
+}
+
+interface Plan {
+  rounds: number;
+  durationMs: number;
+  warmupMs: number;
+  concurrency: number;
+}
+
+function planOf(o: HttpOptions): Plan {
+  return o.quick
+    ? { rounds: 2, durationMs: 2_000, warmupMs: 1_000, concurrency: o.concurrency ?? 8 }
+    : { rounds: 3, durationMs: 5_000, warmupMs: 2_000, concurrency: o.concurrency ?? 8 };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Side {
+  label: string;
+  origin: string;
+  request: HttpRequestSpec;
+  check: (status: number, body: string) => boolean;
+}
+
+interface Compared {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  bytes: number;
+}
+
+/**
+ * Alternates the sides for `rounds` rounds (order flipped each round, after one warm-up per side) and
+ * keeps each side's median throughput, p50 and p99 over the rounds.
+ */
+async function compare(sides: Side[], plan: Plan): Promise<Compared[]> {
+  const results: LoadResult[][] = sides.map(() => []);
+  for (const s of sides) {
+    await httpLoad(s.origin, s.request, {
+      concurrency: plan.concurrency,
+      durationMs: plan.warmupMs,
+      check: s.check,
+    });
+  }
+  for (let round = 0; round < plan.rounds; round++) {
+    const order = round % 2 ? [...sides.keys()].reverse() : [...sides.keys()];
+    for (const i of order) {
+      const s = sides[i]!;
+      results[i]!.push(
+        await httpLoad(s.origin, s.request, {
+          concurrency: plan.concurrency,
+          durationMs: plan.durationMs,
+          check: s.check,
+        }),
+      );
+    }
+  }
+  return results.map((rs) => ({
+    perSecond: median(rs.map((r) => r.perSecond)),
+    p50: median(rs.map((r) => r.latency.p50)),
+    p99: median(rs.map((r) => r.latency.p99)),
+    errors: rs.reduce((a, r) => a + r.errors, 0),
+    bytes: median(rs.map((r) => r.bytes)),
+  }));
+}
+
+function describe(c: Compared) {
+  return {
+    p50ms: round(c.p50, 3),
+    p99ms: round(c.p99, 3),
+    errors: c.errors,
+    bodyBytes: Math.round(c.bytes),
+  };
+}
+
+/** Creates one session through REST and returns its id and its GET body. */
+async function seedSession(origin: string): Promise<{ id: string; body: string }> {
+  const client = httpClient(origin, 1);
+  try {
+    const created = await client.send({
+      method: 'POST',
+      path: '/checkout_sessions',
+      headers: {
+        'content-type': 'application/json',
+        'api-version': API_VERSION,
+        'idempotency-key': 'bench-seed-1',
+      },
+      body: JSON.stringify({
+        currency: 'usd',
+        line_items: [{ id: 'mug_classic', quantity: 1 }],
+        capabilities: CAPS,
+      }),
+    });
+    if (created.status !== 201) throw new Error(`seed session: HTTP ${created.status} ${created.body}`);
+    const id = (JSON.parse(created.body) as { id: string }).id;
+    const got = await client.send({
+      method: 'GET',
+      path: `/checkout_sessions/${id}`,
+      headers: { 'api-version': API_VERSION },
+    });
+    return { id, body: got.body };
+  } finally {
+    await client.close();
+  }
+}
+
+type Era = '2025-11-25' | '2026-07-28';
+
+/** A stateless `tools/call` exactly as `@modelcontextprotocol/client` sends it in each era. */
+export function toolCall(era: Era, name: string, args: Record<string, unknown>): HttpRequestSpec {
+  const headers: Record<string, string> = {
+    accept: 'application/json, text/event-stream',
+    'content-type': 'application/json',
+    'mcp-protocol-version': era,
+  };
+  const params: Record<string, unknown> = { name, arguments: args };
+  if (era === '2026-07-28') {
+    headers['mcp-method'] = 'tools/call';
+    headers['mcp-name'] = name;
+    params._meta = {
+      'io.modelcontextprotocol/protocolVersion': era,
+      'io.modelcontextprotocol/clientInfo': { name: 'acp-bench', version: '1.0.0' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+  }
+  return {
+    method: 'POST',
+    path: '/mcp',
+    headers,
+    body: JSON.stringify({ method: 'tools/call', params, jsonrpc: '2.0', id: 1 }),
+  };
+}
+
+const toolOk = (status: number, body: string) =>
+  status === 200 && body.includes('"result"') && !body.includes('"isError":true');
+
+export async function mcpOverhead(r: Reporter, o: HttpOptions): Promise<void> {
+  const plan = planOf(o);
+  r.section('MCP overhead (Streamable HTTP, stateless)');
+  r.note(
+    `MCP: ${plan.rounds} alternating rounds of ${plan.durationMs / 1000} s per side at ${plan.concurrency} keep-alive connections (closed loop, after ${plan.warmupMs / 1000} s warm-up); medians over rounds. Server in a child process, load generator (undici) in the parent.`,
+  );
+  await withChild({ role: 'acp' }, async (acp) => {
+    const { id } = await seedSession(acp.url);
+    await withChild({ role: 'mcp-noop' }, async (noop) => {
+      for (const era of ['2025-11-25', '2026-07-28'] as const) {
+        const [base, real] = await compare(
+          [
+            { label: 'no-op', origin: noop.url, request: toolCall(era, 'noop', {}), check: toolOk },
+            {
+              label: 'get_checkout_session',
+              origin: acp.url,
+              request: toolCall(era, 'get_checkout_session', { meta: { api_version: API_VERSION }, id }),
+              check: (s, b) => toolOk(s, b) && b.includes(id),
+            },
+          ],
+          plan,
+        );
+        r.metric(`no-op tool, ${era} era`, round(base!.perSecond, 0), 'req/s', describe(base!));
+        r.metric(`get_checkout_session, ${era} era`, round(real!.perSecond, 0), 'req/s', describe(real!));
+        r.target(
+          `MCP get_checkout_session throughput vs no-op (${era})`,
+          round(real!.perSecond / base!.perSecond, 2),
+          'x',
+          '>=',
+          0.85,
+        );
+        r.target(
+          `MCP get_checkout_session p99 vs no-op (${era})`,
+          round(real!.p99 / base!.p99, 2),
+          'x',
+          '<=',
+          1.25,
+        );
+      }
+    });
+  });
+}
+
+export async function restOverhead(r: Reporter, o: HttpOptions): Promise<void> {
+  const plan = planOf(o);
+  r.section('REST overhead');
+  await withChild({ role: 'acp' }, async (acp) => {
+    const { id, body } = await seedSession(acp.url);
+    await withChild({ role: 'rest-bare', body: JSON.parse(body) }, async (bare) => {
+      const headers = { 'api-version': API_VERSION };
+      const [base, real] = await compare(
+        [
+          {
+            label: 'bare',
+            origin: bare.url,
+            request: { method: 'GET', path: `/checkout_sessions/${id}`, headers },
+            check: (s) => s === 200,
+          },
+          {
+            label: 'acp',
+            origin: acp.url,
+            request: { method: 'GET', path: `/checkout_sessions/${id}`, headers },
+            check: (s, b) => s === 200 && b.length === body.length,
+          },
+        ],
+        plan,
+      );
+      r.metric(
+        'bare node:http JSON endpoint (same body)',
+        round(base!.perSecond, 0),
+        'req/s',
+        describe(base!),
+      );
+      r.metric('GET /checkout_sessions/{id}', round(real!.perSecond, 0), 'req/s', describe(real!));
+      r.target(
+        'REST GET /checkout_sessions/{id} throughput vs bare node:http',
+        round(real!.perSecond / base!.perSecond, 2),
+        'x',
+        '>=',
+        0.5,
+      );
+    });
+  });
+}
