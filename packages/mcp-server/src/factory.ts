@@ -540,7 +540,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
         'collect_payment_info',
         {
           title: 'Collect test payment info (TEST MODE ONLY)',
-          description: `TEST MODE ONLY: turns a Stripe test payment method into a Shared Payment Token for a checkout session, for clients without a payment UI. Safer option: pass paymentMethodId with a Stripe test PaymentMethod (pm_card_visa, pm_card_mastercard, pm_card_chargeDeclined, …): no card data passes through the chat.${rawCards ? ' Raw TEST card numbers (cardNumber, expMonth, expYear, cvc) are accepted only because this server enables them in test mode; never enter a real card.' : ''} Returns {shared_payment_token, expires_at, max_amount, currency} and a payment_data object ready for complete_checkout_session. For real money use create_payment_link.`,
+          description: `TEST MODE ONLY: turns a Stripe test payment method into a Shared Payment Token for a checkout session, for clients without a payment UI. Safer option: pass paymentMethodId with a Stripe test PaymentMethod (pm_card_visa, pm_card_mastercard, pm_card_visa_chargeDeclined, …): no card data passes through the chat.${rawCards ? ' Raw TEST card numbers (cardNumber, expMonth, expYear, cvc) are accepted only because this server enables them in test mode; never enter a real card.' : ''} Returns {shared_payment_token, expires_at, max_amount, currency} and a payment_data object ready for complete_checkout_session. For real money use create_payment_link.`,
           input,
           output: CollectPaymentInfoOutput,
           annotations: {

@@ -78,7 +78,9 @@ export function collectPaymentInfoInput(rawCardsEnabled: boolean) {
       .string()
       .regex(/^pm_[A-Za-z0-9_]+$/, 'must be a Stripe test PaymentMethod id such as pm_card_visa')
       .optional()
-      .describe('A Stripe test PaymentMethod: pm_card_visa, pm_card_mastercard, pm_card_chargeDeclined, …'),
+      .describe(
+        'A Stripe test PaymentMethod: pm_card_visa, pm_card_mastercard, pm_card_visa_chargeDeclined, …',
+      ),
   };
   if (!rawCardsEnabled) return z.strictObject({ ...base, paymentMethodId: base.paymentMethodId.unwrap() });
   return z

@@ -27,7 +27,7 @@ export function memoryTestPayments(rawCardsEnabled = false): TestPaymentsProvide
       if ('card' in input && input.card.number.endsWith('0002')) {
         throw new Error(`Your card 4000000000000002 was declined.`);
       }
-      const declined = 'paymentMethodId' in input && input.paymentMethodId === 'pm_card_chargeDeclined';
+      const declined = 'paymentMethodId' in input && input.paymentMethodId === 'pm_card_visa_chargeDeclined';
       return {
         shared_payment_token: declined ? MEMORY_TEST_TOKENS.declines : MEMORY_TEST_TOKENS.succeeds,
         expires_at: new Date(Date.now() + 3600_000).toISOString(),

@@ -1,0 +1,114 @@
+// The store's HTTP surface: the toolkit's ACP handler (REST, /mcp, discovery, Stripe webhook) plus the store's
+// own pages (dashboard, product images, order permalinks, checkout return page, policies).
+import { timingSafeEqual } from 'node:crypto';
+import { type AcpHttpHandler, createAcpHttpHandler } from '@acp/mcp-http';
+import { isLoopbackHost } from '@acp/mcp-http/node';
+import type { DemoRuntime } from './app.js';
+import { STORE_NAME } from './app.js';
+import { productSvg } from './catalog.js';
+import { dashboardData, renderDashboard } from './dashboard.js';
+import type { DemoLogger } from './logger.js';
+import { checkoutReturnPage, orderPage, policyPage } from './pages.js';
+
+const html = (body: string, status = 200) =>
+  new Response(body, {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+  });
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger): AcpHttpHandler {
+  const { config } = runtime;
+  const loopback = isLoopbackHost(config.HOST);
+  const publicHost = new URL(config.publicUrl).hostname;
+  const allowedHosts = loopback && isLoopbackHost(publicHost) ? undefined : [publicHost];
+  const acp = createAcpHttpHandler({
+    service: runtime.service,
+    catalog: runtime.catalog,
+    mcp: runtime.mcpFactory,
+    ...(config.ACP_API_KEYS.length
+      ? { apiKeys: config.ACP_API_KEYS.map((key, i) => ({ id: `key${i + 1}`, key })) }
+      : {}),
+    ...(allowedHosts ? { allowedHosts } : {}),
+    publicUrl: config.publicUrl,
+    ...(config.ACP_SIGNING_SECRET ? { requestSigning: { secrets: [config.ACP_SIGNING_SECRET] } } : {}),
+    webhook: {
+      path: '/webhooks/stripe',
+      signatureHeader: 'stripe-signature',
+      handle: (raw, signature) => runtime.stripeWebhook(raw, signature ?? undefined),
+    },
+    logger,
+  });
+
+  /** Store pages are private off loopback: HTTP Basic auth with any API key as the password. */
+  const pageAllowed = (request: Request): boolean => {
+    if (loopback) return true;
+    const header = request.headers.get('authorization') ?? '';
+    if (!header.startsWith('Basic ')) return false;
+    const password = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':').slice(1).join(':');
+    return config.ACP_API_KEYS.some((k) => safeEqual(k, password));
+  };
+
+  async function storePage(request: Request, url: URL): Promise<Response | undefined> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+    const path = url.pathname;
+    const image = /^\/images\/([A-Za-z0-9_-]+)\.svg$/.exec(path);
+    if (image) {
+      const svg = productSvg(image[1]!);
+      return svg
+        ? new Response(svg, {
+            headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' },
+          })
+        : new Response('not found', { status: 404 });
+    }
+    if (path === '/checkout/return') return html(checkoutReturnPage(url.searchParams.get('status')));
+    const policy = /^\/policies\/([a-z]+)$/.exec(path);
+    if (policy) {
+      const body = policyPage(policy[1]!);
+      return body ? html(body) : undefined;
+    }
+    if (path === '/' || path === '/dashboard/data.json' || path.startsWith('/orders/')) {
+      if (!pageAllowed(request)) {
+        return new Response('authentication required', {
+          status: 401,
+          headers: { 'www-authenticate': `Basic realm="${STORE_NAME}", charset="UTF-8"` },
+        });
+      }
+      if (path.startsWith('/orders/')) {
+        return html(
+          orderPage(await runtime.service.getOrder(decodeURIComponent(path.slice('/orders/'.length)))),
+        );
+      }
+      const data = await dashboardData(runtime.store, config.payments, new Date());
+      if (path === '/dashboard/data.json') {
+        return new Response(JSON.stringify(data), {
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        });
+      }
+      return html(renderDashboard(data, STORE_NAME));
+    }
+    return undefined;
+  }
+
+  return {
+    authenticated: acp.authenticated,
+    allowedHosts: acp.allowedHosts,
+    close: () => acp.close(),
+    async fetch(request) {
+      const url = new URL(request.url);
+      try {
+        const own = await storePage(request, url);
+        if (own) return own;
+      } catch (e) {
+        logger.error('page failed', { path: url.pathname, error: (e as Error).message });
+        return html('<h1>Something went wrong</h1>', 500);
+      }
+      return acp.fetch(request);
+    },
+  };
+}
