@@ -361,13 +361,13 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
           );
         }
       }
-      const write = name !== 'get_checkout_session';
+      // Without `meta.idempotency_key` a write runs once and records nothing (core's `optional` mode): a
+      // made-up key would store an idempotency record nobody can replay, for every call, rejected ones too.
       const rc: RequestContext = {
         caller,
         apiVersion: meta.api_version,
-        idempotencyKey:
-          meta.idempotency_key ??
-          (write && !options.requireIdempotencyKey ? `mcp-once-${crypto.randomUUID()}` : undefined),
+        idempotencyKey: meta.idempotency_key,
+        idempotency: options.requireIdempotencyKey ? 'required' : 'optional',
         requestId: meta.request_id,
         paramRoot: '$.payload',
       };

@@ -142,6 +142,19 @@ describe.skipIf(!specPresent())('ACP MCP binding tools', () => {
     const a = await call('create_checkout_session', noKey);
     const b = await call('create_checkout_session', noKey);
     expect(a.id).not.toBe(b.id);
+    // ...and records nothing: no idempotency record for a keyless call, accepted or rejected.
+    const records = h.checkout.store.stats().idempotencyRecords;
+    await call('create_checkout_session', noKey);
+    await callError('create_checkout_session', {
+      meta: { api_version: API_VERSION },
+      payload: { currency: 'usd' },
+    });
+    await callError('update_checkout_session', {
+      meta: { api_version: API_VERSION },
+      id: a.id,
+      payload: { x: 1 },
+    });
+    expect(h.checkout.store.stats().idempotencyRecords).toBe(records);
     await h.close();
     // With requireIdempotencyKey the REST rule applies.
     h = await connect({ requireIdempotencyKey: true });
