@@ -299,8 +299,21 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
       requestId: request.headers.get('request-id') ?? undefined,
       paramRoot: '$',
     };
+    let id = '';
+    if (m) {
+      try {
+        id = decodeURIComponent(m[1]!);
+      } catch {
+        // `%ZZ`, a truncated UTF-8 sequence…: a malformed request, not a server failure.
+        return acpError(
+          'invalid_request',
+          'The checkout session id in the path is not valid percent-encoding.',
+          {},
+          '$.id',
+        );
+      }
+    }
     let r: ServiceResult<unknown>;
-    const id = m ? decodeURIComponent(m[1]!) : '';
     if (isCollection) r = await service.createSession(body, ctx);
     else if (action === 'complete') r = await service.completeSession(id, body, ctx);
     else if (action === 'cancel') r = await service.cancelSession(id, body, ctx);

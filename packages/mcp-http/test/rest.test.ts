@@ -139,6 +139,19 @@ describe.skipIf(!specPresent())('ACP REST over HTTP', () => {
 
     const unknown = await fetch(`${r.url}/nope`, { headers: headers() });
     expect(unknown.status).toBe(404);
+
+    // A session id that is not valid percent-encoding is a 400 naming `$.id`, not a 500 (URIError).
+    for (const path of ['/checkout_sessions/%ZZ', '/checkout_sessions/%E0%A4%A/complete']) {
+      const bad = await fetch(`${r.url}${path}`, {
+        method: path.endsWith('complete') ? 'POST' : 'GET',
+        headers: headers({ 'idempotency-key': crypto.randomUUID() }),
+        ...(path.endsWith('complete') ? { body: '{}' } : {}),
+      });
+      expect(bad.status, path).toBe(400);
+      const badBody = await bad.json();
+      expect(badBody).toMatchObject({ type: 'invalid_request', code: 'invalid_request', param: '$.id' });
+      expectValid('Error', badBody);
+    }
   });
 
   it('answers 409 with Retry-After while the same key is in flight', async () => {
