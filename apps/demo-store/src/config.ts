@@ -60,7 +60,11 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment; throws ConfigError listing every problem (never echoing secret values). */
-export function loadConfig(env: Record<string, string | undefined>, cwd: string): DemoConfig {
+export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: string): DemoConfig {
+  // An empty variable means "not set" (launchers such as .mcpb bundles pass empty strings for unset options).
+  const env = Object.fromEntries(
+    Object.entries(rawEnv).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const parsed = EnvSchema.safeParse(env);
   const problems = parsed.success
     ? []

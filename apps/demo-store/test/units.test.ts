@@ -1,9 +1,11 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${…} are .mcpb manifest substitutions, not template literals */
 import { createMemoryStore } from '@acp/core/memory';
 import { describe, expect, it } from 'vitest';
 import { catalogProducts, DEMO_PRODUCTS, productSvg } from '../src/catalog.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { dashboardData, renderDashboard } from '../src/dashboard.js';
 import { createLogger, luhnValid, redact, redactText } from '../src/logger.js';
+import { demoManifest } from '../src/mcpb.js';
 
 describe('config', () => {
   it('has sane defaults: loopback, port 8787, emulator payments, data dir under cwd', () => {
@@ -34,6 +36,12 @@ describe('config', () => {
       expect(msg).not.toContain('abc123');
     }
   });
+  it('treats empty variables as unset (bundles pass empty strings for unset options)', () => {
+    const c = loadConfig({ STRIPE_SECRET_KEY: '', STRIPE_WEBHOOK_SECRET: ' ', ACP_DATA_DIR: '' }, '/srv');
+    expect(c.payments).toBe('emulator');
+    expect(c.dataDir).toBe('/srv/.acp-data');
+  });
+
   it('detects live keys', () => {
     const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_live_abcdef', STRIPE_WEBHOOK_SECRET: 'whsec_x' }, '/');
     expect(c.payments).toBe('stripe-live');
@@ -96,5 +104,17 @@ describe('dashboard', () => {
     expect(html).toContain('No orders yet');
     expect(html).toContain('&lt;b&gt;Shop&lt;/b&gt;');
     expect(html).toContain('payments simulated');
+  });
+});
+
+describe('.mcpb manifest', () => {
+  it('runs the stdio entry and keeps the Stripe secrets in sensitive user_config', () => {
+    const m = demoManifest('0.1.0', 'linux');
+    expect(m.manifest_version).toBe('0.3');
+    expect(m.server.mcp_config.args).toEqual(['${__dirname}/server/dist/bin/stdio.js']);
+    expect(m.user_config.stripe_secret_key).toMatchObject({ sensitive: true, required: false });
+    expect(m.user_config.stripe_webhook_secret).toMatchObject({ sensitive: true });
+    expect(m.server.mcp_config.env.STRIPE_SECRET_KEY).toBe('${user_config.stripe_secret_key}');
+    expect(m.compatibility.platforms).toEqual(['linux']);
   });
 });
