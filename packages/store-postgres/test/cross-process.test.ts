@@ -6,12 +6,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckoutSession } from '@acp/core';
 import { createSequentialIds, createSystemClock } from '@acp/core/memory';
-import { createTestCheckout } from '@acp/core/testing';
+import {
+  type CommitLogEntry,
+  createTestCheckout,
+  expectConsistentHistory,
+  LOSER_CODES,
+  recordingStore,
+} from '@acp/core/testing';
+import { ensureBuilt, runWorker, startWorker } from '@acp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION, type PostgresStore } from '../src/index.js';
-import { type CommitLogEntry, expectConsistentHistory, LOSER_CODES, recordingStore } from './engine-race.js';
 import { dropSchema, PG_URL, pgUnavailable, testSchema } from './pg-env.js';
-import { ensureBuilt, runWorker, startWorker } from './support/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, 'support', 'worker.mjs');

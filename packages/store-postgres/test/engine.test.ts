@@ -3,11 +3,15 @@
 // once.
 import type { CheckoutSession } from '@acp/core';
 import { createManualClock, createMemoryGateway } from '@acp/core/memory';
-import { createTestCheckout } from '@acp/core/testing';
+import {
+  RACE_API_VERSION as API_VERSION,
+  createTestCheckout,
+  racePaymentData as paymentData,
+  raceCompletes,
+} from '@acp/core/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION, type PostgresStore } from '../src/index.js';
-import { API_VERSION, paymentData, raceCompletes } from './engine-race.js';
 import { dropSchema, PG_URL, pgUnavailable, testSchema } from './pg-env.js';
 
 const caps = { interventions: { supported: ['3ds'] } };

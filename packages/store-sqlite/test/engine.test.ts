@@ -5,10 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckoutSession, Order } from '@acp/core';
 import { createManualClock, createMemoryGateway } from '@acp/core/memory';
-import { createTestCheckout } from '@acp/core/testing';
+import {
+  RACE_API_VERSION as API_VERSION,
+  createTestCheckout,
+  racePaymentData as paymentData,
+  raceCompletes,
+} from '@acp/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../src/index.js';
-import { API_VERSION, paymentData, raceCompletes } from './engine-race.js';
 
 let dir: string;
 const opened: SqliteStore[] = [];

@@ -39,3 +39,14 @@ export {
   type StoreFixture,
   sampleSessionState,
 } from './contracts.js';
+export {
+  API_VERSION as RACE_API_VERSION,
+  type CommitLogEntry,
+  expectConsistentHistory,
+  LOSER_CODES,
+  paymentData as racePaymentData,
+  type RaceOptions,
+  type RaceReport,
+  raceCompletes,
+  recordingStore,
+} from './engine-race.js';

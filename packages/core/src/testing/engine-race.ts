@@ -1,11 +1,15 @@
 // Engine-level race harness shared by this package's tests: several checkout services, each on its own
 // store connection but one database and one (in-memory, idempotent) PSP, hammer the same sessions with
 // parallel complete and update calls. It records every successful commit so the version history can be
-// checked. (A copy lives in each SQL adapter's tests; they must not depend on each other.)
-import type { CheckoutSession, CheckoutStoreV1, CommitRequest, ServiceResult } from '@acp/core';
-import { createManualClock, createMemoryGateway, createSequentialIds } from '@acp/core/memory';
-import { createTestCheckout } from '@acp/core/testing';
+// checked. Every CheckoutStoreV1 adapter's tests can use it (the SQL adapters do).
+
 import { expect } from 'vitest';
+import { createTestCheckout } from '../memory/fixtures.js';
+import { createManualClock, createSequentialIds } from '../memory/memory-adapters.js';
+import { createMemoryGateway } from '../memory/memory-gateway.js';
+import type { CheckoutStoreV1, CommitRequest } from '../ports.js';
+import type { ServiceResult } from '../service.js';
+import type { CheckoutSession } from '../spec/2026-04-17/schemas.generated.js';
 
 export const API_VERSION = '2026-04-17';
 const caps = { interventions: { supported: ['3ds'] } };

@@ -1,0 +1,1 @@
+export { ensureBuilt, runWorker, startWorker, type Worker } from './processes.js';
