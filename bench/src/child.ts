@@ -33,6 +33,8 @@ export type ChildConfig =
   | { role: 'acp-noop-mcp' }
   /** A bare `createMcpHandler(factory)` with one no-op tool behind the same node adapter. */
   | { role: 'mcp-noop' }
+  /** node:http calling `service.getSession` directly (no @acp/mcp-http): the core's share of a REST GET. */
+  | { role: 'rest-service' }
   /** A bare node:http endpoint answering `JSON.stringify(body)`. */
   | { role: 'rest-bare'; body: unknown }
   | { role: 'emulator' }
@@ -45,10 +47,17 @@ export type ChildConfig =
       stripe: { host: string; port: number; protocol: 'http' };
     };
 
+export interface CpuMessage {
+  type: 'cpu';
+  usage: NodeJS.CpuUsage;
+}
+
 export interface ReadyMessage {
   type: 'ready';
   url: string;
 }
+
+const CAPS = { interventions: { supported: [] } };
 
 /** Products for the flow: physical (so shipping applies) with no stock limit. */
 export const FLOW_PRODUCTS: Product[] = [
@@ -110,6 +119,33 @@ async function start(config: ChildConfig): Promise<{ url: string; close(): Promi
         url: await listen(server),
         close: async () => {
           await mcp.close();
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      };
+    }
+    case 'rest-service': {
+      const t = createTestCheckout({ clock: createSystemClock() });
+      await t.service.createSession(
+        { currency: 'usd', line_items: [{ id: 'mug_classic', quantity: 1 }], capabilities: CAPS },
+        { caller: 'anonymous', apiVersion: '2026-04-17', idempotencyKey: 'bench-seed-1' },
+      );
+      const server = createServer((req, res) => {
+        const id = (req.url ?? '').slice('/checkout_sessions/'.length);
+        t.service
+          .getSession(id, {
+            caller: 'anonymous',
+            apiVersion: req.headers['api-version'] as string | undefined,
+          })
+          .then((r) => {
+            res.writeHead(r.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            res.end(JSON.stringify(r.body));
+          })
+          .catch(() => res.writeHead(500).end());
+      });
+      return {
+        url: await listen(server),
+        close: async () => {
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
         },
@@ -189,6 +225,10 @@ if (raw && process.send) {
   const config = JSON.parse(raw) as ChildConfig;
   const running = await start(config);
   process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'cpu') {
+      process.send?.({ type: 'cpu', usage: process.cpuUsage() } satisfies CpuMessage);
+      return;
+    }
     if (m?.type !== 'stop') return;
     running
       .close()

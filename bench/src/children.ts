@@ -3,13 +3,15 @@
 import { fork } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildConfig, ReadyMessage } from './child.js';
+import type { ChildConfig, CpuMessage, ReadyMessage } from './child.js';
 
 const CHILD = resolve(dirname(fileURLToPath(import.meta.url)), 'child.js');
 
 export interface RunningChild {
   url: string;
   pid: number;
+  /** The child's user + system CPU time so far, in microseconds. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,23 @@ export async function startChild(config: ChildConfig, timeoutMs = 30_000): Promi
   return {
     url,
     pid: child.pid ?? 0,
+    cpuMicros() {
+      return new Promise<number>((ok) => {
+        const on = (m: CpuMessage | ReadyMessage) => {
+          if (m.type !== 'cpu') return;
+          child.off('message', on);
+          ok(
+            process.env.ACP_BENCH_CPU === 'user'
+              ? m.usage.user
+              : process.env.ACP_BENCH_CPU === 'system'
+                ? m.usage.system
+                : m.usage.user + m.usage.system,
+          );
+        };
+        child.on('message', on);
+        child.send({ type: 'cpu' });
+      });
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.send({ type: 'stop' });

@@ -89,8 +89,47 @@ export interface AcpHttpHandler {
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+/**
+ * A request as the handler reads it: a web `Request`, or (from the node:http adapter) a view of the Node
+ * request that only builds a `Request` when one is needed (MCP, `verifyToken`).
+ */
+export interface NodeIncoming {
+  readonly method: string;
+  /** Absolute URL. */
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  /** The body up to `limit` bytes; `undefined` when it is larger. */
+  readBody(limit: number): Promise<Uint8Array | undefined>;
+  /** A web `Request` with the same method, URL and headers, without the body. */
+  toRequest(): Request;
+}
+type Incoming = Request | NodeIncoming;
+
+/** A JSON answer not yet turned into a web `Response` (the node adapter writes it directly). */
+export interface PlainAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+export type Answer = PlainAnswer | Response;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): PlainAnswer {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+function toResponse(answer: Answer): Response {
+  return answer instanceof Response
+    ? answer
+    : new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+const internalHandlers = new WeakMap<AcpHttpHandler, (request: Incoming) => Promise<Answer>>();
+
+/** The handler's request path without web `Request`/`Response` objects, for the node adapter (internal). */
+export function plainHandlerOf(
+  handler: AcpHttpHandler,
+): ((request: NodeIncoming) => Promise<Answer>) | undefined {
+  return internalHandlers.get(handler);
 }
 
 function acpError(code: AcpErrorCode, message: string, headers: Record<string, string> = {}, param?: string) {
@@ -103,9 +142,10 @@ function jsonRpcError(status: number, code: number, message: string, headers: Re
 }
 
 /** Reads the body up to `limit` bytes; `undefined` when it is larger. */
-async function readBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+async function readBody(request: Incoming, limit: number): Promise<Uint8Array | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '');
   if (Number.isFinite(declared) && declared > limit) return undefined;
+  if (!(request instanceof Request)) return request.readBody(limit);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -147,6 +187,10 @@ function isJson(contentType: string | null): boolean {
   return essence === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(essence);
 }
 
+function webRequest(request: Incoming): Request {
+  return request instanceof Request ? request : request.toRequest();
+}
+
 const SESSION_PATH = /^\/checkout_sessions\/([^/]+)(?:\/(complete|cancel))?\/?$/;
 
 export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
@@ -174,7 +218,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
       })
     : undefined;
 
-  async function authenticate(request: Request): Promise<AuthInfo | undefined | 'denied'> {
+  async function authenticate(request: Incoming): Promise<AuthInfo | undefined | 'denied'> {
     if (!authenticated) return undefined;
     const header = request.headers.get('authorization') ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -188,7 +232,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     if (matched) return { token, clientId: matched.id, scopes: [] };
     if (options.verifyToken) {
       try {
-        return (await options.verifyToken(token, request)) ?? 'denied';
+        return (await options.verifyToken(token, webRequest(request))) ?? 'denied';
       } catch {
         return 'denied';
       }
@@ -196,7 +240,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     return 'denied';
   }
 
-  function rebinding(request: Request, isMcp: boolean): Response | undefined {
+  function rebinding(request: Incoming, isMcp: boolean): Answer | undefined {
     if (allowedHosts !== 'any') {
       const host = validateHostHeader(request.headers.get('host'), [...allowedHosts]);
       if (!host.ok) {
@@ -216,7 +260,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     return undefined;
   }
 
-  async function handleMcp(request: Request): Promise<Response> {
+  async function handleMcp(request: Incoming): Promise<Answer> {
     if (!mcp) return acpError('not_found', 'No MCP endpoint here.');
     const auth = await authenticate(request);
     if (auth === 'denied') {
@@ -224,24 +268,29 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
         'www-authenticate': 'Bearer',
       });
     }
-    let forwarded = request;
-    if (request.method === 'POST') {
-      const body = await readBody(request, maxBody);
-      if (!body) return jsonRpcError(413, -32600, `Request body larger than ${maxBody} bytes.`);
-      forwarded = new Request(request.url, {
-        method: 'POST',
-        headers: request.headers,
-        body: body as Uint8Array<ArrayBuffer>,
-      });
+    const authOptions = auth ? { authInfo: auth } : {};
+    if (request.method !== 'POST') return mcp.fetch(webRequest(request), authOptions);
+    const body = await readBody(request, maxBody);
+    if (!body) return jsonRpcError(413, -32600, `Request body larger than ${maxBody} bytes.`);
+    // Parsed once here and handed to the SDK as `parsedBody`, so it neither clones the request nor reads the
+    // body again (decoded as the SDK decodes). A body that is not JSON goes to the SDK as bytes, for its own
+    // parse error.
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      parsedBody = undefined;
     }
-    return mcp.fetch(forwarded, auth ? { authInfo: auth } : {});
+    if (parsedBody !== undefined) return mcp.fetch(webRequest(request), { ...authOptions, parsedBody });
+    const forwarded = new Request(request.url, {
+      method: 'POST',
+      headers: webRequest(request).headers,
+      body: body as Uint8Array<ArrayBuffer>,
+    });
+    return mcp.fetch(forwarded, authOptions);
   }
 
-  function restResponse(
-    r: ServiceResult<unknown>,
-    request: Request,
-    idempotencyKey: string | null,
-  ): Response {
+  function restResponse(r: ServiceResult<unknown>, request: Incoming, idempotencyKey: string | null): Answer {
     const headers: Record<string, string> = { ...r.headers, 'cache-control': 'no-store' };
     const requestId = request.headers.get('request-id');
     if (requestId) headers['request-id'] = requestId;
@@ -249,7 +298,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     return json(r.status, r.body, headers);
   }
 
-  async function handleRest(request: Request, path: string): Promise<Response> {
+  async function handleRest(request: Incoming, path: string): Promise<Answer> {
     const isCollection = path === '/checkout_sessions' || path === '/checkout_sessions/';
     const m = isCollection ? undefined : SESSION_PATH.exec(path);
     if (!isCollection && !m) return acpError('not_found', `No route for ${path}.`);
@@ -322,7 +371,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     return restResponse(r, request, idempotencyKey);
   }
 
-  function handleDiscovery(request: Request): Response {
+  function handleDiscovery(request: Incoming): Answer {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return acpError('method_not_allowed', `${request.method} is not allowed here.`, { allow: 'GET' });
     }
@@ -339,7 +388,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     return json(200, doc, { 'cache-control': 'public, max-age=3600' });
   }
 
-  async function handleWebhook(request: Request, mount: WebhookMount): Promise<Response> {
+  async function handleWebhook(request: Incoming, mount: WebhookMount): Promise<Answer> {
     if (request.method !== 'POST') {
       return acpError('method_not_allowed', `${request.method} is not allowed here.`, { allow: 'POST' });
     }
@@ -354,31 +403,36 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     }
   }
 
-  return {
+  async function handle(request: Incoming): Promise<Answer> {
+    const path = new URL(request.url).pathname;
+    const isMcp = path === '/mcp' || path === '/mcp/';
+    const rejected = rebinding(request, isMcp);
+    if (rejected) return rejected;
+    try {
+      if (isMcp) return await handleMcp(request);
+      if (path === '/.well-known/acp.json' && options.discovery !== false) return handleDiscovery(request);
+      if (webhookPath && path === webhookPath) return await handleWebhook(request, options.webhook!);
+      if (path.startsWith('/checkout_sessions')) return await handleRest(request, path);
+      return acpError('not_found', `No route for ${path}.`);
+    } catch (e) {
+      options.logger?.error('request failed', { error: e instanceof Error ? e.name : 'unknown', path });
+      const err = toWireError(
+        new AcpError('internal_error', 'The merchant could not process this request. It is safe to retry.'),
+      );
+      return isMcp ? jsonRpcError(500, -32603, err.message) : json(500, err satisfies AcpWireError);
+    }
+  }
+
+  const handler: AcpHttpHandler = {
     authenticated,
     allowedHosts,
     async fetch(request: Request): Promise<Response> {
-      const url = new URL(request.url);
-      const path = url.pathname;
-      const isMcp = path === '/mcp' || path === '/mcp/';
-      const rejected = rebinding(request, isMcp);
-      if (rejected) return rejected;
-      try {
-        if (isMcp) return await handleMcp(request);
-        if (path === '/.well-known/acp.json' && options.discovery !== false) return handleDiscovery(request);
-        if (webhookPath && path === webhookPath) return await handleWebhook(request, options.webhook!);
-        if (path.startsWith('/checkout_sessions')) return await handleRest(request, path);
-        return acpError('not_found', `No route for ${path}.`);
-      } catch (e) {
-        options.logger?.error('request failed', { error: e instanceof Error ? e.name : 'unknown', path });
-        const err = toWireError(
-          new AcpError('internal_error', 'The merchant could not process this request. It is safe to retry.'),
-        );
-        return isMcp ? jsonRpcError(500, -32603, err.message) : json(500, err satisfies AcpWireError);
-      }
+      return toResponse(await handle(request));
     },
     async close() {
       await mcp?.close();
     },
   };
+  internalHandlers.set(handler, handle);
+  return handler;
 }

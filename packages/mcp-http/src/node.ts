@@ -3,7 +3,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { type AcpHttpHandler, type AcpHttpOptions, createAcpHttpHandler } from './handler.js';
+import {
+  type AcpHttpHandler,
+  type AcpHttpOptions,
+  type Answer,
+  createAcpHttpHandler,
+  type NodeIncoming,
+  plainHandlerOf,
+} from './handler.js';
 
 export interface ListenOptions {
   /** Default 0 (an ephemeral port). */
@@ -19,6 +26,9 @@ export interface AcpNodeServer {
   listen(options?: ListenOptions): Promise<string>;
   close(): Promise<void>;
 }
+
+/** Methods the web `Request` constructor refuses. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -45,17 +55,102 @@ export function toWebRequest(req: IncomingMessage, fallbackHost: string): Reques
   } as RequestInit);
 }
 
-/** Writes a web `Response` to a Node response, streaming the body. */
+function headerOf(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Reads a Node request body up to `limit` bytes; `undefined` (and the rest discarded) when it is larger. */
+function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        cleanup();
+        req.destroy();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/**
+ * The Node request as the handler reads it, without a web `Request` (built only for MCP and `verifyToken`).
+ * Same URL, method and headers as {@link toWebRequest}.
+ */
+function toNodeIncoming(req: IncomingMessage, url: string): NodeIncoming {
+  const method = req.method ?? 'GET';
+  let built: Request | undefined;
+  return {
+    method,
+    url,
+    headers: { get: (name) => headerOf(req, name.toLowerCase()) },
+    readBody: (limit) =>
+      method === 'GET' || method === 'HEAD' ? Promise.resolve(new Uint8Array(0)) : readNodeBody(req, limit),
+    toRequest() {
+      if (built) return built;
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+        else headers.set(name, value);
+      }
+      built = new Request(url, { method, headers });
+      return built;
+    },
+  };
+}
+
+/** Writes a handler answer: a plain JSON answer in one write with its length, a web `Response` streamed. */
+async function writeAnswer(answer: Answer, res: ServerResponse): Promise<void> {
+  if (answer instanceof Response) return writeWebResponse(answer, res);
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    'content-length': String(Buffer.byteLength(answer.body)),
+  });
+  res.end(answer.body);
+}
+
+/** Writes a web `Response` to a Node response: an event stream is streamed, any other body sent in one write. */
 export async function writeWebResponse(response: Response, res: ServerResponse): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
   });
-  res.writeHead(response.status, headers);
   if (!response.body) {
+    res.writeHead(response.status, headers);
     res.end();
     return;
   }
+  if (!(response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream')) {
+    const body = new Uint8Array(await response.arrayBuffer());
+    headers['content-length'] = String(body.byteLength);
+    res.writeHead(response.status, headers);
+    res.end(body);
+    return;
+  }
+  res.writeHead(response.status, headers);
   const reader = response.body.getReader();
   res.on('close', () => {
     reader.cancel().catch(() => undefined);
@@ -74,8 +169,25 @@ export async function writeWebResponse(response: Response, res: ServerResponse):
 /** The handler on `node:http`. Refuses to listen beyond loopback without authentication or an allowed Host list. */
 export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): AcpNodeServer {
   const handler = 'fetch' in options ? options : createAcpHttpHandler(options);
+  const plain = plainHandlerOf(handler);
   let boundHost = '127.0.0.1';
+  const fail = (res: ServerResponse) => () => {
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+    res.end();
+  };
   const server = createServer((req, res) => {
+    if (plain) {
+      const url = `http://${req.headers.host ?? boundHost}${req.url ?? '/'}`;
+      // What `toWebRequest` would refuse (a URL that does not parse, a method `Request` forbids) stays a 400.
+      if (!URL.canParse(url) || FORBIDDEN_METHODS.has(req.method ?? '')) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad request"}');
+        return;
+      }
+      plain(toNodeIncoming(req, url))
+        .then((answer) => writeAnswer(answer, res))
+        .catch(fail(res));
+      return;
+    }
     let request: Request;
     try {
       request = toWebRequest(req, boundHost);
@@ -86,10 +198,7 @@ export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): A
     handler
       .fetch(request)
       .then((response) => writeWebResponse(response, res))
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end();
-      });
+      .catch(fail(res));
   });
   return {
     server,
