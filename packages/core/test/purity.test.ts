@@ -25,6 +25,7 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\bDate\.now\s*\(/, 'uses Date.now()'],
   [/\bnew Date\(\s*\)/, 'reads the wall clock with new Date()'],
   [/\bMath\.random\s*\(/, 'uses Math.random()'],
+  [/\bperformance\s*\./, 'reads the wall clock with performance'],
   [/\brequire\s*\(/, 'uses require'],
 ];
 

@@ -115,7 +115,12 @@ describe('engine on SQLite', () => {
 
   it('parallel complete/update calls over four connections: one charge, one order, a clean history', async () => {
     const stores = [open(), open(), open(), open()];
-    const report = await raceCompletes({ stores, sessions: 8, callersPerService: 6 });
+    const report = await raceCompletes({
+      stores,
+      sessions: 8,
+      callersPerService: 6,
+      now: () => performance.now(),
+    });
     expect(report.charges).toBe(8);
     expect(report.orders).toBe(8);
     expect(report.completedAnswers).toBeGreaterThanOrEqual(8);

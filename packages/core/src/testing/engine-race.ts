@@ -69,6 +69,8 @@ export interface RaceOptions {
   sessions: number;
   /** Parallel callers per session per service. */
   callersPerService: number;
+  /** Monotonic milliseconds for the report's duration (e.g. `() => performance.now()`). Default: none (0). */
+  now?: () => number;
 }
 
 export interface RaceReport {
@@ -124,7 +126,8 @@ export async function raceCompletes(opts: RaceOptions): Promise<RaceReport> {
     ids.push(s.id);
   }
 
-  const started = performance.now();
+  const now = opts.now ?? (() => 0);
+  const started = now();
   const calls: { sessionId: string; kind: 'complete' | 'update'; p: Promise<ServiceResult> }[] = [];
   for (const sessionId of ids) {
     // One key shared by a "retrying" caller on every instance: those are replays or in-flight 409s.
@@ -145,7 +148,7 @@ export async function raceCompletes(opts: RaceOptions): Promise<RaceReport> {
     });
   }
   const results = await Promise.all(calls.map((c) => c.p));
-  const elapsed = performance.now() - started;
+  const elapsed = now() - started;
 
   const report: RaceReport = {
     sessions: ids.length,
