@@ -89,6 +89,15 @@ const DEFAULT_AUTH: AuthenticationSettings = {
 
 const EXPAND = ['latest_charge', 'payment_method'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stripe idempotency keys are scoped to the account, not to the endpoint, and core numbers payment-link and
+ * charge attempts with one counter. A link attempt is recorded only after its Checkout Session exists, so
+ * after a lost create answer the next charge attempt gets the same number, hence the same key: under one key
+ * Stripe would refuse the PaymentIntent (`idempotency_error`) for 24 h. Checkout Sessions get their own
+ * namespace, still a pure function of the attempt's key.
+ */
+const checkoutSessionKey = (attemptKey: string) => `${attemptKey}_checkout_session`;
 const isoFromUnix = (s: number) => new Date(s * 1000).toISOString();
 
 function retryable(c: ErrorClass, paymentId?: string): ChargeResult {
@@ -444,7 +453,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
       delete params.shipping_options;
     try {
       const session = await call(() =>
-        stripe.checkout.sessions.create(params, { idempotencyKey: req.idempotencyKey }),
+        stripe.checkout.sessions.create(params, { idempotencyKey: checkoutSessionKey(req.idempotencyKey) }),
       );
       if (!session.url)
         throw new StripeAdapterError(
