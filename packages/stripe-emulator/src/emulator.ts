@@ -356,7 +356,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       const rule = queue[i]!;
       rule.left -= 1;
       if (rule.left <= 0) queue.splice(i, 1);
-      if (rule.kind === 'latency') return { latency: latency + (rule.ms ?? 200) };
+      // Latency is logged as a fault too (the request still executes normally, only later).
+      if (rule.kind === 'latency') return { kind: 'latency', latency: latency + (rule.ms ?? 200) };
       return { kind: rule.kind, latency };
     }
     const rate = faults.rate ?? 0;
@@ -364,7 +365,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       if (random() < rate) {
         const kinds = faults.kinds ?? ['server_error', 'rate_limited', 'drop_connection', 'lost_response'];
         const kind = kinds[Math.floor(random() * kinds.length) % kinds.length];
-        if (kind === 'latency') return { latency: latency + 200 };
+        if (kind === 'latency') return { kind, latency: latency + 200 };
         if (kind) return { kind, latency };
       }
     }

@@ -700,6 +700,14 @@ describe('fault injection', () => {
     expect(emulator.paymentIntents({ metadata: { key: 'fault-lost' } })).toHaveLength(1);
   });
 
+  it('a latency fault is logged as a fault and the request still executes once', async () => {
+    emulator.injectFaults({ kind: 'latency', path: '/v1/payment_intents', method: 'POST', ms: 30 });
+    const pi = await create(stripe, 'fault-latency');
+    expect(pi.status).toBe('succeeded');
+    const tried = emulator.requests.filter((r) => r.idempotencyKey === 'fault-latency');
+    expect(tried.map((r) => [r.status, r.fault])).toEqual([[200, 'latency']]);
+  });
+
   it('rate faults are deterministic for a seed', async () => {
     const run = async () => {
       const em = await startStripeEmulator({
