@@ -8,6 +8,13 @@ export function acpProject(name: string, test: UserWorkspaceConfig['test'] = {})
   return defineProject({
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: ['@acp/source'] } },
-    test: { name, include: ['src/**/*.test.ts', 'test/**/*.test.ts'], ...test },
+    // Generous per-test timeouts: these are correctness tests on 2-core CI machines, some spawning processes.
+    test: {
+      name,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      ...test,
+    },
   });
 }

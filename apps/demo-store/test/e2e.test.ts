@@ -235,6 +235,100 @@ describe.skipIf(!specPresent())('demo store end to end', () => {
     }
   });
 
+  it('a generic ACP agent over REST: create → update → complete with an SPT → order', async () => {
+    const h = (key?: string) => ({
+      'content-type': 'application/json',
+      'api-version': V,
+      ...(key ? { 'idempotency-key': key } : {}),
+      'request-id': 'req_e2e_1',
+    });
+    const created = await fetch(`${store.url}/checkout_sessions`, {
+      method: 'POST',
+      headers: h(idem()),
+      body: JSON.stringify({
+        currency: 'usd',
+        line_items: [{ id: 'font_humanist' }],
+        capabilities: { interventions: { supported: [] } },
+      }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('request-id')).toBe('req_e2e_1');
+    const session = (await created.json()) as Session;
+    expectValid('CheckoutSession', session);
+    const updated = await fetch(`${store.url}/checkout_sessions/${session.id}`, {
+      method: 'POST',
+      headers: h(idem()),
+      body: JSON.stringify({ buyer: { email: 'agent@example.com' } }),
+    });
+    expect(((await updated.json()) as Session).status).toBe('ready_for_payment');
+    // The agent's payment UI would mint the SPT; in test mode collect_payment_info does the same.
+    const token = await tools(client)('collect_payment_info', {
+      sessionId: session.id,
+      paymentMethodId: 'pm_card_amex',
+    });
+    const spt = (token.structuredContent as { shared_payment_token: string }).shared_payment_token;
+    const key = idem();
+    const body = JSON.stringify({
+      payment_data: {
+        handler_id: 'card_tokenized',
+        instrument: { type: 'card', credential: { type: 'spt', token: spt } },
+      },
+    });
+    const completed = await fetch(`${store.url}/checkout_sessions/${session.id}/complete`, {
+      method: 'POST',
+      headers: h(key),
+      body,
+    });
+    expect(completed.status).toBe(200);
+    const done = (await completed.json()) as Session;
+    expectValid('CheckoutSessionWithOrder', done);
+    const replay = await fetch(`${store.url}/checkout_sessions/${session.id}/complete`, {
+      method: 'POST',
+      headers: h(key),
+      body,
+    });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await replay.json()) as Session).order!.id).toBe(done.order!.id);
+    expect(await dashboard(store.url)).toContain(done.order!.id);
+  });
+
+  it("ChatGPT over HTTP: the payment sheet's complete_checkout turns an SPT into an order", async () => {
+    const call = tools(client);
+    const created = await call('create_checkout_session', {
+      meta: { api_version: V, idempotency_key: idem() },
+      payload: {
+        currency: 'usd',
+        line_items: [{ id: 'planter_selfwatering' }],
+        capabilities: { interventions: { supported: ['3ds'] } },
+      },
+    });
+    const id = sessionOf(created).id;
+    await call('update_checkout_session', {
+      meta: { api_version: V, idempotency_key: idem() },
+      id,
+      payload: {
+        buyer: { email: 'chatgpt-user@example.com' },
+        fulfillment_details: { address: ADDRESS },
+        selected_fulfillment_options: [
+          { type: 'shipping', option_id: 'ship_express', item_ids: ['planter_selfwatering'] },
+        ],
+      },
+    });
+    // ChatGPT's payment sheet mints the SPT; in test mode collect_payment_info mints the same kind of token.
+    const token = await call('collect_payment_info', { sessionId: id, paymentMethodId: 'pm_card_visa' });
+    expect(token.isError, JSON.stringify(token)).toBeFalsy();
+    const spt = (token.structuredContent as { shared_payment_token: string }).shared_payment_token;
+    const done = await call('complete_checkout', {
+      checkout_session_id: id,
+      buyer: { email: 'chatgpt-user@example.com', first_name: 'Sam' },
+      payment_data: { token: spt, provider: 'stripe', billing_address: ADDRESS },
+    });
+    expect(done.isError, JSON.stringify(done)).toBeFalsy();
+    const s = sessionOf(done);
+    expect(s.status).toBe('completed');
+    expectValid('CheckoutSessionWithOrder', s);
+  });
+
   it('a restart keeps the orders', async () => {
     const before = (await (await fetch(`${store.url}/dashboard/data.json`)).json()) as {
       orders: { id: string }[];

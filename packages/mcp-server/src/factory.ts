@@ -16,6 +16,9 @@ import {
 import {
   type CallToolResult,
   fromJsonSchema,
+  InMemoryTransport,
+  type JSONRPCMessage,
+  type ListToolsResult,
   type McpRequestContext,
   McpServer,
   ProtocolError,
@@ -276,7 +279,25 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
     inputSchemas.set(name, fromJsonSchema(bindingInputSchema(name)));
   }
 
-  return (ctx?: McpRequestContext): McpServer => {
+  const collectInput = testPayments
+    ? collectPaymentInfoInput(testPayments.rawCardsEnabled === true)
+    : undefined;
+  // tools/list never changes for a factory: it is rendered once, by a template instance on which every tool is
+  // registered with McpServer (so the listing is exactly the SDK's), and served from that cache. The
+  // per-request instances register no tool: McpServer's registration is most of the cost of a stateless
+  // request, and the ACP tools/call handler below dispatches on its own tables anyway.
+  let listing: Promise<ListToolsResult> | undefined;
+  const toolsList = async (): Promise<ListToolsResult> => {
+    if (!listing) {
+      listing = renderToolsList(build(undefined, true));
+      listing.catch(() => {
+        listing = undefined;
+      });
+    }
+    return { ...(await listing) };
+  };
+
+  function build(ctx: McpRequestContext | undefined, template: boolean): McpServer {
     const server = new McpServer(
       { name: options.name ?? 'acp-checkout', version: options.version ?? PKG_VERSION },
       { instructions: options.instructions ?? DEFAULT_INSTRUCTIONS },
@@ -323,17 +344,19 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       ],
     ];
     for (const [name, title, description, annotations] of bindingTools) {
-      server.registerTool(
-        name,
-        {
-          title,
-          description,
-          inputSchema: inputSchemas.get(name)!,
-          outputSchema,
-          annotations,
-        },
-        unused,
-      );
+      if (template) {
+        server.registerTool(
+          name,
+          {
+            title,
+            description,
+            inputSchema: inputSchemas.get(name)!,
+            outputSchema,
+            annotations,
+          },
+          unused,
+        );
+      }
       binding.add(name);
     }
 
@@ -409,17 +432,19 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       },
       run: (args: never) => Promise<CallToolResult>,
     ): void {
-      server.registerTool(
-        name,
-        {
-          title: config.title,
-          description: config.description,
-          inputSchema: config.input,
-          outputSchema: config.output,
-          annotations: config.annotations,
-        },
-        unused,
-      );
+      if (template) {
+        server.registerTool(
+          name,
+          {
+            title: config.title,
+            description: config.description,
+            inputSchema: config.input,
+            outputSchema: config.output,
+            annotations: config.annotations,
+          },
+          unused,
+        );
+      }
       local.set(name, { input: config.input, run: run as (args: unknown) => Promise<CallToolResult> });
     }
 
@@ -535,7 +560,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
 
     if (testPayments) {
       const rawCards = testPayments.rawCardsEnabled === true;
-      const input = collectPaymentInfoInput(rawCards);
+      const input = collectInput!;
       register(
         'collect_payment_info',
         {
@@ -664,11 +689,14 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       );
     }
 
-    // ---------------------------------------------------------------------------- tools/call
-    // McpServer answers tools/list from the registrations above. Its own tools/call turns every thrown error
-    // (and its input-validation failures) into an `isError` result, which the ACP binding forbids, so this
-    // server takes over the one method through the documented low-level escape hatch (`mcp.server`).
-    server.server.removeRequestHandler('tools/call');
+    // ---------------------------------------------------------------------------- tools/list, tools/call
+    // The template answers tools/list from the registrations above; the per-request instances answer it from
+    // the template's rendering. McpServer's own tools/call turns every thrown error (and its input-validation
+    // failures) into an `isError` result, which the ACP binding forbids, so this server takes over the one
+    // method through the documented low-level escape hatch (`mcp.server`).
+    if (template) return server;
+    server.server.registerCapabilities({ tools: { listChanged: true } });
+    server.server.setRequestHandler('tools/list', () => toolsList());
     server.server.setRequestHandler('tools/call', async (request) => {
       const name = request.params.name;
       if (binding.has(name)) return runBinding(name as BindingToolName, request.params.arguments);
@@ -693,7 +721,38 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       }
     });
     return server;
+  }
+
+  return (ctx?: McpRequestContext): McpServer => build(ctx, false);
+}
+
+/** tools/list as a connected McpServer answers it (over an in-memory transport, once per factory). */
+async function renderToolsList(server: McpServer): Promise<ListToolsResult> {
+  const [client, transport] = InMemoryTransport.createLinkedPair();
+  const waiting = new Map<number, (message: JSONRPCMessage) => void>();
+  client.onmessage = (message) => {
+    if ('id' in message && typeof message.id === 'number') waiting.get(message.id)?.(message);
   };
+  const ask = (id: number, method: string, params: Record<string, unknown>) =>
+    new Promise<JSONRPCMessage>((resolve, reject) => {
+      waiting.set(id, resolve);
+      client.send({ jsonrpc: '2.0', id, method, params }).catch(reject);
+    });
+  await server.connect(transport);
+  try {
+    await client.start();
+    await ask(1, 'initialize', {
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 'acp-tools-list', version: PKG_VERSION },
+    });
+    await client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const answer = await ask(2, 'tools/list', {});
+    if (!('result' in answer)) throw new Error('could not render tools/list');
+    return answer.result as ListToolsResult;
+  } finally {
+    await server.close();
+  }
 }
 
 async function shortHash(text: string): Promise<string> {

@@ -222,7 +222,18 @@ describe.skipIf(!specPresent())('shopper tools', () => {
         email: 'ada@example.com',
         phone_number: '+14155550100',
       },
-      payment_data: { token: 'spt_test_visa', provider: 'stripe' },
+      payment_data: {
+        token: 'spt_test_visa',
+        provider: 'stripe',
+        billing_address: {
+          name: 'Ada Lovelace',
+          line_one: '1 Main St',
+          city: 'Springfield',
+          state: 'IL',
+          country: 'US',
+          postal_code: '62701',
+        },
+      },
     };
     const done = await call('complete_checkout', args);
     expect(done.isError).toBeFalsy();
