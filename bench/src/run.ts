@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Reporter } from './report.js';
+import { checkoutFlow } from './suites/flow.js';
 import { growth } from './suites/growth.js';
 import { mcpOverhead, restOverhead } from './suites/http.js';
 
@@ -20,6 +21,7 @@ const suites: Record<string, (r: Reporter) => Promise<void>> = {
   growth: (r) => growth(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),
   mcp: (r) => mcpOverhead(r, { quick }),
   rest: (r) => restOverhead(r, { quick }),
+  flow: (r) => checkoutFlow(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),
 };
 
 async function pgReachable(): Promise<boolean> {

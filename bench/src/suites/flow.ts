@@ -1,0 +1,224 @@
+// Full checkout flow over ACP REST against the Stripe emulator, on the memory, SQLite and PostgreSQL stores:
+// create → update (buyer + shipping address) → test SPT through @acp/stripe's test helper → complete.
+// The server (@acp/mcp-http on node:http, @acp/stripe gateway) and the emulator each run in a child process;
+// the agent side (this process) drives closed-loop flows at concurrency 1 and 16.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { createStripeTestPayments } from '@acp/stripe';
+import Stripe from 'stripe';
+import { type RunningChild, startChild, withChild } from '../children.js';
+import { httpClient } from '../http-load.js';
+import type { Reporter } from '../report.js';
+import { round, summarize } from '../stats.js';
+
+const API_VERSION = '2026-04-17';
+const STRIPE_KEY = 'sk_test_acp_bench';
+
+export interface FlowOptions {
+  quick: boolean;
+  pgUrl: string | undefined;
+  /** Default: all three. */
+  stores?: readonly ('memory' | 'sqlite' | 'postgres')[];
+}
+
+interface Session {
+  id: string;
+  status: string;
+  totals: { type: string; amount: number }[];
+  messages?: { type: string; code?: string; content?: string }[];
+}
+
+type Step = 'create' | 'update' | 'token' | 'complete';
+const STEPS: Step[] = ['create', 'update', 'token', 'complete'];
+
+class FlowError extends Error {}
+
+function stripeConfigOf(emulatorUrl: string) {
+  const u = new URL(emulatorUrl);
+  return { host: u.hostname, port: Number(u.port), protocol: 'http' as const };
+}
+
+async function runFlows(
+  server: RunningChild,
+  emulator: RunningChild,
+  opts: { concurrency: number; durationMs: number; warmupMs: number },
+) {
+  const client = httpClient(server.url, opts.concurrency);
+  const stripe = new Stripe(STRIPE_KEY, { ...stripeConfigOf(emulator.url), maxNetworkRetries: 0 });
+  const payments = createStripeTestPayments({ stripe, secretKey: STRIPE_KEY });
+  const headers = (key: string) => ({
+    'content-type': 'application/json',
+    'api-version': API_VERSION,
+    'idempotency-key': key,
+  });
+  const post = async (path: string, body: unknown, expect: number): Promise<Session> => {
+    const r = await client.send({
+      method: 'POST',
+      path,
+      headers: headers(randomUUID()),
+      body: JSON.stringify(body),
+    });
+    if (r.status !== expect) throw new FlowError(`${path}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    return JSON.parse(r.body) as Session;
+  };
+
+  async function flow(steps: Record<Step, number[]>) {
+    let t = performance.now();
+    const mark = (s: Step) => {
+      const now = performance.now();
+      steps[s].push(now - t);
+      t = now;
+    };
+    const created = await post(
+      '/checkout_sessions',
+      {
+        currency: 'usd',
+        line_items: [{ id: 'bench_mug', quantity: 1 }],
+        capabilities: { interventions: { supported: [] } },
+      },
+      201,
+    );
+    mark('create');
+    const updated = await post(
+      `/checkout_sessions/${created.id}`,
+      {
+        buyer: { email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' },
+        fulfillment_details: {
+          name: 'Ada Lovelace',
+          email: 'ada@example.com',
+          address: {
+            name: 'Ada Lovelace',
+            line_one: '1 Analytical Way',
+            city: 'San Francisco',
+            state: 'CA',
+            country: 'US',
+            postal_code: '94131',
+          },
+        },
+        selected_fulfillment_options: [
+          { type: 'shipping', option_id: 'ship_standard', item_ids: ['bench_mug'] },
+        ],
+      },
+      200,
+    );
+    if (updated.status !== 'ready_for_payment')
+      throw new FlowError(`update: ${updated.status} ${JSON.stringify(updated.messages)}`);
+    mark('update');
+    const total = updated.totals.find((x) => x.type === 'total')!.amount;
+    const token = await payments.tokenFromPaymentMethod('pm_card_visa', { amount: total, currency: 'usd' });
+    mark('token');
+    const done = await post(
+      `/checkout_sessions/${created.id}/complete`,
+      {
+        payment_data: {
+          handler_id: 'card_tokenized',
+          instrument: { type: 'card', credential: { type: 'spt', token: token.shared_payment_token } },
+        },
+      },
+      200,
+    );
+    if (done.status !== 'completed')
+      throw new FlowError(`complete: ${done.status} ${JSON.stringify(done.messages)}`);
+    mark('complete');
+  }
+
+  const run = async (ms: number) => {
+    const latencies: number[] = [];
+    const steps: Record<Step, number[]> = { create: [], update: [], token: [], complete: [] };
+    const errors: string[] = [];
+    const t0 = performance.now();
+    const end = t0 + ms;
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async () => {
+        while (performance.now() < end) {
+          const s = performance.now();
+          try {
+            await flow(steps);
+            latencies.push(performance.now() - s);
+          } catch (e) {
+            errors.push(e instanceof Error ? e.message : String(e));
+          }
+        }
+      }),
+    );
+    return { latencies, steps, errors, seconds: (performance.now() - t0) / 1000 };
+  };
+  try {
+    if (opts.warmupMs) await run(opts.warmupMs);
+    const [server0, emulator0] = [await server.cpuMicros(), await emulator.cpuMicros()];
+    const agent0 = process.cpuUsage();
+    const r = await run(opts.durationMs);
+    const agent = process.cpuUsage(agent0);
+    const [server1, emulator1] = [await server.cpuMicros(), await emulator.cpuMicros()];
+    const perFlow = (micros: number) => micros / 1000 / Math.max(1, r.latencies.length);
+    return {
+      ...r,
+      cpuMsPerFlow: {
+        server: perFlow(server1 - server0),
+        emulator: perFlow(emulator1 - emulator0),
+        agent: perFlow(agent.user + agent.system),
+      },
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+export async function checkoutFlow(r: Reporter, o: FlowOptions): Promise<void> {
+  r.section('Full checkout flow (REST + Stripe emulator)');
+  const plan = o.quick
+    ? { warmupMs: 1_000, durations: { 1: 2_000, 16: 3_000 } as Record<number, number> }
+    : { warmupMs: 2_000, durations: { 1: 6_000, 16: 8_000 } as Record<number, number> };
+  r.note(
+    `Flow: create → update (buyer + shipping address) → test SPT (@acp/stripe createStripeTestPayments, pm_card_visa) → complete, over keep-alive HTTP; closed loop for ${plan.durations[1]! / 1000} s at concurrency 1 and ${plan.durations[16]! / 1000} s at 16 after ${plan.warmupMs / 1000} s warm-up. Server and Stripe emulator in two child processes; SQLite with its default synchronous=FULL; PostgreSQL pool of 16.`,
+  );
+  const emulator = await startChild({ role: 'emulator' });
+  try {
+    const stores = o.stores ?? (['memory', 'sqlite', 'postgres'] as const);
+    for (const store of stores) {
+      if (store === 'postgres' && !o.pgUrl) {
+        r.note('PostgreSQL flow skipped: no ACP_TEST_POSTGRES_URL / server.');
+        continue;
+      }
+      await withChild(
+        {
+          role: 'flow',
+          store,
+          stripe: stripeConfigOf(emulator.url),
+          ...(store === 'postgres' ? { pgUrl: o.pgUrl, schema: `bench_flow_${process.pid}` } : {}),
+        },
+        async (server) => {
+          for (const concurrency of [1, 16]) {
+            const res = await runFlows(server, emulator, {
+              concurrency,
+              durationMs: plan.durations[concurrency]!,
+              warmupMs: plan.warmupMs,
+            });
+            const s = summarize(res.latencies);
+            const stepP50 = Object.fromEntries(
+              STEPS.map((k) => [`${k}P50ms`, round(summarize(res.steps[k]).p50, 2)]),
+            );
+            r.metric(`${store} store, concurrency ${concurrency}`, round(res.latencies.length / res.seconds, 1), 'flows/s', {
+              p50ms: round(s.p50, 2),
+              p99ms: round(s.p99, 2),
+              ...stepP50,
+              serverCpuMs: round(res.cpuMsPerFlow.server, 2),
+              emulatorCpuMs: round(res.cpuMsPerFlow.emulator, 2),
+              agentCpuMs: round(res.cpuMsPerFlow.agent, 2),
+              flows: s.n,
+              errors: res.errors.length,
+            });
+            if (res.errors.length) r.note(`${store} c=${concurrency}: first error: ${res.errors[0]}`);
+            if (store === 'memory' && concurrency === 16) {
+              // No completed flow is a miss, not a 0 ms p99.
+              const p99 = s.n ? round(s.p99, 2) : Number.NaN;
+              r.target('full checkout flow p99 at concurrency 16 (memory store)', p99, 'ms', '<=', 50);
+            }
+          }
+        },
+      );
+    }
+  } finally {
+    await emulator.stop();
+  }
+}
