@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--only=growth,http,flow,startup]`: runs the suites, prints progress to stderr, and
+// `pnpm bench [--quick] [--only=growth,mcp,rest,flow,startup] [--stdio-cmd="node bin.js --demo"]`: runs the suites, prints progress to stderr, and
 // writes bench/results/latest.json and latest.md.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { Reporter } from './report.js';
 import { checkoutFlow } from './suites/flow.js';
 import { growth } from './suites/growth.js';
 import { mcpOverhead, restOverhead } from './suites/http.js';
+import { startup } from './suites/startup.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -14,6 +15,9 @@ const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
   .split(',');
+const stdioCommand =
+  args.find((a) => a.startsWith('--stdio-cmd='))?.slice('--stdio-cmd='.length) ??
+  process.env.ACP_BENCH_STDIO_CMD;
 const pgUrl = process.env.ACP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let pgOk = false;
@@ -22,6 +26,7 @@ const suites: Record<string, (r: Reporter) => Promise<void>> = {
   mcp: (r) => mcpOverhead(r, { quick }),
   rest: (r) => restOverhead(r, { quick }),
   flow: (r) => checkoutFlow(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),
+  startup: (r) => startup(r, { quick, ...(stdioCommand ? { command: stdioCommand } : {}) }),
 };
 
 async function pgReachable(): Promise<boolean> {

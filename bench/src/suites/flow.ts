@@ -198,16 +198,21 @@ export async function checkoutFlow(r: Reporter, o: FlowOptions): Promise<void> {
             const stepP50 = Object.fromEntries(
               STEPS.map((k) => [`${k}P50ms`, round(summarize(res.steps[k]).p50, 2)]),
             );
-            r.metric(`${store} store, concurrency ${concurrency}`, round(res.latencies.length / res.seconds, 1), 'flows/s', {
-              p50ms: round(s.p50, 2),
-              p99ms: round(s.p99, 2),
-              ...stepP50,
-              serverCpuMs: round(res.cpuMsPerFlow.server, 2),
-              emulatorCpuMs: round(res.cpuMsPerFlow.emulator, 2),
-              agentCpuMs: round(res.cpuMsPerFlow.agent, 2),
-              flows: s.n,
-              errors: res.errors.length,
-            });
+            r.metric(
+              `${store} store, concurrency ${concurrency}`,
+              round(res.latencies.length / res.seconds, 1),
+              'flows/s',
+              {
+                p50ms: round(s.p50, 2),
+                p99ms: round(s.p99, 2),
+                ...stepP50,
+                serverCpuMs: round(res.cpuMsPerFlow.server, 2),
+                emulatorCpuMs: round(res.cpuMsPerFlow.emulator, 2),
+                agentCpuMs: round(res.cpuMsPerFlow.agent, 2),
+                flows: s.n,
+                errors: res.errors.length,
+              },
+            );
             if (res.errors.length) r.note(`${store} c=${concurrency}: first error: ${res.errors[0]}`);
             if (store === 'memory' && concurrency === 16) {
               // No completed flow is a miss, not a 0 ms p99.

@@ -32,6 +32,7 @@ import {
   type BindingToolName,
   bindingInputSchema,
   checkoutSessionOutputSchema,
+  type JsonSchema,
 } from './json-schema.js';
 import { type RequestSigningOptions, verifyRequestSignature } from './signing.js';
 import {
@@ -273,10 +274,10 @@ const READ_ONLY: ToolAnnotations = {
 export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpServerFactory {
   const { service, catalog } = options;
   const testPayments = options.testPayments?.mode === 'test' ? options.testPayments : undefined;
-  const inputSchemas = new Map<BindingToolName, ReturnType<typeof fromJsonSchema>>();
-  const outputSchema = fromJsonSchema(checkoutSessionOutputSchema());
+  const inputSchemas = new Map<BindingToolName, StandardSchemaWithJSON>();
+  const outputSchema = lazyJsonSchema(checkoutSessionOutputSchema());
   for (const name of Object.keys(BINDING_SHAPES) as BindingToolName[]) {
-    inputSchemas.set(name, fromJsonSchema(bindingInputSchema(name)));
+    inputSchemas.set(name, lazyJsonSchema(bindingInputSchema(name)));
   }
 
   const collectInput = testPayments
@@ -724,6 +725,26 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
   }
 
   return (ctx?: McpRequestContext): McpServer => build(ctx, false);
+}
+
+/**
+ * `fromJsonSchema` without compiling the validator up front. The bundled ACP schemas are large, and compiling
+ * them all took most of a stdio server's start-up; tools/list only needs the JSON, and the ACP tools/call
+ * handler validates the envelope itself, so a validator is compiled only if something validates.
+ */
+function lazyJsonSchema(schema: JsonSchema): StandardSchemaWithJSON {
+  let compiled: StandardSchemaWithJSON | undefined;
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'mcp',
+      jsonSchema: { input: () => schema, output: () => schema },
+      validate: (data) => {
+        compiled ??= fromJsonSchema(schema);
+        return compiled['~standard'].validate(data);
+      },
+    },
+  };
 }
 
 /** tools/list as a connected McpServer answers it (over an in-memory transport, once per factory). */
