@@ -9,6 +9,7 @@ import {
   type Product,
   type RequestContext,
   type ServiceResult,
+  toJsonPath,
   toWireError,
   toWireOrder,
   type AcpWireError as WireError,
@@ -250,6 +251,14 @@ function describeIssues(error: z.ZodError): string {
     .slice(0, 5)
     .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`)
     .join('; ');
+}
+
+/** JSONPath (rooted at the tool arguments, `$`) of the first zod issue; an unknown key is named. */
+function issueParam(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return '$';
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+  return toJsonPath(path);
 }
 
 /** Masks anything that looks like a card number or CVC in provider messages. */
@@ -707,7 +716,9 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       if (!parsed.success) {
         return toolError(
           toWireError(
-            new AcpError('invalid', `Invalid arguments for ${name}: ${describeIssues(parsed.error)}`),
+            new AcpError('invalid', `Invalid arguments for ${name}: ${describeIssues(parsed.error)}`, {
+              param: issueParam(parsed.error),
+            }),
           ),
         );
       }

@@ -111,6 +111,10 @@ describe.skipIf(!specPresent())('shopper tools', () => {
     const badArgs = await call('search_products', { limit: 500 });
     expect(badArgs.isError).toBe(true);
     expect(badArgs.content[0]!.text).toMatch(/limit/);
+    // A validation failure names the field with a JSONPath param, like every other ACP error.
+    expect(badArgs.structuredContent!.error).toMatchObject({ code: 'invalid', param: '$.limit' });
+    const unknownKey = await call('get_product', { product_id: 'mug_classic', extra: 1 });
+    expect(unknownKey.structuredContent!.error).toMatchObject({ code: 'invalid', param: '$.extra' });
   });
 
   it('test purchase in a chat client: collect_payment_info → complete_checkout_session → get_order', async () => {
@@ -189,6 +193,7 @@ describe.skipIf(!specPresent())('shopper tools', () => {
       cvc: '12a',
     });
     expect(badCvc.isError).toBe(true);
+    expect((badCvc.structuredContent!.error as { param?: string }).param).toBe('$.cvc');
     expect(JSON.stringify(badCvc)).not.toMatch(/4242424242424242|12a/);
     const declined = await call('collect_payment_info', {
       sessionId: id2,
