@@ -2,6 +2,20 @@
 // uses. NOT Stripe: behaviour follows Stripe's documentation (../shared/docs/stripe.md); where Stripe does
 // not document something (SPT limit errors, exact Radar codes) the choice is marked "emulator reading".
 import { randomBytes } from 'node:crypto';
+
+// Ids need no fresh syscall each: hex is cut from a pooled random buffer, refilled when used up.
+const POOL_BYTES = 4096;
+let pool = randomBytes(POOL_BYTES);
+let poolAt = 0;
+function randomHex(bytes: number): string {
+  if (poolAt + bytes > POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  poolAt += bytes;
+  return pool.toString('hex', poolAt - bytes, poolAt);
+}
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
@@ -331,8 +345,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const eventLog: StripeEventObject[] = [];
   const requests: RequestLogEntry[] = [];
   let seq = 0;
-  const id = (prefix: string) =>
-    `${prefix}_${(++seq).toString(36).padStart(4, '0')}${randomBytes(9).toString('hex')}`;
+  const id = (prefix: string) => `${prefix}_${(++seq).toString(36).padStart(4, '0')}${randomHex(9)}`;
 
   // --- faults
   let faults: FaultSettings = options.faults ?? {};
@@ -1024,7 +1037,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       checkoutSessionId: null,
       clientSecret: '',
     };
-    pi.clientSecret = `${pi.id}_secret_${randomBytes(12).toString('hex')}`;
+    pi.clientSecret = `${pi.id}_secret_${randomHex(12)}`;
     intents.set(pi.id, pi);
     emit('payment_intent.created', renderPi(pi));
     const expand = expandOf(p);
@@ -1299,7 +1312,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     const subtotal = lines.reduce((a, l) => a + l.unitAmount * l.quantity, 0);
     const pid = obj(p, 'payment_intent_data');
     const s: CheckoutSessionRec = {
-      id: `cs_test_${(++seq).toString(36)}${randomBytes(12).toString('hex')}`,
+      id: `cs_test_${(++seq).toString(36)}${randomHex(12)}`,
       status: 'open',
       paymentStatus: 'unpaid',
       currency: currency!,
@@ -1489,7 +1502,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
         checkoutSessionId: s.id,
         clientSecret: '',
       };
-      pi.clientSecret = `${pi.id}_secret_${randomBytes(12).toString('hex')}`;
+      pi.clientSecret = `${pi.id}_secret_${randomHex(12)}`;
       intents.set(pi.id, pi);
       s.paymentIntentId = pi.id;
       emit('payment_intent.created', renderPi(pi));
@@ -1599,10 +1612,17 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const errorEnvelope = (e: ApiError) =>
     JSON.stringify({ error: { ...e.body, request_log_url: null } }, null, 2);
 
+  function readText(req: IncomingMessage): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.once('error', reject);
+    });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = await readText(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://emulator.local');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -1624,7 +1644,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       return;
     }
 
-    const requestId = `req_${randomBytes(7).toString('hex')}`;
+    const requestId = `req_${randomHex(7)}`;
     const stripeVersion = (req.headers['stripe-version'] as string | undefined) ?? EMULATOR_API_VERSION;
     const idemKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     const log: RequestLogEntry = {
