@@ -2,7 +2,9 @@
 // SSE); refuses unsafe binds.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
+import { AcpError, toWireError } from '@acp/core';
 import {
   type AcpHttpHandler,
   type AcpHttpOptions,
@@ -29,6 +31,33 @@ export interface AcpNodeServer {
 
 /** Methods the web `Request` constructor refuses. */
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+const errorBody = (error: AcpError) => JSON.stringify(toWireError(error));
+/** A request no handler can take (unparsable URL, forbidden method, malformed HTTP): a flat ACP `Error`. */
+const MALFORMED = errorBody(new AcpError('invalid_request', 'The HTTP request is malformed.'));
+const HEADERS_TOO_LARGE = errorBody(new AcpError('request_too_large', 'The request headers are too large.'));
+const INTERNAL = errorBody(
+  new AcpError('internal_error', 'The merchant could not process this request. It is safe to retry.'),
+);
+
+/**
+ * Requests Node's HTTP parser rejects before any handler runs (a header section beyond
+ * `--max-http-header-size`, a malformed request line or header, conflicting Content-Length) get a flat ACP
+ * `Error` like every other rejection, instead of Node's empty answer: 431 `request_too_large` for oversized
+ * headers, 400 `invalid_request` otherwise. Nothing reached the service.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const body = tooLarge ? HEADERS_TOO_LARGE : MALFORMED;
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -172,15 +201,15 @@ export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): A
   const plain = plainHandlerOf(handler);
   let boundHost = '127.0.0.1';
   const fail = (res: ServerResponse) => () => {
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-    res.end();
+    if (res.headersSent) res.end();
+    else res.writeHead(500, { 'content-type': 'application/json' }).end(INTERNAL);
   };
   const server = createServer((req, res) => {
     if (plain) {
       const url = `http://${req.headers.host ?? boundHost}${req.url ?? '/'}`;
       // What `toWebRequest` would refuse (a URL that does not parse, a method `Request` forbids) stays a 400.
       if (!URL.canParse(url) || FORBIDDEN_METHODS.has(req.method ?? '')) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad request"}');
+        res.writeHead(400, { 'content-type': 'application/json' }).end(MALFORMED);
         return;
       }
       plain(toNodeIncoming(req, url))
@@ -192,7 +221,7 @@ export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): A
     try {
       request = toWebRequest(req, boundHost);
     } catch {
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad request"}');
+      res.writeHead(400, { 'content-type': 'application/json' }).end(MALFORMED);
       return;
     }
     handler
@@ -200,6 +229,7 @@ export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): A
       .then((response) => writeWebResponse(response, res))
       .catch(fail(res));
   });
+  server.on('clientError', answerClientError);
   return {
     server,
     handler,

@@ -175,4 +175,48 @@ describe('HTTP security', () => {
     expect((await fetch(`${r.url}/webhooks/payments`)).status).toBe(405);
     expect(V).toBe('2026-04-17');
   });
+  it('answers what never reaches the handler (oversized headers, malformed HTTP, TRACE) with a flat ACP Error', async () => {
+    r = await start();
+    const { connect } = await import('node:net');
+    const { port } = new URL(r.url);
+    const send = (raw: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(raw));
+        let data = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (c: string) => {
+          data += c;
+        });
+        socket.on('end', () => resolve(data));
+        socket.on('error', reject);
+      });
+    const parse = (answer: string) => ({
+      status: Number(answer.split(' ')[1]),
+      body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>,
+    });
+    const huge = parse(
+      await send(
+        `GET /checkout_sessions/x HTTP/1.1\r\nHost: localhost\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      ),
+    );
+    expect(huge.status).toBe(431);
+    expect(huge.body).toEqual({
+      type: 'invalid_request',
+      code: 'request_too_large',
+      message: 'The request headers are too large.',
+    });
+    const garbage = parse(await send('NOT HTTP AT ALL\r\n\r\n'));
+    expect(garbage.status).toBe(400);
+    expect(garbage.body).toMatchObject({ type: 'invalid_request', code: 'invalid_request' });
+    const lengths = parse(
+      await send(
+        'POST /checkout_sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+      ),
+    );
+    expect(lengths.status).toBe(400);
+    const trace = await rawRequest(`${r.url}/checkout_sessions`, { method: 'TRACE', headers: headers() });
+    expect(trace.status).toBe(400);
+    expect(JSON.parse(trace.body)).toMatchObject({ type: 'invalid_request', code: 'invalid_request' });
+    expect(await sessionCount(r.checkout)).toBe(0);
+  });
 });
