@@ -103,8 +103,11 @@ function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array |
     const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
       if (size > limit) {
+        // Discard the rest instead of destroying the socket: a destroyed socket resets the connection
+        // before the 413 is written, and the client never learns why.
         cleanup();
-        req.destroy();
+        req.on('error', () => undefined);
+        req.resume();
         resolve(undefined);
         return;
       }

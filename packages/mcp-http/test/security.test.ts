@@ -110,6 +110,28 @@ describe('HTTP security', () => {
       body: big,
     });
     expect(mcpBig.status).toBe(413);
+    // Chunked (no Content-Length): the limit is found while reading, and the client still gets the 413
+    // (the connection is not reset before the answer is written).
+    const { request } = await import('node:http');
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        `${r!.url}/checkout_sessions`,
+        { method: 'POST', headers: headers({ 'idempotency-key': crypto.randomUUID() }), agent: false },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            data += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+        },
+      );
+      req.on('error', reject);
+      for (let i = 0; i < 8; i++) req.write(big);
+      req.end();
+    });
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body)).toMatchObject({ code: 'request_too_large' });
     expect(await sessionCount(r.checkout)).toBe(0);
   });
 
