@@ -116,6 +116,8 @@ export interface SessionState {
   /** The attempt the session is waiting on (complete_in_progress, authentication_required, in_progress). */
   currentAttemptId?: string;
   paymentLink?: PaymentLinkState;
+  /** A payment-link attempt recorded before the PSP call, reused (same key, same parameters) on retry. */
+  pendingLinkAttemptId?: string;
   orderId?: string;
   /** Write-only inputs: kept for the merchant, never emitted (rfc.affiliate_attribution, rfc.intent_traces). */
   writeOnly?: {
@@ -160,6 +162,8 @@ export interface PaymentAttempt {
   /** For a 3DS continuation: the attempt whose payment needed authentication. */
   continuesAttemptId?: string;
   authenticationResult?: AuthenticationResult;
+  /** For a payment link: the expiry sent to the PSP (stored so a retry sends identical parameters). */
+  linkExpiresAt?: string;
   /** Fingerprint of the ACP request (caller + path + Idempotency-Key) that started this attempt. */
   requestKey?: string;
   /** The attempt is owned by whoever set this lease until it passes; then anyone may resume it. */

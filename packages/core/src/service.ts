@@ -117,6 +117,21 @@ export function isErrorResult<T>(r: ServiceResult<T>): r is ServiceResult<T> & {
 
 const MAX_CAS_RETRIES = 8;
 
+/**
+ * Answers that tell the caller to retry later are not the outcome of the request: like 5xx they are never
+ * stored under its idempotency key, so a retry with the same key gets the real outcome.
+ */
+const RETRY_LATER_CODES = new Set([
+  'payment_in_progress',
+  'concurrent_modification',
+  'idempotency_in_flight',
+]);
+function isRetryLater(r: { status: number; body: unknown }): boolean {
+  if (r.status >= 500) return true;
+  const code = (r.body as { code?: unknown } | null)?.code;
+  return r.status === 409 && typeof code === 'string' && RETRY_LATER_CODES.has(code);
+}
+
 export interface CheckoutService {
   readonly config: ResolvedConfig;
   createSession(body: unknown, ctx: RequestContext): Promise<ServiceResult>;
@@ -291,7 +306,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     }
     const { result } = outcome;
     try {
-      if (result.status >= 500) await store.idempotencyRelease(idem.scope, idem.key);
+      if (isRetryLater(result)) await store.idempotencyRelease(idem.scope, idem.key);
       else if (!outcome.stored) await store.idempotencyFinish({ ...idem, response: toStored(result) });
     } catch (e) {
       logger?.warn('could not record idempotent response', { cause: describeCause(e) });
@@ -381,7 +396,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       expectedVersion,
       ...(t.order ? { order: t.order } : {}),
       ...(t.attempts.length ? { attempts: t.attempts } : {}),
-      ...(idem && idem.response.status < 500
+      ...(idem && !isRetryLater(idem.response)
         ? { idempotency: { ...idem.ref, response: toStored(idem.response) } }
         : {}),
     });
@@ -412,7 +427,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       const result = await respond(t);
       const committed = await commit(t, stored.version, idem ? { ref: idem, response: result } : undefined);
       if (!committed) continue;
-      return { result, stored: idem !== undefined && result.status < 500, transition: t };
+      return { result, stored: idem !== undefined && !isRetryLater(result), transition: t };
     }
     return {
       result: errorResult(
@@ -601,11 +616,20 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             state = expired.state;
             version += 1;
           }
-          if (state.status === 'complete_in_progress') {
-            const resumed = await resumePending(state, version, idem);
-            if (resumed) return resumed;
-          }
           const requestKey = idem ? sha256Hex(`${idem.scope}\n${idem.key}`) : undefined;
+          if (state.status === 'complete_in_progress' && state.currentAttemptId) {
+            // A pending attempt (a crash, a lost answer, an outage) is resumed first, with its own PSP key.
+            // Only the request that started it takes its outcome as its answer; any other request then runs
+            // against the resulting state (a decline leaves the session payable for this request's token).
+            const pending = await store.getPaymentAttempt(state.currentAttemptId);
+            const own = requestKey !== undefined && pending?.requestKey === requestKey;
+            const resumed = await resumePending(state, version, own ? idem : undefined);
+            if (resumed) {
+              if (own) return resumed;
+              if (isRetryLater(resumed.result)) return { result: resumed.result, stored: false };
+              continue;
+            }
+          }
           if (state.status === 'completed') {
             // A retry of the very request whose payment completed the session (its first answer was lost or
             // was a 503, and recovery finished it meanwhile) gets that outcome, not a conflict.
@@ -709,20 +733,37 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             state = expired.state;
             version += 1;
           }
-          const d = beginPaymentLink(state, ctxNow());
+          const pending = state.pendingLinkAttemptId
+            ? ((await store.getPaymentAttempt(state.pendingLinkAttemptId)) ?? undefined)
+            : undefined;
+          const d = beginPaymentLink(state, pending, ctxNow());
           if (!d.ok) return errorResult(d.error);
           const effect = d.transition.effects[0];
           if (effect?.type !== 'payment_link.create') {
             const link = state.paymentLink!;
             return json(200, { url: link.url, expires_at: link.expiresAt, checkout_session_id: id });
           }
-          const created = await gateway.createPaymentLink(effect.request);
+          // Record the attempt before calling the PSP, so a retry after a lost answer sends the same request.
+          if (!(await commit(d.transition, version))) continue;
+          version += 1;
+          let created: Awaited<ReturnType<NonNullable<PaymentGatewayV1['createPaymentLink']>>>;
+          try {
+            created = await gateway.createPaymentLink(effect.request);
+          } catch (e) {
+            logger?.warn('payment link provider failed; the attempt is kept for the retry', {
+              cause: describeCause(e),
+            });
+            created = {
+              status: 'retryable_failure',
+              message: 'The payment provider did not answer; retry to get the link.',
+            };
+          }
           if (created.status === 'retryable_failure') {
             throw new AcpError('payment_unavailable', created.message, {
               retryAfterSeconds: created.retryAfterSeconds ?? 2,
             });
           }
-          const t = paymentLinkOpened(state, effect.attempt, created, ctxNow());
+          const t = paymentLinkOpened(d.transition.state, effect.attempt, created, ctxNow());
           if (!(await commit(t, version))) continue;
           return json(200, { url: created.url, expires_at: created.expiresAt, checkout_session_id: id });
         }

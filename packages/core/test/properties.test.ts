@@ -156,6 +156,11 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: 'replay' as const }) },
 );
 
+const RETRY_LATER = new Set(['payment_in_progress', 'concurrent_modification', 'idempotency_in_flight']);
+function isRetryLater(r: ServiceResult<unknown>): boolean {
+  return r.status >= 500 || (r.status === 409 && RETRY_LATER.has((r.body as { code?: string }).code ?? ''));
+}
+
 function checkAnswer(r: ServiceResult<unknown>): void {
   expect(Number.isInteger(r.status)).toBe(true);
   expect(r.status).toBeLessThan(600);
@@ -267,7 +272,18 @@ describe.skipIf(!specPresent())('engine properties (fast-check)', () => {
               await t.service.recoverPendingPayments();
               break;
             case 'replay':
-              if (last && last.answer.status < 500) {
+              if (last && isRetryLater(last.answer)) {
+                // "Retry later" answers (5xx, 409 payment_in_progress…) are not stored: a retry runs afresh.
+                const again =
+                  last.op === 'create'
+                    ? await t.service.createSession(last.body, ctx(last.key))
+                    : last.op === 'update'
+                      ? await t.service.updateSession(last.id, last.body, ctx(last.key))
+                      : await t.service.completeSession(last.id, last.body, ctx(last.key));
+                expect(again.replayed).toBe(false);
+                checkAnswer(again);
+                last.answer = again; // a later retry replays this answer if it was a final one
+              } else if (last) {
                 const again =
                   last.op === 'create'
                     ? await t.service.createSession(last.body, ctx(last.key))

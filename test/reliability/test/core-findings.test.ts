@@ -1,6 +1,7 @@
-// Findings of the campaign in @acp/core (owned by the lead), reduced to deterministic in-process tests on
-// core's reference adapters. A finding that core has not fixed yet is marked `.fails`: vitest reports it as
-// passing while the bug is there and FAILS as soon as core is fixed — then drop the `.fails`.
+// Findings of the campaign in @acp/core, reduced to deterministic in-process tests on core's reference
+// adapters. All three are fixed in core (retry-later answers are not stored; a request resumes another's
+// pending attempt without taking its outcome; a payment-link attempt is committed before the PSP call and
+// reused on retry); these are their regression tests.
 //
 // Finding 1 — a retry-safe 409 is stored under the idempotency key and replayed forever.
 // Found by the two-instance storm: while one caller's charge is in flight, a second caller (another key)
@@ -110,7 +111,7 @@ describe('core finding 1: a retry-safe 409 payment_in_progress is replayed for t
     expect((await winner).status).toBe(200);
   });
 
-  it.fails('retrying with the same key after the payment finished gets the real outcome, not the replayed 409', async () => {
+  it('retrying with the same key after the payment finished gets the real outcome, not the replayed 409', async () => {
     const { t, g, id } = await payableSession();
     const winner = t.service.completeSession(id, pay(MEMORY_TEST_TOKENS.succeeds), ctx('key-a'));
     await g.charging;
@@ -127,7 +128,7 @@ describe('core finding 1: a retry-safe 409 payment_in_progress is replayed for t
     expect(retried.body).toMatchObject({ code: 'session_completed' });
   });
 
-  it.fails('a loser whose rival declined can still pay with its own key once the session is payable again', async () => {
+  it('a loser whose rival declined can still pay with its own key once the session is payable again', async () => {
     const { t, g, id } = await payableSession();
     const rival = t.service.completeSession(id, pay(MEMORY_TEST_TOKENS.declines), ctx('key-a'));
     await g.charging;
@@ -143,7 +144,7 @@ describe('core finding 1: a retry-safe 409 payment_in_progress is replayed for t
 });
 
 describe('core finding 3: a lost Checkout Session answer makes create_payment_link fail forever', () => {
-  it.fails('the next create_payment_link call after a lost answer returns the link', async () => {
+  it('the next create_payment_link call after a lost answer returns the link', async () => {
     const emulator = await startStripeEmulator();
     try {
       const stripe = new Stripe('sk_test_finding_3', { ...emulator.stripeConfig, maxNetworkRetries: 0 });
@@ -189,7 +190,7 @@ describe('core finding 3: a lost Checkout Session answer makes create_payment_li
 });
 
 describe("core finding 2: another request resuming a pending attempt gets that attempt's outcome", () => {
-  it.fails('B, whose card was never tried, is not told that its payment was declined', async () => {
+  it('B, whose card was never tried, is not told that its payment was declined', async () => {
     const t = createTestCheckout({ clock: createSystemClock() });
     const created = await t.service.createSession(
       {

@@ -245,6 +245,7 @@ export function updateSession(
   const refused = permission(state, 'update');
   if (refused) return fail(refused);
   const base: SessionState = { ...state, updatedAt: iso(ctx.now) };
+  delete base.pendingLinkAttemptId; // the cart may change: a new link gets a new attempt
   if (request.buyer) base.buyer = request.buyer;
   if (request.fulfillment_details) base.fulfillmentDetails = request.fulfillment_details;
   if (request.order_notes !== undefined) base.orderNotes = request.order_notes;
@@ -694,7 +695,11 @@ export function normalizeIntentTrace<T extends { reason_code: string }>(trace: T
  * (`paymentLinkOpened`); two concurrent calls compute the same attempt number and therefore the same PSP
  * idempotency key, so they get the same link.
  */
-export function beginPaymentLink(state: SessionState, ctx: EngineContext): Decision {
+export function beginPaymentLink(
+  state: SessionState,
+  pending: PaymentAttempt | undefined,
+  ctx: EngineContext,
+): Decision {
   if (state.status === 'in_progress' && state.paymentLink) {
     return ok({ state, effects: [], attempts: [] });
   }
@@ -704,15 +709,31 @@ export function beginPaymentLink(state: SessionState, ctx: EngineContext): Decis
       refused ?? new AcpError('session_not_payable', 'This checkout session is not ready for payment.'),
     );
   }
-  const attempt = newAttempt(state, 'payment_link', ctx);
-  delete attempt.leaseUntil;
+  // A link attempt recorded by an earlier call whose PSP answer was lost is reused as is: same key, same
+  // parameters (a PSP rejects a key reused with different parameters).
+  const reuse =
+    pending !== undefined &&
+    pending.kind === 'payment_link' &&
+    pending.status === 'pending' &&
+    pending.id === state.pendingLinkAttemptId &&
+    pending.amount === state.totals.total &&
+    pending.currency === state.currency &&
+    pending.linkExpiresAt !== undefined &&
+    Date.parse(pending.linkExpiresAt) - ctx.now.getTime() > 30 * 60 * 1000;
+  let attempt: PaymentAttempt;
+  if (reuse) {
+    attempt = pending;
+  } else {
+    const linkExpiry = Math.min(
+      ctx.now.getTime() + ctx.config.paymentLinkTtlSeconds * 1000,
+      Math.max(Date.parse(state.expiresAt), ctx.now.getTime() + 30 * 60 * 1000),
+    );
+    attempt = newAttempt(state, 'payment_link', ctx, { linkExpiresAt: new Date(linkExpiry).toISOString() });
+    delete attempt.leaseUntil;
+  }
   const shipping = state.selectedFulfillmentOptions
     .map((s) => state.fulfillmentOptions.find((o) => o.id === s.option_id))
     .find((o) => o !== undefined && o.type !== 'digital');
-  const linkExpiry = Math.min(
-    ctx.now.getTime() + ctx.config.paymentLinkTtlSeconds * 1000,
-    Math.max(Date.parse(state.expiresAt), ctx.now.getTime() + 30 * 60 * 1000),
-  );
   const request: PaymentLinkRequest = {
     sessionId: state.id,
     attemptId: attempt.id,
@@ -727,12 +748,23 @@ export function beginPaymentLink(state: SessionState, ctx: EngineContext): Decis
       ...(l.images.length ? { images: l.images } : {}),
     })),
     tax: state.totals.tax,
-    expiresAt: new Date(linkExpiry).toISOString(),
+    expiresAt: attempt.linkExpiresAt!,
     metadata: { checkout_session_id: state.id, attempt: String(attempt.number) },
     ...(shipping ? { shipping: { title: shipping.title, amount: shipping.subtotal } } : {}),
     ...(state.buyer?.email ? { buyerEmail: state.buyer.email } : {}),
   };
-  return ok({ state, effects: [{ type: 'payment_link.create', attempt, request }], attempts: [attempt] });
+  // The attempt is committed before the PSP call, like a charge.
+  const next: SessionState = {
+    ...state,
+    attemptCount: Math.max(state.attemptCount, attempt.number),
+    pendingLinkAttemptId: attempt.id,
+    updatedAt: iso(ctx.now),
+  };
+  return ok({
+    state: next,
+    effects: [{ type: 'payment_link.create', attempt, request }],
+    attempts: reuse ? [] : [attempt],
+  });
 }
 
 export function paymentLinkOpened(
@@ -741,16 +773,18 @@ export function paymentLinkOpened(
   link: { linkId: string; url: string; expiresAt: string },
   ctx: EngineContext,
 ): Transition {
+  const next: SessionState = {
+    ...state,
+    status: 'in_progress',
+    attemptCount: Math.max(state.attemptCount, attempt.number),
+    currentAttemptId: attempt.id,
+    paymentLink: { attemptId: attempt.id, ...link },
+    updatedAt: iso(ctx.now),
+    notices: [],
+  };
+  delete next.pendingLinkAttemptId;
   return {
-    state: {
-      ...state,
-      status: 'in_progress',
-      attemptCount: Math.max(state.attemptCount, attempt.number),
-      currentAttemptId: attempt.id,
-      paymentLink: { attemptId: attempt.id, ...link },
-      updatedAt: iso(ctx.now),
-      notices: [],
-    },
+    state: next,
     effects: [],
     attempts: [{ ...attempt, paymentId: link.linkId, updatedAt: iso(ctx.now) }],
   };
