@@ -27,8 +27,12 @@ export function luhnValid(digits: string): boolean {
  */
 const CARD_PREFIX = /^[2-6]/;
 
-/** 13–19 digits, single space/dash separators allowed, not part of a longer digit run. */
-const PAN_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
+/**
+ * 13–19 digits, single space/dash separators allowed, standing as a token of its own: not inside a longer
+ * digit run or an alphanumeric string (a SHA-256 hex digest holds 13+ digit runs that pass Luhn one time in
+ * ten). The exact numbers a run used are also searched anywhere, embedded or not (`spelledNumber`).
+ */
+const PAN_CANDIDATE = /(?<![A-Za-z0-9])\d(?:[ -]?\d){12,18}(?![A-Za-z0-9])/g;
 
 export interface PanHit {
   /** Where the text came from (a log line, a response, a table…). */
@@ -82,7 +86,10 @@ export function scanForCardData(
   const numbers = used.numbers.map((n) => ({ n, re: spelledNumber(n.replace(/[ -]/g, '')) }));
   const cvcs = used.cvcs.map((c) => ({ c, re: cvcToken(c) }));
   for (const { source, text } of texts) {
-    for (const hit of findPans(text, source)) leaks.push({ source, kind: 'pan', detail: hit.masked });
+    for (const hit of findPans(text, source)) {
+      const around = text.slice(Math.max(0, hit.index - 60), hit.index + 80).replace(/\d/g, '#');
+      leaks.push({ source, kind: 'pan', detail: `${hit.masked} in …${around}…` });
+    }
     for (const { n, re } of numbers) {
       if (re.test(text)) leaks.push({ source, kind: 'used_number', detail: maskPan(n.replace(/[ -]/g, '')) });
     }

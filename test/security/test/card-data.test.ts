@@ -1,0 +1,226 @@
+// After purchases with raw TEST card numbers (emulator allowRawCards + createStripeTestPayments allowRawCards
+// + a test key), nothing the merchant side captured holds a card number or a CVC: raw (unredacted) logs of
+// every package, console/stderr, every HTTP response and tool result, error texts, the SQLite database
+// file bytes (with its WAL), PostgreSQL rows (when a server answers) and what the emulator sent back.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Client } from '@modelcontextprotocol/client';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Capture, createCapture, describeValue } from '../src/capture.js';
+import { rawRequest } from '../src/http.js';
+import { scanForCardData } from '../src/pan.js';
+import { BUYER, CAPS, restHeaders, restPost } from '../src/requests.js';
+import { AGENT_KEY, API_VERSION, type Stack, startStack } from '../src/stack.js';
+
+const PG_URL = process.env.ACP_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+const pgUp = await postgresReachable();
+if (!pgUp && process.env.CI === 'true') throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI=true`);
+
+/** Test cards (Stripe's test table) with CVCs chosen not to collide with amounts, years or ids. */
+const CARDS = [
+  { number: '4242 4242 4242 4242', cvc: '7319', expect: 'paid' },
+  { number: '5555-5555-5555-4444', cvc: '8642', expect: 'paid' },
+  { number: '378282246310005', cvc: '9051', expect: 'paid' },
+  { number: '4000 0025 0000 3155', cvc: '6173', expect: '3ds' },
+  { number: '4000000000000002', cvc: '5928', expect: 'declined' },
+  { number: '4000000000009995', cvc: '4736', expect: 'declined' },
+  { number: '4242424242424241', cvc: '3817', expect: 'refused' },
+] as const;
+const USED = { numbers: CARDS.map((c) => c.number), cvcs: CARDS.map((c) => c.cvc) };
+
+const stacks: Stack[] = [];
+afterAll(async () => {
+  for (const s of stacks) await s.close();
+});
+
+interface Outcome {
+  tokens: number;
+  orders: number;
+  declined: number;
+  refused: number;
+  authentication: number;
+}
+
+/** Purchases with every card through MCP (collect_payment_info → complete_checkout_session), plus bad input. */
+async function purchaseWithRawCards(stack: Stack, capture: Capture): Promise<Outcome> {
+  const client: Client = await stack.mcp();
+  const call = async (name: string, args: Record<string, unknown>) => {
+    try {
+      const r = await client.callTool({ name, arguments: args });
+      capture.record(`tool.${name}`, r);
+      return r as { isError?: boolean; structuredContent?: Record<string, unknown> };
+    } catch (e) {
+      capture.record(`tool.${name}.error`, e);
+      return { isError: true, structuredContent: { thrown: describeValue(e) } };
+    }
+  };
+  const out: Outcome = { tokens: 0, orders: 0, declined: 0, refused: 0, authentication: 0 };
+  for (const card of CARDS) {
+    const session = await restPost(stack, '/checkout_sessions', {
+      currency: 'usd',
+      line_items: [{ id: 'ebook_mcp' }],
+      capabilities: CAPS,
+      buyer: BUYER,
+    });
+    capture.record('http.create', session);
+    const id = session.id as string;
+    const collected = await call('collect_payment_info', {
+      sessionId: id,
+      cardNumber: card.number.replace(/-/g, ' '),
+      expMonth: 12,
+      expYear: 2031,
+      cvc: card.cvc,
+    });
+    if (collected.isError) {
+      out.refused++;
+      continue;
+    }
+    out.tokens++;
+    const paymentData = collected.structuredContent!.payment_data;
+    const completed = await call('complete_checkout_session', {
+      meta: { api_version: API_VERSION, idempotency_key: crypto.randomUUID() },
+      id,
+      payload: { payment_data: paymentData },
+    });
+    const status = (completed as { status?: string }).status ?? completed.structuredContent?.status;
+    if (status === 'completed') out.orders++;
+    else if (status === 'authentication_required') out.authentication++;
+    else out.declined++;
+    const got = await rawRequest(`${stack.url}/checkout_sessions/${id}`, { headers: restHeaders() });
+    capture.record('http.get', got);
+  }
+  // Bad input around card data: every refusal must name the field and rule, never echo the value.
+  const session = await restPost(stack, '/checkout_sessions', {
+    currency: 'usd',
+    line_items: [{ id: 'ebook_mcp' }],
+    capabilities: CAPS,
+    buyer: BUYER,
+  });
+  const id = session.id as string;
+  const card = { cardNumber: '4242 4242 4242 4242', expMonth: 12, expYear: 2031, cvc: '7319' };
+  for (const args of [
+    { sessionId: id, ...card, expMonth: 13 },
+    { sessionId: id, ...card, expYear: 1999 },
+    { sessionId: id, ...card, cvc: '73190' },
+    { sessionId: id, ...card, cardNumber: '4242-4242-4242-4242' },
+    { sessionId: id, ...card, paymentMethodId: 'pm_card_visa' },
+    { sessionId: id, cardNumber: card.cardNumber, cvc: card.cvc },
+    { sessionId: 'cs_missing', ...card },
+    { sessionId: id, ...card, card_number: '5555555555554444' },
+  ]) {
+    await call('collect_payment_info', args);
+  }
+  // A malformed JSON-RPC body carrying card data, and REST bodies carrying card fields.
+  const broken = `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"collect_payment_info","arguments":{"sessionId":"${id}","cardNumber":"4242424242424242","cvc":"7319"`;
+  capture.record(
+    'http.mcp.malformed',
+    await rawRequest(`${stack.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${AGENT_KEY}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: broken,
+    }),
+  );
+  for (const body of [
+    `{"payment_data":{"handler_id":"card_tokenized","instrument":{"type":"card","number":"4242424242424242","cvc":"7319"}}}`,
+    `{"payment_data":{"handler_id":"card_tokenized","instrument":{"type":"card","credential":{"type":"card","number":"5555555555554444","cvc":"8642"}}}}`,
+    `{"payment_data":{"card":"4242424242424242"`,
+  ]) {
+    capture.record(
+      'http.complete',
+      await rawRequest(`${stack.url}/checkout_sessions/${id}/complete`, {
+        method: 'POST',
+        headers: restHeaders({ 'idempotency-key': crypto.randomUUID() }),
+        body,
+      }),
+    );
+  }
+  await stack.emulator.webhooks.idle();
+  return out;
+}
+
+function emulatorTexts(stack: Stack): { source: string; text: string }[] {
+  return [
+    { source: 'emulator.events', text: describeValue(stack.emulator.events()) },
+    { source: 'emulator.requests', text: describeValue(stack.emulator.requests) },
+    { source: 'emulator.paymentIntents', text: describeValue(stack.emulator.paymentIntents()) },
+  ];
+}
+
+function expectMeaningful(out: Outcome): void {
+  // The run really used raw cards end to end, so a clean scan means something.
+  expect(out.tokens).toBeGreaterThanOrEqual(5);
+  expect(out.orders).toBeGreaterThanOrEqual(3);
+  expect(out.declined).toBeGreaterThanOrEqual(1);
+  expect(out.refused).toBeGreaterThanOrEqual(1);
+}
+
+describe('no card data anywhere after a run with raw test cards', () => {
+  it('SQLite: logs, console, responses, tool results, errors, emulator echoes and the database file bytes', async () => {
+    const capture = createCapture();
+    capture.captureConsole();
+    let out: Outcome;
+    let stack: Stack;
+    try {
+      stack = await startStack({ allowRawCards: true, capture });
+      stacks.push(stack);
+      out = await purchaseWithRawCards(stack, capture);
+    } finally {
+      capture.restore();
+    }
+    expectMeaningful(out);
+    const texts = [...capture.texts(), ...emulatorTexts(stack)];
+    stack.sqlite!.database.pragma('wal_checkpoint(PASSIVE)');
+    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+      const file = `${stack.sqliteFile!}${suffix}`;
+      if (existsSync(file))
+        texts.push({ source: `sqlite${suffix || '.db'}`, text: readFileSync(file).toString('latin1') });
+    }
+    const dbBytes = texts.filter((t) => t.source.startsWith('sqlite')).reduce((n, t) => n + t.text.length, 0);
+    expect(dbBytes).toBeGreaterThan(0);
+    // Orders really are in the file we scan.
+    expect(texts.find((t) => t.source === 'sqlite.db' || t.source === 'sqlite-wal')?.text).toMatch(/ord_/);
+    expect(capture.logCounts.warn + capture.logCounts.error + capture.logCounts.info).toBeGreaterThan(0);
+    expect(scanForCardData(texts, USED)).toEqual([]);
+  });
+
+  it.skipIf(!pgUp)('PostgreSQL: every row of every table, plus logs and responses', async () => {
+    const capture = createCapture();
+    const stack = await startStack({ allowRawCards: true, capture, store: 'postgres', pgUrl: PG_URL });
+    stacks.push(stack);
+    const out = await purchaseWithRawCards(stack, capture);
+    expectMeaningful(out);
+    const pool = stack.postgres!.pool;
+    const tables = await pool.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+      [stack.postgres!.schema],
+    );
+    expect(tables.rows.length).toBeGreaterThanOrEqual(4);
+    const texts = [...capture.texts(), ...emulatorTexts(stack)];
+    for (const { table_name } of tables.rows) {
+      const rows = await pool.query<{ t: string }>(
+        `SELECT row_to_json(x)::text AS t FROM "${stack.postgres!.schema}"."${table_name}" x`,
+      );
+      texts.push({ source: `postgres.${table_name}`, text: rows.rows.map((r) => r.t).join('\n') });
+    }
+    expect(texts.find((t) => t.source.endsWith('orders'))?.text).toMatch(/ord_/);
+    expect(scanForCardData(texts, USED)).toEqual([]);
+  });
+});
