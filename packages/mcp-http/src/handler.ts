@@ -191,6 +191,8 @@ function webRequest(request: Incoming): Request {
   return request instanceof Request ? request : request.toRequest();
 }
 
+const EMPTY_BODY = new Uint8Array(0);
+
 const SESSION_PATH = /^\/checkout_sessions\/([^/]+)(?:\/(complete|cancel))?\/?$/;
 
 export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
@@ -240,9 +242,13 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     return 'denied';
   }
 
+  // Host values already accepted (a handful in practice): validating one parses a URL.
+  const acceptedHosts = new Set<string>();
   function rebinding(request: Incoming, isMcp: boolean): Answer | undefined {
-    if (allowedHosts !== 'any') {
-      const host = validateHostHeader(request.headers.get('host'), [...allowedHosts]);
+    const hostHeader = request.headers.get('host');
+    if (allowedHosts !== 'any' && !(hostHeader !== null && acceptedHosts.has(hostHeader))) {
+      const host = validateHostHeader(hostHeader, [...allowedHosts]);
+      if (host.ok && hostHeader !== null && acceptedHosts.size < 64) acceptedHosts.add(hostHeader);
       if (!host.ok) {
         return isMcp
           ? jsonRpcError(403, -32000, `Forbidden: ${host.message}`)
@@ -307,11 +313,14 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     if (!allowed.split(', ').includes(request.method)) {
       return acpError('method_not_allowed', `${request.method} is not allowed here.`, { allow: allowed });
     }
-    const auth = await authenticate(request);
+    const auth = authenticated ? await authenticate(request) : undefined;
     if (auth === 'denied') {
       return acpError('unauthorized', 'A valid bearer token is required.', { 'www-authenticate': 'Bearer' });
     }
-    const raw = await readBody(request, maxBody);
+    const raw =
+      request.method === 'GET' && request.headers.get('content-length') === null
+        ? EMPTY_BODY
+        : await readBody(request, maxBody);
     if (!raw) return acpError('request_too_large', `The request body is larger than ${maxBody} bytes.`);
     if (options.requestSigning) {
       const check = await verifyRequestSignature(options.requestSigning, {
