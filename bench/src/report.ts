@@ -1,6 +1,6 @@
 // Collects metrics and target checks; writes bench/results/latest.json and a Markdown table.
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface Metric {
   section: string;
@@ -17,6 +17,12 @@ export interface Target {
   op: '<=' | '>=';
   limit: number;
   met: boolean;
+}
+
+/** At most 4 significant digits below 1000 (float noise like 0.8186369999998533 stays out of the table). */
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1000 ? String(Math.round(x)) : String(Number(x.toPrecision(4)));
 }
 
 export class Reporter {
@@ -52,6 +58,8 @@ export class Reporter {
       platform: `${process.platform} ${process.arch}`,
       cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
+      /** 1/5/15-minute load averages when the report is written: other work on the machine skews figures. */
+      loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     };
   }
 
@@ -63,18 +71,18 @@ export class Reporter {
     );
     const md: string[] = [];
     md.push(
-      `Run: ${mode}, ${env.date}, Node ${env.node}, ${env.platform}, ${env.cpus}, ${env.memoryGiB} GiB.`,
+      `Run: ${mode}, ${env.date}, Node ${env.node}, ${env.platform}, ${env.cpus}, ${env.memoryGiB} GiB, load average ${env.loadAverage.join(' / ')} (1/5/15 min) at the end.`,
       '',
     );
     md.push('| Target | Measured | Target | Met |', '| --- | --- | --- | --- |');
     for (const t of this.targets)
       md.push(
-        `| ${t.name} | ${t.value} ${t.unit} | ${t.op} ${t.limit} ${t.unit} | ${t.met ? 'yes' : '**no**'} |`,
+        `| ${t.name} | ${fmt(t.value)} ${t.unit} | ${t.op} ${t.limit} ${t.unit} | ${t.met ? 'yes' : '**no**'} |`,
       );
     md.push('', '| Section | Metric | Value |', '| --- | --- | --- |');
     for (const m of this.metrics)
       md.push(
-        `| ${m.section} | ${m.name} | ${m.value} ${m.unit}${
+        `| ${m.section} | ${m.name} | ${fmt(m.value)} ${m.unit}${
           m.extra
             ? ` (${Object.entries(m.extra)
                 .map(([k, v]) => `${k} ${v}`)

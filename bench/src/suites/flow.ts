@@ -170,7 +170,7 @@ export async function checkoutFlow(r: Reporter, o: FlowOptions): Promise<void> {
     ? { warmupMs: 1_000, durations: { 1: 2_000, 16: 3_000 } as Record<number, number> }
     : { warmupMs: 2_000, durations: { 1: 6_000, 16: 8_000 } as Record<number, number> };
   r.note(
-    `Flow: create → update (buyer + shipping address) → test SPT (@acp/stripe createStripeTestPayments, pm_card_visa) → complete, over keep-alive HTTP; closed loop for ${plan.durations[1]! / 1000} s at concurrency 1 and ${plan.durations[16]! / 1000} s at 16 after ${plan.warmupMs / 1000} s warm-up. Server and Stripe emulator in two child processes; SQLite with its default synchronous=FULL; PostgreSQL pool of 16.`,
+    `Flow: create → update (buyer, shipping address and option) → test SPT (@acp/stripe createStripeTestPayments, pm_card_visa) → complete, over keep-alive HTTP; closed loop for ${plan.durations[1]! / 1000} s at concurrency 1 and ${plan.durations[16]! / 1000} s at 16 after ${plan.warmupMs / 1000} s warm-up. Server and Stripe emulator in two child processes; SQLite with its default synchronous=FULL; PostgreSQL pool of 16.`,
   );
   const emulator = await startChild({ role: 'emulator' });
   try {
