@@ -46,15 +46,24 @@ export interface ResolvedConfig
   support: SupportInfo | undefined;
 }
 
+/** Deep-freezes a JSON value (configuration shared by every rendered session must never change). */
+function frozen<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export function resolveConfig(config: MerchantConfig): ResolvedConfig {
   return {
-    paymentHandlers: config.paymentHandlers,
+    paymentHandlers: frozen(structuredClone(config.paymentHandlers)),
     interventions: config.interventions ?? { supported: [], required: [], enforcement: 'conditional' },
     extensions: config.extensions ?? [],
-    links: config.links ?? [],
+    links: frozen(structuredClone(config.links ?? [])),
     supportedCurrencies: (config.supportedCurrencies ?? ['usd']).map((c) => c.toLowerCase()),
     orderPermalinkBase: config.orderPermalinkBase,
-    support: config.support,
+    support: config.support ? frozen(structuredClone(config.support)) : undefined,
     sessionTtlSeconds: config.sessionTtlSeconds ?? 6 * 60 * 60,
     paymentLeaseSeconds: config.paymentLeaseSeconds ?? 60,
     paymentLinkTtlSeconds: config.paymentLinkTtlSeconds ?? 60 * 60,

@@ -116,6 +116,15 @@ export function isErrorResult<T>(r: ServiceResult<T>): r is ServiceResult<T> & {
 }
 
 const MAX_CAS_RETRIES = 8;
+const RENDER_CACHE_SIZE = 2000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
 
 /**
  * Answers that tell the caller to retry later are not the outcome of the request: like 5xx they are never
@@ -172,6 +181,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   const idemLock = deps.idempotencyLockSeconds ?? 60;
 
   const ctxNow = (): EngineContext => ({ now: clock.now(), config });
+  const renderCache = new Map<string, CheckoutSession>();
   const json = (
     status: number,
     body: unknown,
@@ -581,7 +591,16 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         const resumed = await resumePending(stored.state, stored.version, undefined);
         if (resumed && resumed.result.status < 400) return resumed.result;
         if (resumed) stored = await load(id);
-        return sessionResponse(200, stored.state, await orderFor(stored.state));
+        const order = await orderFor(stored.state);
+        // A session renders the same until its version (or its order) changes: reuse the frozen rendering.
+        const key = `${id}\u0000${stored.version}\u0000${order?.updatedAt ?? ''}`;
+        let body = renderCache.get(key);
+        if (!body) {
+          body = deepFreeze(toWireSession(stored.state, config, order));
+          renderCache.set(key, body);
+          if (renderCache.size > RENDER_CACHE_SIZE) renderCache.delete(renderCache.keys().next().value!);
+        }
+        return json(200, body);
       } catch (e) {
         return errorResult(e);
       }

@@ -113,8 +113,20 @@ export interface PlainAnswer {
 }
 export type Answer = PlainAnswer | Response;
 
+/** Serialized text of frozen bodies (core reuses a frozen rendering of an unchanged session). */
+const serialized = new WeakMap<object, string>();
+function stringify(body: unknown): string {
+  if (body === null || typeof body !== 'object' || !Object.isFrozen(body)) return JSON.stringify(body);
+  let text = serialized.get(body);
+  if (text === undefined) {
+    text = JSON.stringify(body);
+    serialized.set(body, text);
+  }
+  return text;
+}
+
 function json(status: number, body: unknown, headers: Record<string, string> = {}): PlainAnswer {
-  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: stringify(body) };
 }
 
 function toResponse(answer: Answer): Response {

@@ -66,9 +66,12 @@ export function toWireFulfillmentOption(o: FulfillmentOptionState): WireOption {
   return out;
 }
 
-/** The wire order, with `amount_refunded` derived from completed refund adjustments. */
+/**
+ * The wire order, with `amount_refunded` derived from completed refund adjustments. Like `toWireSession`, the
+ * result shares structure with its input (a record fresh from the store): it is meant to be serialized.
+ */
 export function toWireOrder(record: OrderRecord): Order {
-  const order: Order = structuredClone(record.order);
+  const order: Order = { ...record.order };
   const refunded = (order.adjustments ?? [])
     .filter((a) => a.type === 'refund' && a.status === 'completed')
     .reduce((acc, a) => acc + (a.amount ?? 0), 0);
@@ -81,6 +84,10 @@ export function toWireOrder(record: OrderRecord): Order {
   return order;
 }
 
+/**
+ * The wire session. It shares structure with `state` and the (frozen) configuration instead of copying:
+ * callers pass a state fresh from the store and serialize the result; they must not mutate it.
+ */
 export function toWireSession(
   state: SessionState,
   config: ResolvedConfig,
@@ -90,37 +97,31 @@ export function toWireSession(
     id: state.id,
     protocol: { version: PROTOCOL_VERSION },
     capabilities: {
-      ...(config.paymentHandlers.length > 0
-        ? { payment: { handlers: config.paymentHandlers.map((h) => structuredClone(h)) } }
-        : {}),
-      ...structuredClone(state.capabilities),
+      ...(config.paymentHandlers.length > 0 ? { payment: { handlers: config.paymentHandlers } } : {}),
+      ...state.capabilities,
     },
     status: state.status,
     currency: state.currency,
     line_items: state.lines.map(toWireLineItem),
     fulfillment_options: state.fulfillmentOptions.map(toWireFulfillmentOption),
     totals: sessionTotalsToWire(state),
-    messages: [...state.messages, ...state.notices].map((m) => ({ ...m })),
-    links: config.links.map((l) => ({ ...l })),
+    messages: state.notices.length > 0 ? [...state.messages, ...state.notices] : state.messages,
+    links: config.links,
     created_at: state.createdAt,
     updated_at: state.updatedAt,
     expires_at: state.expiresAt,
   };
-  if (state.buyer) out.buyer = structuredClone(state.buyer);
-  if (state.fulfillmentDetails) out.fulfillment_details = structuredClone(state.fulfillmentDetails);
-  if (state.selectedFulfillmentOptions.length > 0) {
-    out.selected_fulfillment_options = state.selectedFulfillmentOptions.map((s) => ({
-      ...s,
-      item_ids: [...s.item_ids],
-    }));
-  }
+  if (state.buyer) out.buyer = state.buyer;
+  if (state.fulfillmentDetails) out.fulfillment_details = state.fulfillmentDetails;
+  if (state.selectedFulfillmentOptions.length > 0)
+    out.selected_fulfillment_options = state.selectedFulfillmentOptions;
   if (state.status === 'authentication_required' && state.authenticationMetadata) {
-    out.authentication_metadata = structuredClone(state.authenticationMetadata);
+    out.authentication_metadata = state.authenticationMetadata;
   }
   if (state.status === 'in_progress' && state.paymentLink) out.continue_url = state.paymentLink.url;
   if (state.locale !== undefined) out.locale = state.locale;
   if (state.timezone !== undefined) out.timezone = state.timezone;
-  if (state.metadata !== undefined) out.metadata = structuredClone(state.metadata);
+  if (state.metadata !== undefined) out.metadata = state.metadata;
   if (state.quoteId !== undefined) out.quote_id = state.quoteId;
   if (order) out.order = toWireOrder(order);
   return out;
