@@ -9,41 +9,12 @@ import {
   createSequentialIds,
   createSystemClock,
   MEMORY_TEST_TOKENS,
+  SAMPLE_PRODUCTS,
 } from '@acp/core/memory';
 import { type AcpMcpServerFactory, createAcpMcpServerFactory } from '@acp/mcp-server';
 
-const DEMO_PRODUCTS: Product[] = [
-  {
-    id: 'ebook_mcp',
-    name: 'The MCP Handbook (ebook)',
-    description: 'A practical guide to building Model Context Protocol servers. PDF and EPUB.',
-    unitAmount: 1999,
-    currency: 'usd',
-    fulfillment: 'digital',
-    category: 'books',
-    tags: ['ebook', 'mcp'],
-  },
-  {
-    id: 'mug_classic',
-    name: 'Classic Mug',
-    description: 'A 350 ml stoneware mug.',
-    unitAmount: 1500,
-    currency: 'usd',
-    fulfillment: 'physical',
-    availableQuantity: 100,
-    category: 'kitchen',
-  },
-  {
-    id: 'tee_black',
-    name: 'Black T-Shirt',
-    description: 'Organic cotton, unisex fit.',
-    unitAmount: 2500,
-    currency: 'usd',
-    fulfillment: 'physical',
-    availableQuantity: 3,
-    category: 'apparel',
-  },
-];
+/** The sample catalog of @acp/core (an ebook, two physical goods, a sold-out and a foreign-currency item). */
+const DEMO_PRODUCTS: Product[] = SAMPLE_PRODUCTS.filter((p) => p.currency === 'usd');
 
 export interface DemoOptions {
   products?: Product[];
