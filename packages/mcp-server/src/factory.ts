@@ -7,6 +7,7 @@ import {
   canonicalJson,
   type Logger,
   type Product,
+  productAvailability,
   type RequestContext,
   type ServiceResult,
   toJsonPath,
@@ -203,22 +204,13 @@ function bindingSuccess(r: ServiceResult<unknown>): BindingResult {
 
 // ------------------------------------------------------------------------------------------ shopper helpers
 
-/** Availability as a line item would show it. TODO(core): use a core export once there is one. */
-function availabilityOf(p: Product): ProductSummary['availability_status'] {
-  const available = p.availableQuantity;
-  if (available === undefined) return 'in_stock';
-  if (available <= 0) return 'out_of_stock';
-  if (available <= (p.lowStockThreshold ?? 5)) return 'low_stock';
-  return 'in_stock';
-}
-
 function productSummary(p: Product): ProductSummary {
   const out: ProductSummary = {
     id: p.id,
     name: p.name,
     unit_amount: p.unitAmount,
     currency: p.currency,
-    availability_status: availabilityOf(p),
+    availability_status: productAvailability(p),
     images: [...(p.images ?? [])],
   };
   if (p.description !== undefined) out.description = p.description;
