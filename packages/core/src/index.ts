@@ -160,6 +160,14 @@ export {
   type StatusRules,
   TERMINAL_STATUSES,
 } from './status.js';
+export {
+  clampPageLimit,
+  DEFAULT_PAGE_LIMIT,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  isoToMillis,
+  MAX_PAGE_LIMIT,
+} from './store-kit.js';
 export { canonicalJson } from './util/canonical-json.js';
 export { sha256Hex } from './util/sha256.js';
 export {

@@ -9,13 +9,16 @@
 // Values are read back as text (`::text`, epoch milliseconds) so custom pg type parsers on a caller's pool
 // cannot change what the store returns.
 import {
-  AcpError,
   type CheckoutStoreV1,
   type CommitRequest,
   type CommitResult,
+  clampPageLimit,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
   type IdempotencyBegin,
   type IdempotencyBeginResult,
   type IdempotencyFinish,
+  isoToMillis,
   type OrderRecord,
   type PaymentAttempt,
   type StoredResponse,
@@ -68,8 +71,6 @@ interface IdemRow {
   response: string | null;
 }
 
-const MAX_LIMIT = 1000;
-const DEFAULT_LIMIT = 50;
 const MS = (column: string, alias: string) => `(extract(epoch FROM ${column}) * 1000)::float8 AS ${alias}`;
 const ORDER_COLUMNS = `id, record::text AS record, ${MS('created_at', 'created_ms')}`;
 
@@ -175,7 +176,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
 
   async function idempotencyBegin(req: IdempotencyBegin): Promise<IdempotencyBeginResult> {
-    const now = ms(req.now);
+    const now = isoToMillis(req.now);
     for (;;) {
       // Common case: a new key. A concurrent inserter of the same key makes this wait for its commit.
       const inserted = await pool.query(
@@ -223,7 +224,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   async function listSessions(
     filter: { statuses?: readonly string[]; limit?: number; cursor?: string } = {},
   ): Promise<{ sessions: StoredSession[]; nextCursor?: string }> {
-    const limit = clampLimit(filter.limit);
+    const limit = clampPageLimit(filter.limit);
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.statuses) {
@@ -238,7 +239,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }
     }
     if (filter.cursor) {
-      const [t, id] = decodeCursor(filter.cursor);
+      const [t, id] = decodeKeysetCursor(filter.cursor);
       params.push(new Date(t).toISOString(), id);
       where.push(`(updated_at, id) > ($${params.length - 1}::timestamptz, $${params.length})`);
     }
@@ -253,7 +254,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const last = page[page.length - 1];
     return {
       sessions: page.map(toStoredSession),
-      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.updated_ms, last.id) } : {}),
+      ...(rows.length > limit && last ? { nextCursor: encodeKeysetCursor(last.updated_ms, last.id) } : {}),
     };
   }
 
@@ -325,8 +326,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     listSessions,
 
     async listOrders(options) {
-      const limit = clampLimit(options.limit);
-      const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+      const limit = clampPageLimit(options.limit);
+      const after = options.cursor ? decodeKeysetCursor(options.cursor) : undefined;
       const { rows } = after
         ? await pool.query<OrderRow>(
             `SELECT ${ORDER_COLUMNS} FROM ${T.orders} WHERE (created_at, id) < ($1::timestamptz, $2)
@@ -341,7 +342,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const last = page[page.length - 1];
       return {
         orders: page.map((r) => JSON.parse(r.record) as OrderRecord),
-        ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.created_ms, last.id) } : {}),
+        ...(rows.length > limit && last ? { nextCursor: encodeKeysetCursor(last.created_ms, last.id) } : {}),
       };
     },
 
@@ -381,32 +382,4 @@ function dedupeById(attempts: readonly PaymentAttempt[]): PaymentAttempt[] {
     byId.set(a.id, a);
   }
   return [...byId.values()];
-}
-
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
-  return Math.max(1, Math.min(Math.floor(limit), MAX_LIMIT));
-}
-
-function ms(iso: string): number {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) throw new TypeError(`Not an ISO-8601 timestamp: ${JSON.stringify(iso)}`);
-  return t;
-}
-
-/** Keyset cursor: the sort key of the last row of the previous page, opaque to callers. */
-function encodeCursor(time: number, id: string): string {
-  return Buffer.from(JSON.stringify([time, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string') {
-      return [v[0], v[1]];
-    }
-  } catch {
-    // fall through
-  }
-  throw new AcpError('invalid_request', 'The pagination cursor is not valid.', { param: '$.cursor' });
 }

@@ -3,13 +3,16 @@
 // compare-and-set and idempotency decisions correct across processes sharing the file (an HTTP server and a
 // stdio server on one data dir), and `busy_timeout` makes the other writers wait instead of failing.
 import {
-  AcpError,
   type CheckoutStoreV1,
   type CommitRequest,
   type CommitResult,
+  clampPageLimit,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
   type IdempotencyBegin,
   type IdempotencyBeginResult,
   type IdempotencyFinish,
+  isoToMillis,
   type OrderRecord,
   type PaymentAttempt,
   type StoredResponse,
@@ -64,9 +67,6 @@ interface IdemRow {
   expires_at: number;
   response: string | null;
 }
-
-const MAX_LIMIT = 1000;
-const DEFAULT_LIMIT = 50;
 
 /** Opens (and migrates) a SQLite checkout store. */
 export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
@@ -160,9 +160,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       id: s.id,
       status: s.status,
       state: JSON.stringify(s),
-      createdAt: ms(s.createdAt),
-      updatedAt: ms(s.updatedAt),
-      expiresAt: ms(s.expiresAt),
+      createdAt: isoToMillis(s.createdAt),
+      updatedAt: isoToMillis(s.updatedAt),
+      expiresAt: isoToMillis(s.expiresAt),
     };
     let version: number;
     if (req.expectedVersion === null) {
@@ -181,8 +181,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
         sessionId: o.sessionId,
         paymentId: o.paymentId ?? null,
         record: JSON.stringify(o),
-        createdAt: ms(o.createdAt),
-        updatedAt: ms(o.updatedAt),
+        createdAt: isoToMillis(o.createdAt),
+        updatedAt: isoToMillis(o.updatedAt),
       });
     }
     for (const a of req.attempts ?? []) {
@@ -193,7 +193,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
         status: a.status,
         paymentId: a.paymentId ?? null,
         attempt: JSON.stringify(a),
-        updatedAt: ms(a.updatedAt),
+        updatedAt: isoToMillis(a.updatedAt),
       });
     }
     if (req.idempotency) finishIdem(req.idempotency);
@@ -205,15 +205,15 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   }
 
   const beginTx = db.transaction((req: IdempotencyBegin): IdempotencyBeginResult => {
-    const now = ms(req.now);
+    const now = isoToMillis(req.now);
     const existing = q.getIdem.get(req.scope, req.key);
     if (!existing || existing.expires_at <= now) {
       q.putIdem.run({
         scope: req.scope,
         key: req.key,
         requestHash: req.requestHash,
-        lockUntil: ms(req.lockUntil),
-        expiresAt: ms(req.expiresAt),
+        lockUntil: isoToMillis(req.lockUntil),
+        expiresAt: isoToMillis(req.expiresAt),
       });
       return { kind: 'started' };
     }
@@ -225,7 +225,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       return { kind: 'in_flight', lockUntil: new Date(existing.lock_until).toISOString() };
     }
     // The previous owner died (its lock passed): take over.
-    q.takeOverIdem.run(ms(req.lockUntil), req.scope, req.key);
+    q.takeOverIdem.run(isoToMillis(req.lockUntil), req.scope, req.key);
     return { kind: 'started' };
   });
 
@@ -238,7 +238,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       if (record.order.adjustments.some((a) => a.id === adjustment.id)) return record;
       record.order.adjustments.push(adjustment);
       record.updatedAt = now;
-      q.updateOrder.run(JSON.stringify(record), ms(now), orderId);
+      q.updateOrder.run(JSON.stringify(record), isoToMillis(now), orderId);
       return record;
     },
   );
@@ -307,20 +307,20 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     },
 
     async listSessions(filter) {
-      const limit = clampLimit(filter.limit);
-      const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+      const limit = clampPageLimit(filter.limit);
+      const after = filter.cursor ? decodeKeysetCursor(filter.cursor) : undefined;
       const rows = listSessionsQuery(filter.statuses, after, limit + 1);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
         sessions: page.map(toStoredSession),
-        ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.updated_at, last.id) } : {}),
+        ...(rows.length > limit && last ? { nextCursor: encodeKeysetCursor(last.updated_at, last.id) } : {}),
       };
     },
 
     async listOrders(options) {
-      const limit = clampLimit(options.limit);
-      const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+      const limit = clampPageLimit(options.limit);
+      const after = options.cursor ? decodeKeysetCursor(options.cursor) : undefined;
       const rows = after
         ? q.listOrdersAfter.all(after[0], after[1], limit + 1)
         : q.listOrdersFirst.all(limit + 1);
@@ -328,7 +328,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       const last = page[page.length - 1];
       return {
         orders: page.map((r) => JSON.parse(r.record) as OrderRecord),
-        ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.created_at, last.id) } : {}),
+        ...(rows.length > limit && last ? { nextCursor: encodeKeysetCursor(last.created_at, last.id) } : {}),
       };
     },
 
@@ -342,7 +342,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       q.releaseIdem.run(scope, key);
     },
     async idempotencySweep(now) {
-      return q.sweepIdem.run(ms(now)).changes;
+      return q.sweepIdem.run(isoToMillis(now)).changes;
     },
 
     close() {
@@ -357,33 +357,4 @@ function toStoredSession(row: SessionRow): StoredSession {
 
 function parseOrder(row: OrderRow | undefined): OrderRecord | null {
   return row ? (JSON.parse(row.record) as OrderRecord) : null;
-}
-
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
-  return Math.max(1, Math.min(Math.floor(limit), MAX_LIMIT));
-}
-
-/** ISO-8601 timestamp → epoch milliseconds; rejects anything unparsable rather than storing garbage. */
-function ms(iso: string): number {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) throw new TypeError(`Not an ISO-8601 timestamp: ${JSON.stringify(iso)}`);
-  return t;
-}
-
-/** Keyset cursor: the sort key of the last row of the previous page, opaque to callers. */
-function encodeCursor(time: number, id: string): string {
-  return Buffer.from(JSON.stringify([time, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string') {
-      return [v[0], v[1]];
-    }
-  } catch {
-    // fall through
-  }
-  throw new AcpError('invalid_request', 'The pagination cursor is not valid.', { param: '$.cursor' });
 }
