@@ -1,7 +1,8 @@
 // Spawning worker processes (plain Node, no TS loader) and reading their JSON-lines output.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Worker {
   child: ChildProcess;
@@ -99,6 +100,17 @@ export function ensureBuilt(packageDir: string, coreDir: string): void {
   }
   if (!existsSync(join(coreDir, 'dist', 'index.js'))) {
     throw new Error(`@acp/core is not built (${coreDir}/dist). Run \`pnpm build\` (or \`pnpm test\`) first.`);
+  }
+  // The worker scripts run this package's built worker body.
+  const self = join(dirname(fileURLToPath(import.meta.url)), '..');
+  if (
+    !existsSync(join(self, 'dist', 'index.js')) ||
+    newestMtime(join(self, 'src')) > newestMtime(join(self, 'dist'))
+  ) {
+    execFileSync(process.execPath, [findTsc(self), '-p', 'tsconfig.build.json'], {
+      cwd: self,
+      stdio: 'inherit',
+    });
   }
 }
 
