@@ -171,14 +171,10 @@ abstract class BaseAgent implements Agent {
     const deadline = Date.now() + this.policy.budgetMs;
     let delay = this.policy.baseDelayMs;
     let last = '';
-    let current = request;
-    let switches = 0;
-    let inProgressStreak = 0;
     let toleratedSeen = 0;
     for (;;) {
-      const attempt = await this.send(current);
-      if (attempt.kind === 'final')
-        return switches > 0 ? { ...attempt.answer, keySwitched: true } : attempt.answer;
+      const attempt = await this.send(request);
+      if (attempt.kind === 'final') return attempt.answer;
       const tolerate = request.tolerate;
       if (attempt.kind === 'unexpected' && tolerate && attempt.error?.code === tolerate.code) {
         this.stats.tolerated[tolerate.code] = (this.stats.tolerated[tolerate.code] ?? 0) + 1;
@@ -189,23 +185,9 @@ abstract class BaseAgent implements Agent {
       }
       last = attempt.reason;
       this.stats.retries[attempt.reason] = (this.stats.retries[attempt.reason] ?? 0) + 1;
-      const inProgress =
-        attempt.reason === 'payment_in_progress' || attempt.reason === 'concurrent_modification';
-      inProgressStreak = inProgress ? inProgressStreak + 1 : 0;
       if (attempt.kind === 'retry' && attempt.replayed) this.stats.replayedRetrySafe++;
-      if (request.op === 'complete' && inProgressStreak >= 3) {
-        // Core finding 1: is the session still paying, or is this key stuck on a stored 409?
-        const probe = await this.send({ op: 'get', ...(request.id ? { id: request.id } : {}) });
-        const status =
-          probe.kind === 'final' && probe.answer.ok ? String(probe.answer.body.status) : undefined;
-        if (status !== undefined && status !== 'complete_in_progress' && status !== 'in_progress') {
-          switches++;
-          this.stats.keySwitches++;
-          current = { ...request, idempotencyKey: `${request.idempotencyKey ?? 'key'}~${switches}` };
-          inProgressStreak = 0;
-          continue;
-        }
-      }
+      // Retry-safe answers are retried with the SAME key: core never stores them (core finding 1, fixed), so
+      // the retry gets the request's real outcome. Switching keys would turn it into another request.
       if (Date.now() + delay > deadline) {
         this.stats.gaveUp.push(`${this.transport} ${request.op} ${request.id ?? ''}: last answer ${last}`);
         throw new Error(
