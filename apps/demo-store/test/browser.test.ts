@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { specPresent } from '@acp/spec-oracle';
+import { requireService } from '@acp/test-env';
 import type { Client } from '@modelcontextprotocol/client';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,11 +31,11 @@ function chromiumPath(): string | undefined {
 }
 
 const executablePath = chromiumPath();
-if (!executablePath) {
-  if (process.env.CI === 'true')
-    throw new Error('chromium is missing (CI=true): .ci/setup-extras installs it with apt');
-  console.warn('SKIPPING browser tests: Debian chromium is not installed (apt-get install chromium)');
-}
+requireService(
+  'Debian chromium',
+  executablePath ? undefined : 'not installed',
+  '.ci/setup-extras installs it (apt-get install chromium).',
+);
 
 describe.skipIf(!executablePath || !specPresent())('dashboard and hosted pay page in a real browser', () => {
   let store: RunningStore;

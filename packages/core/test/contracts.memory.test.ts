@@ -15,18 +15,22 @@ import {
 
 checkoutStoreContract('memory', () => ({ store: createMemoryStore() }));
 
-paymentGatewayContract('memory', () => {
-  const gateway = createMemoryGateway();
-  return {
-    gateway,
-    tokens: {
-      succeeds: () => MEMORY_TEST_TOKENS.succeeds,
-      declines: () => MEMORY_TEST_TOKENS.declines,
-      requiresAction: () => MEMORY_TEST_TOKENS.requiresAction,
-    },
-    succeededCharges: (sessionId) => gateway.succeededChargesFor(sessionId).length,
-  };
-});
+paymentGatewayContract(
+  'memory',
+  () => {
+    const gateway = createMemoryGateway();
+    return {
+      gateway,
+      tokens: {
+        succeeds: () => MEMORY_TEST_TOKENS.succeeds,
+        declines: () => MEMORY_TEST_TOKENS.declines,
+        requiresAction: () => MEMORY_TEST_TOKENS.requiresAction,
+      },
+      succeededCharges: (sessionId) => gateway.succeededChargesFor(sessionId).length,
+    };
+  },
+  { threeDSecure: true, reconcile: true },
+);
 
 catalogContract('memory', () => ({
   catalog: createMemoryCatalog(SAMPLE_PRODUCTS),

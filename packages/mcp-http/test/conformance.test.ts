@@ -1,13 +1,14 @@
 // The official MCP conformance suite's transport scenarios against the HTTP server. The suite needs
-// Node >= 22, so it runs on npm's `node@24` through npx. In CI (CI=true) it must run; elsewhere it is
+// Node >= 22, so it runs on npm's `node@24` through npx. In CI (see @acp/test-env) it must run; elsewhere it is
 // skipped, visibly, only when npx cannot fetch the packages.
 import { spawn } from 'node:child_process';
+import { isCI } from '@acp/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Running, start } from './helpers.js';
 
 const CONFORMANCE = ['-y', '-p', 'node@24', '-p', '@modelcontextprotocol/conformance@0.1.16', 'conformance'];
 const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection'];
-const CI = process.env.CI === 'true' || process.env.CI === '1';
+const CI = isCI();
 
 function run(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireService } from '@acp/test-env';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
@@ -27,12 +28,11 @@ export function specAvailable(): boolean {
  */
 export function specPresent(): boolean {
   if (specAvailable()) return true;
-  const msg = `ACP spec not found at ${specDir()} (set ACP_SPEC_DIR or put the shared folder beside the repo)`;
-  if (process.env.CI === 'true' || process.env.CI === '1') {
-    throw new Error(`${msg}; CI=true so this is a failure, not a skip`);
-  }
-  console.warn(`SKIPPING spec-based tests: ${msg}`);
-  return false;
+  return requireService(
+    `the ACP spec (${specDir()})`,
+    'not found',
+    'Set ACP_SPEC_DIR or put the shared folder beside the repository.',
+  );
 }
 
 export function readSpecJson<T = unknown>(...relative: string[]): T {

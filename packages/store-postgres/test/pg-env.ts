@@ -1,6 +1,7 @@
 // Test database: ACP_TEST_POSTGRES_URL (CI sets it), else the local default. Every store a test opens lives
-// in its own schema, dropped afterwards. An unreachable server fails loudly with CI=true and skips (with a
-// visible message) elsewhere.
+// in its own schema, dropped afterwards. An unreachable server fails loudly in CI (@acp/test-env) and skips
+// (with a visible message) elsewhere.
+import { requireService } from '@acp/test-env';
 import pg from 'pg';
 
 export const PG_URL = process.env.ACP_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,17 +22,14 @@ async function probe(): Promise<string | undefined> {
 
 const redacted = PG_URL.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
+const problem = await probe();
+requireService(
+  `[@acp/store-postgres] PostgreSQL at ${redacted}`,
+  problem,
+  'Start PostgreSQL or set ACP_TEST_POSTGRES_URL to run them.',
+);
 /** Why PostgreSQL tests cannot run here, or undefined when the server answers. */
-export const pgUnavailable = await probe();
-if (pgUnavailable !== undefined) {
-  if (process.env.CI === 'true') {
-    throw new Error(`PostgreSQL at ${redacted} is unreachable and CI=true: ${pgUnavailable}`);
-  }
-  console.warn(
-    `\n[@acp/store-postgres] SKIPPING PostgreSQL tests: ${redacted} is unreachable (${pgUnavailable}).\n` +
-      'Start PostgreSQL or set ACP_TEST_POSTGRES_URL to run them.\n',
-  );
-}
+export const pgUnavailable = problem;
 
 let counter = 0;
 /** A schema name unique to this process and call. */

@@ -9,6 +9,7 @@
 // CI=true an unreachable server is a failure; otherwise those parts are skipped with a visible message.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isCI } from '@acp/test-env';
 import { type CampaignOptions, type CampaignReport, runCampaign } from './harness/campaign.js';
 import { type CrashReport, runCrash } from './harness/crash.js';
 import { PG_URL_REDACTED, probePostgres } from './harness/databases.js';
@@ -28,8 +29,8 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const plan = campaignPlan(values.full ? 'full' : 'reduced', values.seed ? Number(values.seed) : undefined);
 
 const pgProblem = values['skip-postgres'] ? 'skipped by --skip-postgres' : await probePostgres();
-if (pgProblem !== undefined && !values['skip-postgres'] && process.env.CI === 'true') {
-  log(`PostgreSQL at ${PG_URL_REDACTED} is unreachable and CI=true: ${pgProblem}`);
+if (pgProblem !== undefined && !values['skip-postgres'] && isCI()) {
+  log(`PostgreSQL at ${PG_URL_REDACTED} is unreachable in CI: ${pgProblem}`);
   process.exit(1);
 }
 if (pgProblem !== undefined) {

@@ -3,6 +3,7 @@
 // every package, console/stderr, every HTTP response and tool result, error texts, the SQLite database
 // file bytes (with its WAL), PostgreSQL rows (when a server answers) and what the emulator sent back.
 import { existsSync, readFileSync } from 'node:fs';
+import { requireService } from '@acp/test-env';
 import type { Client } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,11 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 const pgUp = await postgresReachable();
-if (!pgUp && process.env.CI === 'true') throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI=true`);
+requireService(
+  `PostgreSQL at ${PG_URL}`,
+  pgUp ? undefined : 'unreachable',
+  'Start PostgreSQL or set ACP_TEST_POSTGRES_URL.',
+);
 
 /** Test cards (Stripe's test table) with CVCs chosen not to collide with amounts, years or ids. */
 const CARDS = [

@@ -415,9 +415,22 @@ export interface GatewayFixture {
   cleanup?: () => Promise<void> | void;
 }
 
+/**
+ * What the adapter under test declares it supports. Declared, not guessed from the fixture: a declared
+ * capability is tested (and its absence from the fixture fails), an undeclared one is checked to be really
+ * absent. Nothing in the suite skips itself.
+ */
+export interface GatewayCapabilities {
+  /** Payments can require 3-D Secure; the fixture must provide `tokens.requiresAction`. */
+  threeDSecure: boolean;
+  /** The gateway implements `reconcile`. */
+  reconcile: boolean;
+}
+
 export function paymentGatewayContract(
   name: string,
   setup: () => Promise<GatewayFixture> | GatewayFixture,
+  capabilities: GatewayCapabilities,
 ): void {
   describe(`PaymentGatewayV1 contract: ${name}`, () => {
     let f: GatewayFixture;
@@ -476,8 +489,16 @@ export function paymentGatewayContract(
       expect(await f.succeededCharges(sid)).toBe(0);
     });
 
-    it('3DS: requires_action carries authentication metadata', async (ctx) => {
-      if (!f.tokens.requiresAction) ctx.skip();
+    it(`declares its capabilities truthfully (3-D Secure: ${capabilities.threeDSecure}, reconcile: ${capabilities.reconcile})`, () => {
+      expect(typeof f.tokens.requiresAction === 'function').toBe(capabilities.threeDSecure);
+      expect(typeof f.gateway.reconcile === 'function').toBe(capabilities.reconcile);
+    });
+
+    it.runIf(capabilities.threeDSecure)('3DS: requires_action carries authentication metadata', async () => {
+      expect(
+        f.tokens.requiresAction,
+        'declared threeDSecure but the fixture has no requiresAction token',
+      ).toBeTypeOf('function');
       const sid = session();
       const r = await f.gateway.charge(request(sid, await f.tokens.requiresAction!(2599, 'usd')));
       expect(r.status).toBe('requires_action');
@@ -487,34 +508,37 @@ export function paymentGatewayContract(
       }
     });
 
-    it('reconcile finds a committed charge by its attempt and never charges', async (ctx) => {
-      if (!f.gateway.reconcile) ctx.skip();
-      const sid = session();
-      const req = request(sid, await f.tokens.succeeds(2599, 'usd'));
-      const charged = await f.gateway.charge(req);
-      const attempt: PaymentAttempt = {
-        id: req.attemptId,
-        sessionId: sid,
-        number: 1,
-        kind: 'charge',
-        idempotencyKey: req.idempotencyKey,
-        status: 'pending',
-        amount: req.amount,
-        currency: req.currency,
-        createdAt: T0,
-        updatedAt: T0,
-      };
-      const found = await f.gateway.reconcile!(attempt);
-      expect(found).toEqual(charged);
-      const missing = await f.gateway.reconcile!({
-        ...attempt,
-        id: `${sid}:9`,
-        number: 9,
-        idempotencyKey: `acp_${sid}_attempt_9`,
-      });
-      expect(missing).toEqual({ status: 'not_found' });
-      expect(await f.succeededCharges(sid)).toBe(1);
-    });
+    it.runIf(capabilities.reconcile)(
+      'reconcile finds a committed charge by its attempt and never charges',
+      async () => {
+        expect(f.gateway.reconcile, 'declared reconcile but the gateway has none').toBeTypeOf('function');
+        const sid = session();
+        const req = request(sid, await f.tokens.succeeds(2599, 'usd'));
+        const charged = await f.gateway.charge(req);
+        const attempt: PaymentAttempt = {
+          id: req.attemptId,
+          sessionId: sid,
+          number: 1,
+          kind: 'charge',
+          idempotencyKey: req.idempotencyKey,
+          status: 'pending',
+          amount: req.amount,
+          currency: req.currency,
+          createdAt: T0,
+          updatedAt: T0,
+        };
+        const found = await f.gateway.reconcile!(attempt);
+        expect(found).toEqual(charged);
+        const missing = await f.gateway.reconcile!({
+          ...attempt,
+          id: `${sid}:9`,
+          number: 9,
+          idempotencyKey: `acp_${sid}_attempt_9`,
+        });
+        expect(missing).toEqual({ status: 'not_found' });
+        expect(await f.succeededCharges(sid)).toBe(1);
+      },
+    );
   });
 }
 

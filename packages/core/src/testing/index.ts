@@ -33,6 +33,7 @@ export {
 export {
   catalogContract,
   checkoutStoreContract,
+  type GatewayCapabilities,
   type GatewayFixture,
   paymentGatewayContract,
   pricingContract,
