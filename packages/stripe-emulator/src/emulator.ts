@@ -1080,6 +1080,44 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     };
   });
 
+  // List PaymentIntents, newest first, with `created[gte|gt|lte|lt]`, `limit` and `starting_after` (what
+  // stripe-node's auto-pagination sends). https://docs.stripe.com/search#data-freshness: "Don't use search for
+  // read-after-write flows … data is searchable in under 1 minute … For read-after-write flows that require
+  // immediate data availability, use the various list APIs", so checks that must see a charge at once list.
+  route('GET', /^\/v1\/payment_intents$/, ({ params: p }) => {
+    const created = obj(p, 'created');
+    const bound = (k: string) => {
+      const v = str(created, k);
+      return v === undefined ? undefined : Number(v);
+    };
+    const [gte, gt, lte, lt] = [bound('gte'), bound('gt'), bound('lte'), bound('lt')];
+    let found = [...intents.values()]
+      .filter(
+        (pi) =>
+          (gte === undefined || pi.created >= gte) &&
+          (gt === undefined || pi.created > gt) &&
+          (lte === undefined || pi.created <= lte) &&
+          (lt === undefined || pi.created < lt),
+      )
+      .reverse();
+    const after = str(p, 'starting_after');
+    if (after) {
+      const at = found.findIndex((pi) => pi.id === after);
+      if (at < 0) throw missing('payment_intent', after, 'starting_after');
+      found = found.slice(at + 1);
+    }
+    const limit = Math.max(1, Math.min(100, Number(str(p, 'limit') ?? '10') || 10));
+    const expand = expandOf(p).map((e) => e.replace(/^data\./, ''));
+    return {
+      body: {
+        object: 'list',
+        url: '/v1/payment_intents',
+        has_more: found.length > limit,
+        data: found.slice(0, limit).map((pi) => renderPi(pi, expand)),
+      },
+    };
+  });
+
   const piOr404 = (piId: string) => {
     const pi = intents.get(piId);
     if (!pi) throw missing('payment_intent', piId, 'intent');

@@ -434,7 +434,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
       metadata,
       payment_intent_data: { metadata, description: describe(req.sessionId) ?? `Checkout ${req.sessionId}` },
       ...(req.buyerEmail ? { customer_email: req.buyerEmail } : {}),
-      ...(req.shipping && itemized.length > 1 && req.shipping.amount >= 0
+      ...(req.shipping && req.shipping.amount > 0
         ? {
             shipping_options: [
               {

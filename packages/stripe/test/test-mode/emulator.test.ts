@@ -1,0 +1,17 @@
+// The Stripe test-mode suite against the project's emulator: proves the suite merchants run against real
+// Stripe (`pnpm test:stripe`) works, on every CI run.
+import { startStripeEmulator } from '@acp/stripe-emulator';
+import Stripe from 'stripe';
+import { stripeTestModeSuite } from './suite.js';
+
+const KEY = 'sk_test_acp_test_mode_suite';
+
+stripeTestModeSuite(async () => {
+  const emulator = await startStripeEmulator();
+  return {
+    name: 'emulator',
+    stripe: new Stripe(KEY, { ...emulator.stripeConfig, maxNetworkRetries: 0 }),
+    secretKey: KEY,
+    close: () => emulator.close(),
+  };
+});
