@@ -15,6 +15,7 @@ import { createFlatRatePricing, createSystemClock } from '@acp/core/memory';
 import {
   type AcpMcpServerFactory,
   createAcpMcpServerFactory,
+  type RequestSigningOptions,
   type TestPaymentsProvider,
 } from '@acp/mcp-server';
 import { createPostgresStore } from '@acp/store-postgres';
@@ -42,6 +43,8 @@ export interface DemoRuntime {
   store: CheckoutStoreV1;
   catalog: DemoCatalog;
   mcpFactory: AcpMcpServerFactory;
+  /** ACP request signing (`ACP_SIGNING_SECRET`): one options object for REST and MCP (one replay store). */
+  requestSigning: RequestSigningOptions | undefined;
   testPayments: TestPaymentsProvider | undefined;
   stripeWebhook: StripeWebhookHandler;
   emulator: StripeEmulator | undefined;
@@ -208,12 +211,14 @@ export async function createDemoRuntime(config: DemoConfig, logger: DemoLogger):
     logger,
   });
 
+  const requestSigning = config.ACP_SIGNING_SECRET ? { secrets: [config.ACP_SIGNING_SECRET] } : undefined;
   const mcpFactory = createAcpMcpServerFactory({
     service,
     catalog,
     name: 'acp-demo-store',
     version: '0.1.0',
     ...(testPayments ? { testPayments } : {}),
+    ...(requestSigning ? { requestSigning } : {}),
     logger,
   });
 
@@ -241,6 +246,7 @@ export async function createDemoRuntime(config: DemoConfig, logger: DemoLogger):
     store,
     catalog,
     mcpFactory,
+    requestSigning,
     testPayments,
     stripeWebhook,
     emulator,

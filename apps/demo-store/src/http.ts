@@ -36,7 +36,7 @@ export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger):
       : {}),
     ...(allowedHosts ? { allowedHosts } : {}),
     publicUrl: config.publicUrl,
-    ...(config.ACP_SIGNING_SECRET ? { requestSigning: { secrets: [config.ACP_SIGNING_SECRET] } } : {}),
+    ...(runtime.requestSigning ? { requestSigning: runtime.requestSigning } : {}),
     webhook: {
       path: '/webhooks/stripe',
       signatureHeader: 'stripe-signature',

@@ -18,6 +18,7 @@ import {
   type AcpMcpServerFactory,
   createAcpMcpServerFactory,
   type RequestSigningOptions,
+  requestSigningOf,
   type TestPaymentsProvider,
   verifyRequestSignature,
 } from '@acp/mcp-server';
@@ -68,7 +69,12 @@ export interface AcpHttpOptions {
   allowedOrigins?: readonly string[];
   /** Largest request body in bytes (413 above). Default 1 MiB. */
   maxBodyBytes?: number;
-  /** Require ACP request signatures (`Signature` + `Timestamp`, HMAC-SHA256 over the raw body) on REST. */
+  /**
+   * Require ACP request signatures on REST and `/mcp` alike: `Signature` + `Timestamp` (REST headers, MCP
+   * `meta`), HMAC-SHA256 over `timestamp\nMETHOD\npath\nsha256(body)`, within the skew window, each accepted
+   * once (see `signRequest`, `signMcpToolCall`). The default MCP factory gets the same options; a custom
+   * `mcp` factory must have been built with this same options object, or construction throws.
+   */
   requestSigning?: RequestSigningOptions;
   /** Public base URL for discovery's `api_base_url`. Default: the request's origin. */
   publicUrl?: string;
@@ -215,6 +221,13 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   const apiKeys = options.apiKeys ?? [];
   const authenticated = apiKeys.length > 0 || options.verifyToken !== undefined;
   const webhookPath = options.webhook ? (options.webhook.path ?? '/webhooks/payments') : undefined;
+  if (options.requestSigning && options.mcp && requestSigningOf(options.mcp) !== options.requestSigning) {
+    // One signing rule for REST and MCP: a /mcp that skips (or checks differently) what REST enforces would
+    // be a way around it.
+    throw new TypeError(
+      'requestSigning is set but the mcp factory does not verify the same signatures: build it with createAcpMcpServerFactory({ …, requestSigning }) using the same options object, or leave `mcp` unset.',
+    );
+  }
   const factory =
     options.mcp === false
       ? undefined
@@ -223,6 +236,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
           service,
           ...(options.catalog ? { catalog: options.catalog } : {}),
           ...(options.testPayments ? { testPayments: options.testPayments } : {}),
+          ...(options.requestSigning ? { requestSigning: options.requestSigning } : {}),
           ...(options.logger ? { logger: options.logger } : {}),
         }));
   const mcp = factory
@@ -335,18 +349,28 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
         : await readBody(request, maxBody);
     if (!raw) return acpError('request_too_large', `The request body is larger than ${maxBody} bytes.`);
     if (options.requestSigning) {
+      const target = new URL(request.url);
       const check = await verifyRequestSignature(options.requestSigning, {
         signature: request.headers.get('signature') ?? undefined,
         timestamp: request.headers.get('timestamp') ?? undefined,
+        method: request.method,
+        path: `${target.pathname}${target.search}`,
         body: raw,
       });
       if (!check.ok) {
+        if (check.reason === 'replay_store_unavailable') {
+          return acpError('service_unavailable', 'Request signatures cannot be checked right now; retry.', {
+            'retry-after': '1',
+          });
+        }
         const message =
           check.reason === 'missing'
             ? 'Signature and Timestamp headers are required.'
             : check.reason === 'stale_timestamp'
-              ? 'The Timestamp is outside the accepted clock skew.'
-              : 'The Signature does not match the request body.';
+              ? 'The Timestamp must be RFC 3339 and within the accepted clock skew.'
+              : check.reason === 'replayed'
+                ? 'This Signature was already used; sign every request anew.'
+                : 'The Signature does not match this request (timestamp, method, path and body).';
         return acpError('invalid_signature', message);
       }
     }

@@ -6,6 +6,7 @@ export {
   type AcpMcpServerOptions,
   acpProtocolError,
   createAcpMcpServerFactory,
+  requestSigningOf,
   type TestPaymentsProvider,
   type TestToken,
   type TestTokenInput,
@@ -20,8 +21,15 @@ export {
   toJsonSchema,
 } from './json-schema.js';
 export {
+  canonicalSigningString,
+  createMemoryReplayStore,
+  mcpSigningBody,
+  type ReplayStore,
   type RequestSigningOptions,
   type SignatureCheck,
-  signRequestBody,
+  type SignatureFailure,
+  type SignedRequest,
+  signMcpToolCall,
+  signRequest,
   verifyRequestSignature,
 } from './signing.js';
