@@ -9,6 +9,7 @@ import {
   buildDiscoveryDocument,
   type CatalogV1,
   type CheckoutService,
+  INTERNAL_CALLER,
   type Logger,
   type RequestContext,
   type ServiceResult,
@@ -17,6 +18,7 @@ import {
 import {
   type AcpMcpServerFactory,
   createAcpMcpServerFactory,
+  LOCAL_CALLER,
   type RequestSigningOptions,
   requestSigningOf,
   type TestPaymentsProvider,
@@ -31,8 +33,12 @@ import {
 } from '@modelcontextprotocol/server';
 
 export interface ApiKey {
-  /** Identity the key authenticates (idempotency keys are scoped to it). Never the key itself. */
-  id: string;
+  /**
+   * Identity the key authenticates: idempotency keys are scoped to it and sessions, orders and payment links
+   * are bound to it (another key's caller gets 404). Never the key itself. Default: `key_` + the first 12 hex
+   * digits of the key's SHA-256, stable across restarts and key order. `internal` is reserved.
+   */
+  id?: string;
   key: string;
 }
 
@@ -191,12 +197,18 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
 }
 
-/** Constant-time equality of two secrets (compares fixed-length digests, never the raw strings). */
-async function secretEquals(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([sha256(a), sha256(b)]);
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+/** Constant-time equality of two fixed-length digests. */
+function digestEquals(x: Uint8Array, y: Uint8Array): boolean {
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ (y[i] ?? 0);
   return diff === 0;
+}
+
+/** The default identity of a key without an `id`: a hash prefix, never the key. */
+export async function defaultKeyId(key: string): Promise<string> {
+  let hex = '';
+  for (const b of (await sha256(key)).slice(0, 6)) hex += b.toString(16).padStart(2, '0');
+  return `key_${hex}`;
 }
 
 function isJson(contentType: string | null): boolean {
@@ -219,7 +231,20 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   const allowedHosts = options.allowedHosts ?? localhostAllowedHostnames();
   const allowedOrigins = options.allowedOrigins ?? (allowedHosts === 'any' ? undefined : allowedHosts);
   const apiKeys = options.apiKeys ?? [];
+  for (const k of apiKeys) {
+    if (k.id === INTERNAL_CALLER || k.id === LOCAL_CALLER) {
+      throw new TypeError(`API key id "${k.id}" is reserved; choose another id.`);
+    }
+  }
   const authenticated = apiKeys.length > 0 || options.verifyToken !== undefined;
+  // Digests and identities of the configured keys, computed once (WebCrypto is asynchronous).
+  let keyTable: Promise<{ id: string; digest: Uint8Array }[]> | undefined;
+  const keysOnce = () => {
+    keyTable ??= Promise.all(
+      apiKeys.map(async (k) => ({ id: k.id ?? (await defaultKeyId(k.key)), digest: await sha256(k.key) })),
+    );
+    return keyTable;
+  };
   const webhookPath = options.webhook ? (options.webhook.path ?? '/webhooks/payments') : undefined;
   if (options.requestSigning && options.mcp && requestSigningOf(options.mcp) !== options.requestSigning) {
     // One signing rule for REST and MCP: a /mcp that skips (or checks differently) what REST enforces would
@@ -252,15 +277,19 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) return 'denied';
     const token = m[1]!;
-    let matched: ApiKey | undefined;
-    for (const k of apiKeys) {
-      // Every key is compared (no early exit), so timing does not reveal which one matched.
-      if ((await secretEquals(token, k.key)) && !matched) matched = k;
+    const presented = await sha256(token);
+    let matched: string | undefined;
+    for (const k of await keysOnce()) {
+      // Every key is compared over fixed-length digests (no early exit, no length leak).
+      if (digestEquals(presented, k.digest) && matched === undefined) matched = k.id;
     }
-    if (matched) return { token, clientId: matched.id, scopes: [] };
+    if (matched !== undefined) return { token, clientId: matched, scopes: [] };
     if (options.verifyToken) {
       try {
-        return (await options.verifyToken(token, webRequest(request))) ?? 'denied';
+        const info = await options.verifyToken(token, webRequest(request));
+        // `internal` and `local` are identities of the merchant and of unauthenticated local use.
+        if (!info || info.clientId === INTERNAL_CALLER || info.clientId === LOCAL_CALLER) return 'denied';
+        return info;
       } catch {
         return 'denied';
       }
@@ -387,7 +416,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     }
     const idempotencyKey = request.headers.get('idempotency-key');
     const ctx: RequestContext = {
-      caller: auth?.clientId ?? 'anonymous',
+      caller: auth?.clientId ?? LOCAL_CALLER,
       apiVersion: request.headers.get('api-version') ?? undefined,
       idempotencyKey: idempotencyKey ?? undefined,
       requestId: request.headers.get('request-id') ?? undefined,

@@ -53,6 +53,9 @@ import {
   SearchProductsOutput,
 } from './tools.js';
 
+/** The caller identity of an unauthenticated local user (stdio; HTTP without keys), on REST and MCP alike. */
+export const LOCAL_CALLER = 'local';
+
 /** JSON-RPC error code of every ACP error in the MCP binding (docs/mcp-binding.md "Error Handling"). */
 export const ACP_MCP_ERROR_CODE = -32000;
 
@@ -98,8 +101,9 @@ export interface AcpMcpServerOptions {
   /** Register ChatGPT's `complete_checkout` (payment sheet). Default true. */
   chatgptCompleteCheckout?: boolean;
   /**
-   * The identity idempotency keys are scoped to. Default: `authInfo.clientId` over HTTP, else `local`
-   * (stdio is a single local user).
+   * The identity idempotency keys are scoped to and sessions are bound to (a caller sees only the sessions,
+   * orders and payment links it created). Default: `authInfo.clientId` over HTTP, else `local` (stdio, or
+   * HTTP without authentication: a single local user). Never return `internal` (core's merchant identity).
    */
   callerOf?: (ctx: McpRequestContext | undefined) => string;
   /** Whether `get_order` may return buyer details. Default: only to an authenticated HTTP caller. */
@@ -312,7 +316,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       { name: options.name ?? 'acp-checkout', version: options.version ?? PKG_VERSION },
       { instructions: options.instructions ?? DEFAULT_INSTRUCTIONS },
     );
-    const caller = options.callerOf?.(ctx) ?? ctx?.authInfo?.clientId ?? 'local';
+    const caller = options.callerOf?.(ctx) ?? ctx?.authInfo?.clientId ?? LOCAL_CALLER;
     const buyerDetails = options.canReadBuyerDetails?.(ctx) ?? ctx?.authInfo !== undefined;
     const local = new Map<string, LocalTool>();
     const binding = new Set<string>();
@@ -523,9 +527,11 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
         annotations: READ_ONLY,
       },
       async (args: z.infer<typeof GetOrderInput>) => {
-        const record = args.order_id
+        let record = args.order_id
           ? await service.getOrder(args.order_id)
           : await service.getOrderBySession(args.checkout_session_id!);
+        // An order belongs to whoever created its session: anyone else gets the unknown-order answer.
+        if (record && !(await service.loadSession(record.sessionId, { caller }))) record = null;
         if (!record) {
           return toolError(
             toWireError(
@@ -571,7 +577,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
           expYear?: number;
           cvc?: string;
         }) => {
-          const state = await service.loadSession(args.sessionId);
+          const state = await service.loadSession(args.sessionId, { caller });
           if (!state) {
             return toolError(
               toWireError(

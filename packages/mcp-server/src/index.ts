@@ -6,6 +6,7 @@ export {
   type AcpMcpServerOptions,
   acpProtocolError,
   createAcpMcpServerFactory,
+  LOCAL_CALLER,
   requestSigningOf,
   type TestPaymentsProvider,
   type TestToken,
