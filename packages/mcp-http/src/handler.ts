@@ -87,7 +87,28 @@ export interface AcpHttpOptions {
   /** `/.well-known/acp.json` extras. */
   discovery?: { documentationUrl?: string; locales?: string[] } | false;
   webhook?: WebhookMount;
+  /**
+   * Per-caller token bucket on REST and `/mcp`: past it, 429 with `Retry-After`, before the body is read or
+   * anything changes. Default: on (60 burst, 5/s) when the handler is reachable beyond loopback (a non-loopback
+   * `publicUrl` or allowed Host, or `listen()` on a non-loopback address), off on loopback. `false` disables.
+   */
+  rateLimit?: RateLimitOptions | false;
+  /**
+   * Serve without authentication although the handler is publicly reachable (a non-loopback `publicUrl` or
+   * allowed Host, e.g. a tunnel for local work). Logged as a warning at construction. Never lets `listen()`
+   * bind a non-loopback address without keys.
+   */
+  allowUnauthenticated?: boolean;
   logger?: Logger;
+}
+
+export interface RateLimitOptions {
+  /** Requests a caller may send at once. Default 60. */
+  burst?: number;
+  /** Sustained requests per second per caller. Default 5. */
+  perSecond?: number;
+  /** Clock (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface AcpHttpHandler {
@@ -96,6 +117,12 @@ export interface AcpHttpHandler {
   /** True when API keys or a verifier are configured. */
   readonly authenticated: boolean;
   readonly allowedHosts: readonly string[] | 'any';
+  /** True when `publicUrl` or an allowed Host is not loopback: then authentication is required. */
+  readonly publiclyReachable?: boolean;
+  /** The explicit opt-out of authentication for a publicly reachable handler (see the option). */
+  readonly allowUnauthenticated?: boolean;
+  /** Whether the per-caller rate limit is on. */
+  readonly rateLimited?: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -148,12 +175,53 @@ function toResponse(answer: Answer): Response {
 }
 
 const internalHandlers = new WeakMap<AcpHttpHandler, (request: Incoming) => Promise<Answer>>();
+const rateLimitSwitches = new WeakMap<AcpHttpHandler, () => void>();
 
 /** The handler's request path without web `Request`/`Response` objects, for the node adapter (internal). */
 export function plainHandlerOf(
   handler: AcpHttpHandler,
 ): ((request: NodeIncoming) => Promise<Answer>) | undefined {
   return internalHandlers.get(handler);
+}
+
+/** Turns the default rate limit on (the node adapter, when it binds beyond loopback). Internal. */
+export function enableDefaultRateLimit(handler: AcpHttpHandler): void {
+  rateLimitSwitches.get(handler)?.();
+}
+
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** `127.0.0.0/8`, `localhost`, `::1`. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Per-caller token buckets, bounded (the oldest caller is forgotten first). */
+function createRateLimiter(options: RateLimitOptions) {
+  const burst = options.burst ?? 60;
+  const perSecond = options.perSecond ?? 5;
+  const now = options.now ?? Date.now;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    /** Takes one token for `caller`; returns the seconds to wait when there is none. */
+    take(caller: string): number | undefined {
+      const t = now();
+      let b = buckets.get(caller);
+      if (b) {
+        b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
+        b.at = t;
+      } else {
+        if (buckets.size >= 10_000) buckets.delete(buckets.keys().next().value!);
+        b = { tokens: burst, at: t };
+        buckets.set(caller, b);
+      }
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return undefined;
+      }
+      return Math.max(1, Math.ceil((1 - b.tokens) / perSecond));
+    },
+  };
 }
 
 function acpError(code: AcpErrorCode, message: string, headers: Record<string, string> = {}, param?: string) {
@@ -246,6 +314,35 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     return keyTable;
   };
   const webhookPath = options.webhook ? (options.webhook.path ?? '/webhooks/payments') : undefined;
+  const publiclyReachable =
+    (options.publicUrl !== undefined && !isLoopbackHost(new URL(options.publicUrl).hostname)) ||
+    allowedHosts === 'any' ||
+    allowedHosts.some((h) => !isLoopbackHost(h));
+  const allowUnauthenticated = options.allowUnauthenticated === true;
+  if (publiclyReachable && !authenticated && allowUnauthenticated) {
+    options.logger?.warn(
+      'UNAUTHENTICATED: this checkout API is publicly reachable and accepts requests without a key (allowUnauthenticated). Anyone who can reach it can create, read and pay sessions. For local work only.',
+    );
+  }
+  let limiter =
+    options.rateLimit === false
+      ? undefined
+      : options.rateLimit || publiclyReachable
+        ? createRateLimiter(options.rateLimit || {})
+        : undefined;
+  const enableLimit = () => {
+    if (!limiter && options.rateLimit !== false) limiter = createRateLimiter(options.rateLimit || {});
+  };
+  /** 429 (and its Retry-After) when `caller` has no token left; nothing has been read or changed yet. */
+  function limited(caller: string, isMcp: boolean): Answer | undefined {
+    const wait = limiter?.take(caller);
+    if (wait === undefined) return undefined;
+    const headers = { 'retry-after': String(wait) };
+    const message = `Too many requests; retry in ${wait} s.`;
+    if (!isMcp) return acpError('rate_limited', message, headers);
+    const err = toWireError(new AcpError('rate_limited', message));
+    return json(429, { jsonrpc: '2.0', error: { code: -32000, message, data: err }, id: null }, headers);
+  }
   if (options.requestSigning && options.mcp && requestSigningOf(options.mcp) !== options.requestSigning) {
     // One signing rule for REST and MCP: a /mcp that skips (or checks differently) what REST enforces would
     // be a way around it.
@@ -329,6 +426,8 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
         'www-authenticate': 'Bearer',
       });
     }
+    const tooMany = limited(auth?.clientId ?? LOCAL_CALLER, true);
+    if (tooMany) return tooMany;
     const authOptions = auth ? { authInfo: auth } : {};
     if (request.method !== 'POST') return mcp.fetch(webRequest(request), authOptions);
     const body = await readBody(request, maxBody);
@@ -372,6 +471,8 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     if (auth === 'denied') {
       return acpError('unauthorized', 'A valid bearer token is required.', { 'www-authenticate': 'Bearer' });
     }
+    const tooMany = limited(auth?.clientId ?? LOCAL_CALLER, false);
+    if (tooMany) return tooMany;
     const raw =
       request.method === 'GET' && request.headers.get('content-length') === null
         ? EMPTY_BODY
@@ -500,6 +601,11 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   const handler: AcpHttpHandler = {
     authenticated,
     allowedHosts,
+    publiclyReachable,
+    allowUnauthenticated,
+    get rateLimited() {
+      return limiter !== undefined;
+    },
     async fetch(request: Request): Promise<Response> {
       return toResponse(await handle(request));
     },
@@ -508,5 +614,6 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     },
   };
   internalHandlers.set(handler, handle);
+  rateLimitSwitches.set(handler, enableLimit);
   return handler;
 }
