@@ -21,6 +21,7 @@ export {
   META_JSON_SCHEMA,
   toJsonSchema,
 } from './json-schema.js';
+export { luhnValid, redact, redactText } from './redact.js';
 export {
   canonicalSigningString,
   createMemoryReplayStore,
