@@ -113,8 +113,13 @@ describe('bad configuration does not start', () => {
       );
     const failed = await createDemoRuntime(env('sk_test_revoked_key_999999'), silent, {
       stripeConfig: emulator.stripeConfig,
-    }).catch((e: unknown) => e as Error);
-    expect(failed).toBeInstanceOf(Error);
+    }).then(
+      (rt) => {
+        cleanups.push(() => rt.close());
+        return new Error('started');
+      },
+      (e: unknown) => e as Error,
+    );
     expect(failed.message).toMatch(/STRIPE_SECRET_KEY was refused by Stripe/);
     expect(failed.message).not.toContain('revoked_key_999999');
     const ok = await createDemoRuntime(env('sk_test_known_key_123456'), silent, {
@@ -128,8 +133,13 @@ describe('bad configuration does not start', () => {
     const failed = await createDemoRuntime(
       loadConfig({ DATABASE_URL: 'postgres://shop:s3cretpw@127.0.0.1:1/shop', ACP_DATA_DIR: tempDir() }, '/'),
       silent,
-    ).catch((e: unknown) => e as Error);
-    expect(failed).toBeInstanceOf(Error);
+    ).then(
+      (rt) => {
+        cleanups.push(() => rt.close());
+        return new Error('started');
+      },
+      (e: unknown) => e as Error,
+    );
     expect(failed.message).toMatch(/DATABASE_URL/);
     expect(failed.message).toContain('postgres://shop:***@127.0.0.1:1/shop');
     expect(failed.message).not.toContain('s3cretpw');
