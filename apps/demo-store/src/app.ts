@@ -15,6 +15,7 @@ import { createFlatRatePricing, createSystemClock } from '@acp/core/memory';
 import {
   type AcpMcpServerFactory,
   createAcpMcpServerFactory,
+  type RequestSigningOptions,
   type TestPaymentsProvider,
 } from '@acp/mcp-server';
 import { createPostgresStore } from '@acp/store-postgres';
@@ -42,6 +43,8 @@ export interface DemoRuntime {
   store: CheckoutStoreV1;
   catalog: DemoCatalog;
   mcpFactory: AcpMcpServerFactory;
+  /** ACP request signing (`ACP_SIGNING_SECRET`): one options object for REST and MCP (one replay store). */
+  requestSigning: RequestSigningOptions | undefined;
   testPayments: TestPaymentsProvider | undefined;
   stripeWebhook: StripeWebhookHandler;
   emulator: StripeEmulator | undefined;
@@ -52,15 +55,57 @@ export interface DemoRuntime {
 
 const randomId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url')}`;
 
-export async function createDemoRuntime(config: DemoConfig, logger: DemoLogger): Promise<DemoRuntime> {
-  const closers: (() => Promise<void> | void)[] = [];
+/** Overrides for tests only (never read from the environment). */
+export interface DemoRuntimeOverrides {
+  /** Extra `stripe` client settings, e.g. an emulator's host/port to stand in for Stripe in a test. */
+  stripeConfig?: Partial<Stripe.StripeConfig>;
+}
 
+/** `postgres://user:pass@host/db` → `postgres://user:***@host/db` (never print the password). */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+export async function createDemoRuntime(
+  config: DemoConfig,
+  logger: DemoLogger,
+  overrides: DemoRuntimeOverrides = {},
+): Promise<DemoRuntime> {
+  const closers: (() => Promise<void> | void)[] = [];
+  try {
+    return await buildRuntime(config, logger, overrides, closers);
+  } catch (e) {
+    for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function buildRuntime(
+  config: DemoConfig,
+  logger: DemoLogger,
+  overrides: DemoRuntimeOverrides,
+  closers: (() => Promise<void> | void)[],
+): Promise<DemoRuntime> {
   // ---------------------------------------------------------------- store
   let store: CheckoutStoreV1;
   let catalog: DemoCatalog;
   const products = catalogProducts(config.publicUrl);
   if (config.DATABASE_URL) {
-    const pg = await createPostgresStore({ connectionString: config.DATABASE_URL, schema: 'acp_demo' });
+    let pg: Awaited<ReturnType<typeof createPostgresStore>>;
+    try {
+      pg = await createPostgresStore({ connectionString: config.DATABASE_URL, schema: 'acp_demo' });
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new Error(
+        `could not connect to PostgreSQL at DATABASE_URL (${redactDatabaseUrl(config.DATABASE_URL)}): ${reason.replaceAll(config.DATABASE_URL, '<DATABASE_URL>')}`,
+      );
+    }
     closers.push(() => pg.close());
     store = pg;
     catalog = await createDemoCatalog(products, { kind: 'postgres', pool: pg.pool, schema: pg.schema });
@@ -102,11 +147,21 @@ export async function createDemoRuntime(config: DemoConfig, logger: DemoLogger):
   } else {
     secretKey = config.STRIPE_SECRET_KEY!;
     webhookSecret = config.STRIPE_WEBHOOK_SECRET!;
-    stripe = new Stripe(secretKey, { maxNetworkRetries: 2, timeout: 20_000 });
+    stripe = new Stripe(secretKey, { maxNetworkRetries: 2, timeout: 20_000, ...overrides.stripeConfig });
+    // The key is checked before anything is served: an invalid or revoked key must not start a store that
+    // then fails every payment.
     try {
       merchantId = (await stripe.accounts.retrieve(null)).id;
-    } catch {
-      logger.warn('could not read the Stripe account id; advertising acct_demo');
+    } catch (e) {
+      const err = e as { type?: string; statusCode?: number; message?: string };
+      if (err.type === 'StripeAuthenticationError' || err.statusCode === 401 || err.statusCode === 403) {
+        throw new Error(
+          `STRIPE_SECRET_KEY was refused by Stripe (${err.statusCode ?? 401}: invalid, revoked or without access to the account). Check STRIPE_SECRET_KEY.`,
+        );
+      }
+      logger.warn('could not reach Stripe to check STRIPE_SECRET_KEY; advertising acct_demo', {
+        error: err.message,
+      });
     }
     logger.info(
       `payments: Stripe ${config.payments === 'stripe-live' ? 'LIVE mode: test-only tools disabled' : 'test mode'}`,
@@ -208,12 +263,14 @@ export async function createDemoRuntime(config: DemoConfig, logger: DemoLogger):
     logger,
   });
 
+  const requestSigning = config.ACP_SIGNING_SECRET ? { secrets: [config.ACP_SIGNING_SECRET] } : undefined;
   const mcpFactory = createAcpMcpServerFactory({
     service,
     catalog,
     name: 'acp-demo-store',
     version: '0.1.0',
     ...(testPayments ? { testPayments } : {}),
+    ...(requestSigning ? { requestSigning } : {}),
     logger,
   });
 
@@ -241,6 +298,7 @@ export async function createDemoRuntime(config: DemoConfig, logger: DemoLogger):
     store,
     catalog,
     mcpFactory,
+    requestSigning,
     testPayments,
     stripeWebhook,
     emulator,

@@ -27,14 +27,18 @@ export const EnvSchema = z.object({
   ACP_API_KEYS: z
     .string()
     .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((k) => k.trim())
-        .filter((k) => k.length > 0),
+    .transform((v) => parseApiKeys(v ?? ''))
+    .refine((keys) => keys.every((k) => k.key.length >= 16), 'each API key must be at least 16 characters')
+    .refine(
+      (keys) => keys.every((k) => k.id !== 'internal' && k.id !== 'local'),
+      'the key ids "internal" and "local" are reserved',
     )
-    .refine((keys) => keys.every((k) => k.length >= 16), 'each API key must be at least 16 characters'),
+    .refine(
+      (keys) => new Set(keys.map((k) => k.id ?? k.key)).size === keys.length,
+      'each API key id must be unique',
+    ),
   ACP_ALLOW_RAW_TEST_CARDS: bool.default(false),
+  ACP_ALLOW_UNAUTHENTICATED: bool.default(false),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -42,6 +46,29 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   ACP_SIGNING_SECRET: z.string().min(16).optional(),
 });
+
+export interface ConfiguredKey {
+  /** The caller identity (sessions are bound to it). Absent: derived from a hash of the key. */
+  id?: string;
+  key: string;
+}
+
+/**
+ * `ACP_API_KEYS`: comma-separated `id:secret` (e.g. `agent_a:…,agent_b:…`) or bare `secret` entries (the
+ * identity is then a hash prefix of the secret). An id is 1–64 of `A-Z a-z 0-9 _ . -`.
+ */
+export function parseApiKeys(value: string): ConfiguredKey[] {
+  return value
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0)
+    .map((entry) => {
+      const m = /^([A-Za-z0-9_.-]{1,64}):(.+)$/.exec(entry);
+      return m ? { id: m[1]!, key: m[2]!.trim() } : { key: entry };
+    });
+}
+
+const isLoopback = (host: string) => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export type DemoEnv = z.infer<typeof EnvSchema>;
 
@@ -59,8 +86,15 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; throws ConfigError listing every problem (never echoing secret values). */
-export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: string): DemoConfig {
+/**
+ * Parses the environment; throws ConfigError listing every problem (never echoing secret values). The HTTP
+ * rules (keys required when reachable beyond loopback or with a live key) apply to the `http` entry only.
+ */
+export function loadConfig(
+  rawEnv: Record<string, string | undefined>,
+  cwd: string,
+  entry: 'http' | 'stdio' = 'http',
+): DemoConfig {
   // An empty variable means "not set" (launchers such as .mcpb bundles pass empty strings for unset options).
   const env = Object.fromEntries(
     Object.entries(rawEnv).filter(([, v]) => v !== undefined && v.trim() !== ''),
@@ -71,9 +105,34 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
     : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`);
   // Cross-field rules, checked even when single fields are wrong so that every problem is listed at once.
   const host = env.HOST || '127.0.0.1';
-  const keys = (env.ACP_API_KEYS ?? '').split(',').filter((k) => k.trim().length > 0);
-  if (!LOOPBACK.has(host) && keys.length === 0) {
-    problems.push(`ACP_API_KEYS is required when HOST (${host}) is not a loopback address`);
+  const keys = parseApiKeys(env.ACP_API_KEYS ?? '');
+  const live = /^(sk|rk)_live_/.test(env.STRIPE_SECRET_KEY ?? '');
+  const optOut = bool.safeParse(env.ACP_ALLOW_UNAUTHENTICATED ?? '').data === true;
+  let publicHost: string | undefined;
+  try {
+    publicHost = env.PUBLIC_URL ? new URL(env.PUBLIC_URL).hostname : undefined;
+  } catch {
+    publicHost = undefined; // reported by the schema
+  }
+  if (entry === 'http' && keys.length === 0) {
+    // Closed by default: whatever can reach the store beyond this machine, or takes real money, needs keys.
+    if (!isLoopback(host)) {
+      problems.push(`ACP_API_KEYS is required when HOST (${host}) is not a loopback address`);
+    } else if (live) {
+      problems.push('ACP_API_KEYS is required with a live STRIPE_SECRET_KEY');
+    } else if (publicHost !== undefined && !isLoopback(publicHost) && !optOut) {
+      problems.push(
+        `ACP_API_KEYS is required when PUBLIC_URL (${publicHost}) is not a loopback address (a proxy or tunnel makes the store public); for local work only, ACP_ALLOW_UNAUTHENTICATED=true opts out`,
+      );
+    }
+  }
+  if (optOut && live) {
+    problems.push('ACP_ALLOW_UNAUTHENTICATED cannot be used with a live STRIPE_SECRET_KEY');
+  }
+  if (live && bool.safeParse(env.ACP_ALLOW_RAW_TEST_CARDS ?? '').data === true) {
+    problems.push(
+      'ACP_ALLOW_RAW_TEST_CARDS must not be set with a live STRIPE_SECRET_KEY (raw test cards exist in test mode only)',
+    );
   }
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');

@@ -12,6 +12,16 @@ export function connectionHelp(config: DemoConfig, url: string): string {
         env: {
           ACP_DATA_DIR: config.dataDir,
           ...(config.DATABASE_URL ? { DATABASE_URL: '<same DATABASE_URL>' } : {}),
+          // The stdio entry shares this database: it must take payments the same way, or it would run the
+          // emulator against live orders. Secrets are never printed: the placeholders refuse to start until
+          // replaced with the same values.
+          ...(config.payments !== 'emulator'
+            ? {
+                STRIPE_SECRET_KEY: '<same STRIPE_SECRET_KEY>',
+                STRIPE_WEBHOOK_SECRET: '<same STRIPE_WEBHOOK_SECRET>',
+                PUBLIC_URL: config.publicUrl,
+              }
+            : {}),
         },
       },
     },
@@ -36,13 +46,24 @@ export function connectionHelp(config: DemoConfig, url: string): string {
     '',
     'Claude Desktop: add this to claude_desktop_config.json (macOS: ~/Library/Application Support/Claude/, Windows: %APPDATA%\\Claude\\), then restart Claude:',
     JSON.stringify(claude, null, 2),
+    ...(config.payments !== 'emulator'
+      ? [
+          `  Replace the <same …> placeholders with this server's values: the stdio entry uses the same database, so it must use the same Stripe ${config.payments === 'stripe-live' ? 'LIVE' : 'test'} account (it refuses to start with the placeholders).`,
+        ]
+      : []),
     '',
     'Cursor: add to ~/.cursor/mcp.json',
     JSON.stringify({ mcpServers: { 'acp-demo-store': cursorServer } }, null, 2),
     `  or open this install link: ${cursorLink}`,
     '',
     `ChatGPT (developer mode connector): expose this server through an HTTPS tunnel and use <tunnel-url>/mcp;`,
-    '  start the store with PUBLIC_URL=<tunnel-url> (and ACP_API_KEYS when not on loopback).',
+    '  start the store with PUBLIC_URL=<tunnel-url> and ACP_API_KEYS (required whenever PUBLIC_URL is not loopback).',
+    ...(config.ACP_ALLOW_UNAUTHENTICATED && config.ACP_API_KEYS.length === 0
+      ? [
+          '',
+          'WARNING: ACP_ALLOW_UNAUTHENTICATED=true: anyone who can reach PUBLIC_URL can use this store. Local work only.',
+        ]
+      : []),
     '',
     'Try: "Find me a mug and buy one, shipping to 1 Main St, Springfield IL 62701. My email is you@example.com. Pay with pm_card_visa."',
   ];

@@ -1,6 +1,6 @@
 // The store's HTTP surface: the toolkit's ACP handler (REST, /mcp, discovery, Stripe webhook) plus the store's
 // own pages (dashboard, product images, order permalinks, checkout return page, policies).
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type AcpHttpHandler, createAcpHttpHandler } from '@acp/mcp-http';
 import { isLoopbackHost } from '@acp/mcp-http/node';
 import type { DemoRuntime } from './app.js';
@@ -16,10 +16,14 @@ const html = (body: string, status = 200) =>
     headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
   });
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Whether `presented` is one of `keys`: fixed-length digests compared in constant time, every key checked. */
+export function matchesAnyKey(presented: string, keys: readonly { key: string }[]): boolean {
+  const p = digest(presented);
+  let found = false;
+  for (const k of keys) found = timingSafeEqual(p, digest(k.key)) || found;
+  return found;
 }
 
 export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger): AcpHttpHandler {
@@ -27,16 +31,16 @@ export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger):
   const loopback = isLoopbackHost(config.HOST);
   const publicHost = new URL(config.publicUrl).hostname;
   const allowedHosts = loopback && isLoopbackHost(publicHost) ? undefined : [publicHost];
+  const keys = config.ACP_API_KEYS;
   const acp = createAcpHttpHandler({
     service: runtime.service,
     catalog: runtime.catalog,
     mcp: runtime.mcpFactory,
-    ...(config.ACP_API_KEYS.length
-      ? { apiKeys: config.ACP_API_KEYS.map((key, i) => ({ id: `key${i + 1}`, key })) }
-      : {}),
+    ...(keys.length ? { apiKeys: keys.map((k) => (k.id ? { id: k.id, key: k.key } : { key: k.key })) } : {}),
     ...(allowedHosts ? { allowedHosts } : {}),
+    ...(config.ACP_ALLOW_UNAUTHENTICATED ? { allowUnauthenticated: true } : {}),
     publicUrl: config.publicUrl,
-    ...(config.ACP_SIGNING_SECRET ? { requestSigning: { secrets: [config.ACP_SIGNING_SECRET] } } : {}),
+    ...(runtime.requestSigning ? { requestSigning: runtime.requestSigning } : {}),
     webhook: {
       path: '/webhooks/stripe',
       signatureHeader: 'stripe-signature',
@@ -45,13 +49,22 @@ export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger):
     logger,
   });
 
-  /** Store pages are private off loopback: HTTP Basic auth with any API key as the password. */
+  /**
+   * The dashboard and order pages need a key whenever keys are configured (which they are whenever the store
+   * is reachable beyond loopback or takes real money): HTTP Basic auth with a key as the password (any user
+   * name), or `Authorization: Bearer <key>`. Without keys (loopback, local work) they are open.
+   */
   const pageAllowed = (request: Request): boolean => {
-    if (loopback) return true;
+    if (keys.length === 0) return true;
     const header = request.headers.get('authorization') ?? '';
-    if (!header.startsWith('Basic ')) return false;
-    const password = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':').slice(1).join(':');
-    return config.ACP_API_KEYS.some((k) => safeEqual(k, password));
+    let presented: string | undefined;
+    if (/^Basic\s+/i.test(header)) {
+      const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+      presented = decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : undefined;
+    } else if (/^Bearer\s+/i.test(header)) {
+      presented = header.replace(/^Bearer\s+/i, '').trim();
+    }
+    return presented !== undefined && matchesAnyKey(presented, keys);
   };
 
   async function storePage(request: Request, url: URL): Promise<Response | undefined> {
@@ -98,6 +111,8 @@ export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger):
   return {
     authenticated: acp.authenticated,
     allowedHosts: acp.allowedHosts,
+    ...(acp.publiclyReachable !== undefined ? { publiclyReachable: acp.publiclyReachable } : {}),
+    ...(acp.allowUnauthenticated !== undefined ? { allowUnauthenticated: acp.allowUnauthenticated } : {}),
     close: () => acp.close(),
     async fetch(request) {
       const url = new URL(request.url);

@@ -43,7 +43,14 @@ describe('config', () => {
   });
 
   it('detects live keys', () => {
-    const c = loadConfig({ STRIPE_SECRET_KEY: 'sk_live_abcdef', STRIPE_WEBHOOK_SECRET: 'whsec_x' }, '/');
+    const c = loadConfig(
+      {
+        STRIPE_SECRET_KEY: 'sk_live_abcdef',
+        STRIPE_WEBHOOK_SECRET: 'whsec_x',
+        ACP_API_KEYS: 'agent_a:0123456789abcdef0123',
+      },
+      '/',
+    );
     expect(c.payments).toBe('stripe-live');
     expect(loadConfig({ ACP_ALLOW_RAW_TEST_CARDS: 'true' }, '/').ACP_ALLOW_RAW_TEST_CARDS).toBe(true);
   });

@@ -88,6 +88,12 @@ export interface SessionState {
   /** Schema version of this stored shape. */
   schema: 1;
   id: string;
+  /**
+   * The caller identity that created the session (`RequestContext.caller`: an API key's id, never the key).
+   * Only that caller (and `internal`) may read or change it; others get the unknown-id 404. Absent on sessions
+   * stored before owners existed: those stay open to every caller.
+   */
+  owner?: string;
   status: CheckoutStatus;
   currency: string;
   lines: LineState[];

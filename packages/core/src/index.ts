@@ -117,6 +117,7 @@ export {
   type CheckoutService,
   type CheckoutServiceDeps,
   createCheckoutService,
+  INTERNAL_CALLER,
   isErrorResult,
   type Logger,
   type RequestContext,

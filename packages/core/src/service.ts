@@ -82,7 +82,11 @@ export interface CheckoutServiceDeps {
 
 /** Who is calling and with which protocol headers (REST headers or MCP `meta`). */
 export interface RequestContext {
-  /** Authenticated identity; idempotency keys are scoped to it. */
+  /**
+   * Authenticated identity; idempotency keys are scoped to it and sessions are bound to it (only their creator
+   * may read or change them). `internal` (merchant code: dashboards, recovery) may access every session:
+   * transports must never map an outside caller to it.
+   */
   caller: string;
   apiVersion?: string | undefined;
   idempotencyKey?: string | undefined;
@@ -165,8 +169,11 @@ export interface CheckoutService {
   ): Promise<ServiceResult<Order>>;
   getOrder(orderId: string): Promise<OrderRecord | null>;
   getOrderBySession(sessionId: string): Promise<OrderRecord | null>;
-  /** The stored session state (for shopper tools and dashboards); applies expiry and payment recovery. */
-  loadSession(id: string): Promise<SessionState | null>;
+  /**
+   * The stored session state (for shopper tools and dashboards); applies expiry and payment recovery. With a
+   * caller, a session owned by another caller is `null` (as unknown); without one, `internal`.
+   */
+  loadSession(id: string, ctx?: Pick<RequestContext, 'caller'>): Promise<SessionState | null>;
   /** Resumes every payment attempt left pending by a crash or an outage. Call at start-up and periodically. */
   recoverPendingPayments(): Promise<{ resumed: number; stillPending: number }>;
   /** Expires overdue sessions and sweeps old idempotency records. */
@@ -331,6 +338,21 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   });
 
   // ---------------------------------------------------------------------------------------- helpers
+
+  /**
+   * Object-level authorization: a session owned by another caller answers exactly like an unknown id. Sessions
+   * without an owner (stored before owners existed) stay open to every caller; `internal` sees all.
+   */
+  function assertOwner(state: SessionState, ctx: Pick<RequestContext, 'caller'>): void {
+    if (state.owner === undefined || ctx.caller === INTERNAL_CALLER || state.owner === ctx.caller) return;
+    throw new AcpError('session_not_found', `No checkout session with id "${state.id}".`, { param: '$.id' });
+  }
+
+  /** Loads a session for `ctx.caller` only to check it may touch it (before any state change). */
+  async function authorize(id: string, ctx: Pick<RequestContext, 'caller'>): Promise<void> {
+    const stored = await store.getSession(id);
+    if (stored) assertOwner(stored.state, ctx);
+  }
 
   async function load(id: string): Promise<{ state: SessionState; version: number }> {
     const stored = await store.getSession(id);
@@ -566,7 +588,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           request.line_items,
           request.fulfillment_details,
         );
-        const d = createSession({ id: ids.sessionId(), request, ...cart }, ctxNow());
+        const owner = ctx.caller === INTERNAL_CALLER ? {} : { owner: ctx.caller };
+        const d = createSession({ id: ids.sessionId(), request, ...owner, ...cart }, ctxNow());
         if (!d.ok) return { result: errorResult(d.error), stored: false };
         const result = sessionResponse(201, d.transition.state);
         if (!(await commit(d.transition, null, idem ? { ref: idem, response: result } : undefined))) {
@@ -584,6 +607,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       if (versionError) return errorResult(versionError);
       try {
         let stored = await load(id);
+        assertOwner(stored.state, ctx);
         const expired = expireIfDue(stored.state, ctxNow());
         if (expired && (await commit(expired, stored.version))) {
           stored = { state: expired.state, version: stored.version + 1 };
@@ -609,6 +633,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     async updateSession(id, body, ctx) {
       return idempotent('POST', `/checkout_sessions/${id}`, body, ctx, async (idem) => {
         const request = parse(CheckoutSessionUpdateRequest, body, ctx);
+        await authorize(id, ctx);
         return casLoop(
           id,
           async ({ state }) => {
@@ -627,6 +652,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     async completeSession(id, body, ctx) {
       return idempotent('POST', `/checkout_sessions/${id}/complete`, body, ctx, async (idem) => {
         const request = parse(CheckoutSessionCompleteRequest, body, ctx);
+        await authorize(id, ctx);
         for (let i = 0; i < MAX_CAS_RETRIES; i++) {
           let { state, version } = await load(id);
           const expired = expireIfDue(state, ctxNow());
@@ -702,6 +728,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       return idempotent('POST', `/checkout_sessions/${id}/cancel`, body, ctx, async (idem) => {
         const request =
           body === undefined || body === null ? undefined : parse(CancelSessionRequest, body, ctx);
+        await authorize(id, ctx);
         return casLoop(
           id,
           async ({ state }) => {
@@ -736,7 +763,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       });
     },
 
-    async createPaymentLink(id, _ctx) {
+    async createPaymentLink(id, ctx) {
       try {
         if (!gateway.createPaymentLink) {
           throw new AcpError(
@@ -744,6 +771,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             'This store has no hosted payment link provider.',
           );
         }
+        await authorize(id, ctx);
         for (let i = 0; i < MAX_CAS_RETRIES; i++) {
           let { state, version } = await load(id);
           const expired = expireIfDue(state, ctxNow());
@@ -877,8 +905,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     getOrder: (orderId) => store.getOrder(orderId),
     getOrderBySession: (sessionId) => store.getOrderBySession(sessionId),
 
-    async loadSession(id) {
-      const r = await service.getSession(id, { caller: 'internal', apiVersion: SUPPORTED_VERSION });
+    async loadSession(id, ctx) {
+      const caller = ctx?.caller ?? INTERNAL_CALLER;
+      const r = await service.getSession(id, { caller, apiVersion: SUPPORTED_VERSION });
       if (r.status === 404) return null;
       const stored = await store.getSession(id);
       return stored?.state ?? null;
@@ -935,6 +964,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
 }
 
 const SUPPORTED_VERSION = '2026-04-17';
+/** The merchant's own code (dashboards, recovery): sees every session. Never an outside caller. */
+export const INTERNAL_CALLER = 'internal';
 
 function permissionError(state: SessionState): AcpError {
   return state.status === 'completed'

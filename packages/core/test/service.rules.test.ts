@@ -334,9 +334,9 @@ describe.skipIf(!specPresent())('protocol rules', () => {
   describe('hosted payment link', () => {
     it('opens once, completes exactly once on duplicate/out-of-order events, expiry returns to payable', async () => {
       const { t, id } = await readySession();
-      const link = await t.service.createPaymentLink(id, { caller: 'agent' });
+      const link = await t.service.createPaymentLink(id, { caller: 'agent_test' });
       expect(link.status).toBe(200);
-      const again = await t.service.createPaymentLink(id, { caller: 'agent' });
+      const again = await t.service.createPaymentLink(id, { caller: 'agent_test' });
       expect(again.body).toEqual(link.body);
       const waiting = (await t.service.getSession(id, ctx({ idempotencyKey: undefined })))
         .body as CheckoutSession;
@@ -357,7 +357,7 @@ describe.skipIf(!specPresent())('protocol rules', () => {
       expect((await t.store.listOrders({})).orders).toHaveLength(1);
 
       const other = await readySession(t);
-      const l2 = await t.service.createPaymentLink(other.id, { caller: 'agent' });
+      const l2 = await t.service.createPaymentLink(other.id, { caller: 'agent_test' });
       const l2id = (l2.body as { url: string }).url.split('/').pop()!;
       await t.service.handlePaymentEvent(t.gateway.expireLink(l2id));
       const back = (await t.service.getSession(other.id, ctx({ idempotencyKey: undefined })))
@@ -367,7 +367,7 @@ describe.skipIf(!specPresent())('protocol rules', () => {
 
     it('cancel while a link is open expires it first; if it was already paid, the payment wins', async () => {
       const { t, id } = await readySession();
-      const link = await t.service.createPaymentLink(id, { caller: 'agent' });
+      const link = await t.service.createPaymentLink(id, { caller: 'agent_test' });
       const linkId = (link.body as { url: string }).url.split('/').pop()!;
       t.gateway.payLink(linkId); // paid, webhook not delivered yet
       const cancel = await t.service.cancelSession(id, undefined, ctx());

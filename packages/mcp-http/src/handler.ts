@@ -9,6 +9,7 @@ import {
   buildDiscoveryDocument,
   type CatalogV1,
   type CheckoutService,
+  INTERNAL_CALLER,
   type Logger,
   type RequestContext,
   type ServiceResult,
@@ -17,7 +18,9 @@ import {
 import {
   type AcpMcpServerFactory,
   createAcpMcpServerFactory,
+  LOCAL_CALLER,
   type RequestSigningOptions,
+  requestSigningOf,
   type TestPaymentsProvider,
   verifyRequestSignature,
 } from '@acp/mcp-server';
@@ -30,8 +33,12 @@ import {
 } from '@modelcontextprotocol/server';
 
 export interface ApiKey {
-  /** Identity the key authenticates (idempotency keys are scoped to it). Never the key itself. */
-  id: string;
+  /**
+   * Identity the key authenticates: idempotency keys are scoped to it and sessions, orders and payment links
+   * are bound to it (another key's caller gets 404). Never the key itself. Default: `key_` + the first 12 hex
+   * digits of the key's SHA-256, stable across restarts and key order. `internal` is reserved.
+   */
+  id?: string;
   key: string;
 }
 
@@ -68,14 +75,40 @@ export interface AcpHttpOptions {
   allowedOrigins?: readonly string[];
   /** Largest request body in bytes (413 above). Default 1 MiB. */
   maxBodyBytes?: number;
-  /** Require ACP request signatures (`Signature` + `Timestamp`, HMAC-SHA256 over the raw body) on REST. */
+  /**
+   * Require ACP request signatures on REST and `/mcp` alike: `Signature` + `Timestamp` (REST headers, MCP
+   * `meta`), HMAC-SHA256 over `timestamp\nMETHOD\npath\nsha256(body)`, within the skew window, each accepted
+   * once (see `signRequest`, `signMcpToolCall`). The default MCP factory gets the same options; a custom
+   * `mcp` factory must have been built with this same options object, or construction throws.
+   */
   requestSigning?: RequestSigningOptions;
   /** Public base URL for discovery's `api_base_url`. Default: the request's origin. */
   publicUrl?: string;
   /** `/.well-known/acp.json` extras. */
   discovery?: { documentationUrl?: string; locales?: string[] } | false;
   webhook?: WebhookMount;
+  /**
+   * Per-caller token bucket on REST and `/mcp`: past it, 429 with `Retry-After`, before the body is read or
+   * anything changes. Default: on (60 burst, 5/s) when the handler is reachable beyond loopback (a non-loopback
+   * `publicUrl` or allowed Host, or `listen()` on a non-loopback address), off on loopback. `false` disables.
+   */
+  rateLimit?: RateLimitOptions | false;
+  /**
+   * Serve without authentication although the handler is publicly reachable (a non-loopback `publicUrl` or
+   * allowed Host, e.g. a tunnel for local work). Logged as a warning at construction. Never lets `listen()`
+   * bind a non-loopback address without keys.
+   */
+  allowUnauthenticated?: boolean;
   logger?: Logger;
+}
+
+export interface RateLimitOptions {
+  /** Requests a caller may send at once. Default 60. */
+  burst?: number;
+  /** Sustained requests per second per caller. Default 5. */
+  perSecond?: number;
+  /** Clock (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface AcpHttpHandler {
@@ -84,6 +117,12 @@ export interface AcpHttpHandler {
   /** True when API keys or a verifier are configured. */
   readonly authenticated: boolean;
   readonly allowedHosts: readonly string[] | 'any';
+  /** True when `publicUrl` or an allowed Host is not loopback: then authentication is required. */
+  readonly publiclyReachable?: boolean;
+  /** The explicit opt-out of authentication for a publicly reachable handler (see the option). */
+  readonly allowUnauthenticated?: boolean;
+  /** Whether the per-caller rate limit is on. */
+  readonly rateLimited?: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -136,12 +175,53 @@ function toResponse(answer: Answer): Response {
 }
 
 const internalHandlers = new WeakMap<AcpHttpHandler, (request: Incoming) => Promise<Answer>>();
+const rateLimitSwitches = new WeakMap<AcpHttpHandler, () => void>();
 
 /** The handler's request path without web `Request`/`Response` objects, for the node adapter (internal). */
 export function plainHandlerOf(
   handler: AcpHttpHandler,
 ): ((request: NodeIncoming) => Promise<Answer>) | undefined {
   return internalHandlers.get(handler);
+}
+
+/** Turns the default rate limit on (the node adapter, when it binds beyond loopback). Internal. */
+export function enableDefaultRateLimit(handler: AcpHttpHandler): void {
+  rateLimitSwitches.get(handler)?.();
+}
+
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** `127.0.0.0/8`, `localhost`, `::1`. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Per-caller token buckets, bounded (the oldest caller is forgotten first). */
+function createRateLimiter(options: RateLimitOptions) {
+  const burst = options.burst ?? 60;
+  const perSecond = options.perSecond ?? 5;
+  const now = options.now ?? Date.now;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    /** Takes one token for `caller`; returns the seconds to wait when there is none. */
+    take(caller: string): number | undefined {
+      const t = now();
+      let b = buckets.get(caller);
+      if (b) {
+        b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
+        b.at = t;
+      } else {
+        if (buckets.size >= 10_000) buckets.delete(buckets.keys().next().value!);
+        b = { tokens: burst, at: t };
+        buckets.set(caller, b);
+      }
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return undefined;
+      }
+      return Math.max(1, Math.ceil((1 - b.tokens) / perSecond));
+    },
+  };
 }
 
 function acpError(code: AcpErrorCode, message: string, headers: Record<string, string> = {}, param?: string) {
@@ -185,12 +265,18 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
 }
 
-/** Constant-time equality of two secrets (compares fixed-length digests, never the raw strings). */
-async function secretEquals(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([sha256(a), sha256(b)]);
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+/** Constant-time equality of two fixed-length digests. */
+function digestEquals(x: Uint8Array, y: Uint8Array): boolean {
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ (y[i] ?? 0);
   return diff === 0;
+}
+
+/** The default identity of a key without an `id`: a hash prefix, never the key. */
+export async function defaultKeyId(key: string): Promise<string> {
+  let hex = '';
+  for (const b of (await sha256(key)).slice(0, 6)) hex += b.toString(16).padStart(2, '0');
+  return `key_${hex}`;
 }
 
 function isJson(contentType: string | null): boolean {
@@ -213,8 +299,57 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   const allowedHosts = options.allowedHosts ?? localhostAllowedHostnames();
   const allowedOrigins = options.allowedOrigins ?? (allowedHosts === 'any' ? undefined : allowedHosts);
   const apiKeys = options.apiKeys ?? [];
+  for (const k of apiKeys) {
+    if (k.id === INTERNAL_CALLER || k.id === LOCAL_CALLER) {
+      throw new TypeError(`API key id "${k.id}" is reserved; choose another id.`);
+    }
+  }
   const authenticated = apiKeys.length > 0 || options.verifyToken !== undefined;
+  // Digests and identities of the configured keys, computed once (WebCrypto is asynchronous).
+  let keyTable: Promise<{ id: string; digest: Uint8Array }[]> | undefined;
+  const keysOnce = () => {
+    keyTable ??= Promise.all(
+      apiKeys.map(async (k) => ({ id: k.id ?? (await defaultKeyId(k.key)), digest: await sha256(k.key) })),
+    );
+    return keyTable;
+  };
   const webhookPath = options.webhook ? (options.webhook.path ?? '/webhooks/payments') : undefined;
+  const publiclyReachable =
+    (options.publicUrl !== undefined && !isLoopbackHost(new URL(options.publicUrl).hostname)) ||
+    allowedHosts === 'any' ||
+    allowedHosts.some((h) => !isLoopbackHost(h));
+  const allowUnauthenticated = options.allowUnauthenticated === true;
+  if (publiclyReachable && !authenticated && allowUnauthenticated) {
+    options.logger?.warn(
+      'UNAUTHENTICATED: this checkout API is publicly reachable and accepts requests without a key (allowUnauthenticated). Anyone who can reach it can create, read and pay sessions. For local work only.',
+    );
+  }
+  let limiter =
+    options.rateLimit === false
+      ? undefined
+      : options.rateLimit || publiclyReachable
+        ? createRateLimiter(options.rateLimit || {})
+        : undefined;
+  const enableLimit = () => {
+    if (!limiter && options.rateLimit !== false) limiter = createRateLimiter(options.rateLimit || {});
+  };
+  /** 429 (and its Retry-After) when `caller` has no token left; nothing has been read or changed yet. */
+  function limited(caller: string, isMcp: boolean): Answer | undefined {
+    const wait = limiter?.take(caller);
+    if (wait === undefined) return undefined;
+    const headers = { 'retry-after': String(wait) };
+    const message = `Too many requests; retry in ${wait} s.`;
+    if (!isMcp) return acpError('rate_limited', message, headers);
+    const err = toWireError(new AcpError('rate_limited', message));
+    return json(429, { jsonrpc: '2.0', error: { code: -32000, message, data: err }, id: null }, headers);
+  }
+  if (options.requestSigning && options.mcp && requestSigningOf(options.mcp) !== options.requestSigning) {
+    // One signing rule for REST and MCP: a /mcp that skips (or checks differently) what REST enforces would
+    // be a way around it.
+    throw new TypeError(
+      'requestSigning is set but the mcp factory does not verify the same signatures: build it with createAcpMcpServerFactory({ …, requestSigning }) using the same options object, or leave `mcp` unset.',
+    );
+  }
   const factory =
     options.mcp === false
       ? undefined
@@ -223,6 +358,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
           service,
           ...(options.catalog ? { catalog: options.catalog } : {}),
           ...(options.testPayments ? { testPayments: options.testPayments } : {}),
+          ...(options.requestSigning ? { requestSigning: options.requestSigning } : {}),
           ...(options.logger ? { logger: options.logger } : {}),
         }));
   const mcp = factory
@@ -238,15 +374,19 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) return 'denied';
     const token = m[1]!;
-    let matched: ApiKey | undefined;
-    for (const k of apiKeys) {
-      // Every key is compared (no early exit), so timing does not reveal which one matched.
-      if ((await secretEquals(token, k.key)) && !matched) matched = k;
+    const presented = await sha256(token);
+    let matched: string | undefined;
+    for (const k of await keysOnce()) {
+      // Every key is compared over fixed-length digests (no early exit, no length leak).
+      if (digestEquals(presented, k.digest) && matched === undefined) matched = k.id;
     }
-    if (matched) return { token, clientId: matched.id, scopes: [] };
+    if (matched !== undefined) return { token, clientId: matched, scopes: [] };
     if (options.verifyToken) {
       try {
-        return (await options.verifyToken(token, webRequest(request))) ?? 'denied';
+        const info = await options.verifyToken(token, webRequest(request));
+        // `internal` and `local` are identities of the merchant and of unauthenticated local use.
+        if (!info || info.clientId === INTERNAL_CALLER || info.clientId === LOCAL_CALLER) return 'denied';
+        return info;
       } catch {
         return 'denied';
       }
@@ -286,6 +426,8 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
         'www-authenticate': 'Bearer',
       });
     }
+    const tooMany = limited(auth?.clientId ?? LOCAL_CALLER, true);
+    if (tooMany) return tooMany;
     const authOptions = auth ? { authInfo: auth } : {};
     if (request.method !== 'POST') return mcp.fetch(webRequest(request), authOptions);
     const body = await readBody(request, maxBody);
@@ -329,24 +471,36 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     if (auth === 'denied') {
       return acpError('unauthorized', 'A valid bearer token is required.', { 'www-authenticate': 'Bearer' });
     }
+    const tooMany = limited(auth?.clientId ?? LOCAL_CALLER, false);
+    if (tooMany) return tooMany;
     const raw =
       request.method === 'GET' && request.headers.get('content-length') === null
         ? EMPTY_BODY
         : await readBody(request, maxBody);
     if (!raw) return acpError('request_too_large', `The request body is larger than ${maxBody} bytes.`);
     if (options.requestSigning) {
+      const target = new URL(request.url);
       const check = await verifyRequestSignature(options.requestSigning, {
         signature: request.headers.get('signature') ?? undefined,
         timestamp: request.headers.get('timestamp') ?? undefined,
+        method: request.method,
+        path: `${target.pathname}${target.search}`,
         body: raw,
       });
       if (!check.ok) {
+        if (check.reason === 'replay_store_unavailable') {
+          return acpError('service_unavailable', 'Request signatures cannot be checked right now; retry.', {
+            'retry-after': '1',
+          });
+        }
         const message =
           check.reason === 'missing'
             ? 'Signature and Timestamp headers are required.'
             : check.reason === 'stale_timestamp'
-              ? 'The Timestamp is outside the accepted clock skew.'
-              : 'The Signature does not match the request body.';
+              ? 'The Timestamp must be RFC 3339 and within the accepted clock skew.'
+              : check.reason === 'replayed'
+                ? 'This Signature was already used; sign every request anew.'
+                : 'The Signature does not match this request (timestamp, method, path and body).';
         return acpError('invalid_signature', message);
       }
     }
@@ -363,7 +517,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     }
     const idempotencyKey = request.headers.get('idempotency-key');
     const ctx: RequestContext = {
-      caller: auth?.clientId ?? 'anonymous',
+      caller: auth?.clientId ?? LOCAL_CALLER,
       apiVersion: request.headers.get('api-version') ?? undefined,
       idempotencyKey: idempotencyKey ?? undefined,
       requestId: request.headers.get('request-id') ?? undefined,
@@ -447,6 +601,11 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   const handler: AcpHttpHandler = {
     authenticated,
     allowedHosts,
+    publiclyReachable,
+    allowUnauthenticated,
+    get rateLimited() {
+      return limiter !== undefined;
+    },
     async fetch(request: Request): Promise<Response> {
       return toResponse(await handle(request));
     },
@@ -455,5 +614,6 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     },
   };
   internalHandlers.set(handler, handle);
+  rateLimitSwitches.set(handler, enableLimit);
   return handler;
 }

@@ -10,6 +10,8 @@ import {
   type AcpHttpOptions,
   type Answer,
   createAcpHttpHandler,
+  enableDefaultRateLimit,
+  isLoopbackHost,
   type NodeIncoming,
   plainHandlerOf,
 } from './handler.js';
@@ -59,11 +61,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   );
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopbackHost };
 
 /** `IncomingMessage` → web `Request` (the body is streamed; the handler enforces the size limit). */
 export function toWebRequest(req: IncomingMessage, fallbackHost: string): Request {
@@ -198,7 +196,10 @@ export async function writeWebResponse(response: Response, res: ServerResponse):
   }
 }
 
-/** The handler on `node:http`. Refuses to listen beyond loopback without authentication or an allowed Host list. */
+/**
+ * The handler on `node:http`. Refuses to listen without authentication when it is reachable beyond loopback (a
+ * non-loopback bind, `publicUrl` or allowed Host), and beyond loopback with only localhost allowed as Host.
+ */
 export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): AcpNodeServer {
   const handler = 'fetch' in options ? options : createAcpHttpHandler(options);
   const plain = plainHandlerOf(handler);
@@ -249,6 +250,12 @@ export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): A
             `Refusing to listen on ${host} with only localhost in allowedHosts: set allowedHosts to your public hostname(s).`,
           );
         }
+        enableDefaultRateLimit(handler);
+      } else if (handler.publiclyReachable && !handler.authenticated && !handler.allowUnauthenticated) {
+        // Loopback behind a TLS proxy or a tunnel is still public: closed by default.
+        throw new Error(
+          `Refusing to listen without authentication: publicUrl/allowedHosts make this server publicly reachable although it binds ${host}. Configure apiKeys or verifyToken (or, for local work only, allowUnauthenticated: true).`,
+        );
       }
       boundHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
       await new Promise<void>((resolve, reject) => {

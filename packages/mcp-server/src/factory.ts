@@ -2,6 +2,7 @@
 // builds; every tool is registered here once, and every checkout rule stays in `@acp/core`'s service.
 import {
   AcpError,
+  type AcpErrorCode,
   type CatalogV1,
   type CheckoutService,
   canonicalJson,
@@ -36,7 +37,7 @@ import {
   checkoutSessionOutputSchema,
   type JsonSchema,
 } from './json-schema.js';
-import { type RequestSigningOptions, verifyRequestSignature } from './signing.js';
+import { mcpSigningBody, type RequestSigningOptions, verifyRequestSignature } from './signing.js';
 import {
   CollectPaymentInfoOutput,
   CompleteCheckoutInput,
@@ -51,6 +52,9 @@ import {
   SearchProductsInput,
   SearchProductsOutput,
 } from './tools.js';
+
+/** The caller identity of an unauthenticated local user (stdio; HTTP without keys), on REST and MCP alike. */
+export const LOCAL_CALLER = 'local';
 
 /** JSON-RPC error code of every ACP error in the MCP binding (docs/mcp-binding.md "Error Handling"). */
 export const ACP_MCP_ERROR_CODE = -32000;
@@ -97,8 +101,9 @@ export interface AcpMcpServerOptions {
   /** Register ChatGPT's `complete_checkout` (payment sheet). Default true. */
   chatgptCompleteCheckout?: boolean;
   /**
-   * The identity idempotency keys are scoped to. Default: `authInfo.clientId` over HTTP, else `local`
-   * (stdio is a single local user).
+   * The identity idempotency keys are scoped to and sessions are bound to (a caller sees only the sessions,
+   * orders and payment links it created). Default: `authInfo.clientId` over HTTP, else `local` (stdio, or
+   * HTTP without authentication: a single local user). Never return `internal` (core's merchant identity).
    */
   callerOf?: (ctx: McpRequestContext | undefined) => string;
   /** Whether `get_order` may return buyer details. Default: only to an authenticated HTTP caller. */
@@ -109,7 +114,14 @@ export interface AcpMcpServerOptions {
    * every write, `idempotency_key_required`).
    */
   requireIdempotencyKey?: boolean;
-  /** Verify `meta.signature`/`meta.timestamp` on binding calls (HMAC over canonical JSON of `payload`). */
+  /**
+   * Require ACP request signatures on every tools/call except the public catalog tools (`search_products`,
+   * `get_product`): binding tools carry them in `meta.signature`/`meta.timestamp`, the other tools in the
+   * request's `_meta["dev.acp/signature"]`/`_meta["dev.acp/timestamp"]`. HMAC-SHA256 over
+   * `timestamp\nMCP\n<tool name>\nsha256(canonical JSON of the arguments without meta.signature/timestamp)`;
+   * each signature is accepted once (see `signMcpToolCall`). Pass the same object as the HTTP handler's
+   * `requestSigning` to share one replay store.
+   */
   requestSigning?: RequestSigningOptions;
   logger?: Logger;
 }
@@ -304,7 +316,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       { name: options.name ?? 'acp-checkout', version: options.version ?? PKG_VERSION },
       { instructions: options.instructions ?? DEFAULT_INSTRUCTIONS },
     );
-    const caller = options.callerOf?.(ctx) ?? ctx?.authInfo?.clientId ?? 'local';
+    const caller = options.callerOf?.(ctx) ?? ctx?.authInfo?.clientId ?? LOCAL_CALLER;
     const buyerDetails = options.canReadBuyerDetails?.(ctx) ?? ctx?.authInfo !== undefined;
     const local = new Map<string, LocalTool>();
     const binding = new Set<string>();
@@ -364,28 +376,6 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
 
     async function runBinding(name: BindingToolName, args: unknown): Promise<BindingResult> {
       const { meta, id, payload } = parseEnvelope(name, args);
-      if (options.requestSigning) {
-        const check = await verifyRequestSignature(options.requestSigning, {
-          signature: meta.signature,
-          timestamp: meta.timestamp,
-          body: payload === undefined ? '' : canonicalJson(payload),
-        });
-        if (!check.ok) {
-          throw acpProtocolError(
-            toWireError(
-              new AcpError(
-                'invalid_signature',
-                check.reason === 'missing'
-                  ? 'meta.signature and meta.timestamp are required.'
-                  : check.reason === 'stale_timestamp'
-                    ? 'meta.timestamp is outside the accepted clock skew.'
-                    : 'meta.signature does not match the payload.',
-                { param: check.reason === 'stale_timestamp' ? '$.meta.timestamp' : '$.meta.signature' },
-              ),
-            ),
-          );
-        }
-      }
       // Without `meta.idempotency_key` a write runs once and records nothing (core's `optional` mode): a
       // made-up key would store an idempotency record nobody can replay, for every call, rejected ones too.
       const rc: RequestContext = {
@@ -537,9 +527,11 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
         annotations: READ_ONLY,
       },
       async (args: z.infer<typeof GetOrderInput>) => {
-        const record = args.order_id
+        let record = args.order_id
           ? await service.getOrder(args.order_id)
           : await service.getOrderBySession(args.checkout_session_id!);
+        // An order belongs to whoever created its session: anyone else gets the unknown-order answer.
+        if (record && !(await service.loadSession(record.sessionId, { caller }))) record = null;
         if (!record) {
           return toolError(
             toWireError(
@@ -585,7 +577,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
           expYear?: number;
           cvc?: string;
         }) => {
-          const state = await service.loadSession(args.sessionId);
+          const state = await service.loadSession(args.sessionId, { caller });
           if (!state) {
             return toolError(
               toWireError(
@@ -701,8 +693,24 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
     server.server.setRequestHandler('tools/list', () => toolsList());
     server.server.setRequestHandler('tools/call', async (request) => {
       const name = request.params.name;
-      if (binding.has(name)) return runBinding(name as BindingToolName, request.params.arguments);
-      const tool = local.get(name);
+      const isBinding = binding.has(name);
+      const tool = isBinding ? undefined : local.get(name);
+      if (!isBinding && !tool)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+      if (options.requestSigning && !UNSIGNED_TOOLS.has(name)) {
+        const refused = await checkToolSignature(
+          options.requestSigning,
+          name,
+          request.params.arguments,
+          request.params._meta,
+          isBinding,
+        );
+        if (refused) {
+          if (isBinding) throw acpProtocolError(refused);
+          return toolError(refused);
+        }
+      }
+      if (isBinding) return runBinding(name as BindingToolName, request.params.arguments);
       if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
       const parsed = tool.input.safeParse(request.params.arguments ?? {});
       if (!parsed.success) {
@@ -727,7 +735,76 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
     return server;
   }
 
-  return (ctx?: McpRequestContext): McpServer => build(ctx, false);
+  const factory: AcpMcpServerFactory = (ctx?: McpRequestContext): McpServer => build(ctx, false);
+  factorySigning.set(factory, options.requestSigning);
+  return factory;
+}
+
+const factorySigning = new WeakMap<AcpMcpServerFactory, RequestSigningOptions | undefined>();
+
+/**
+ * Whether a factory verifies request signatures: the options it was built with, `null` when it was built
+ * without signing, `undefined` when it was not built by {@link createAcpMcpServerFactory}. The HTTP handler
+ * uses it to refuse a `/mcp` that would skip the signing it enforces on REST.
+ */
+export function requestSigningOf(factory: AcpMcpServerFactory): RequestSigningOptions | null | undefined {
+  if (!factorySigning.has(factory)) return undefined;
+  return factorySigning.get(factory) ?? null;
+}
+
+/** Tools that read only the public catalog: never signed. */
+const UNSIGNED_TOOLS = new Set(['search_products', 'get_product']);
+
+/**
+ * Verifies one tool call's signature (binding tools: `meta.signature`/`meta.timestamp`; other tools:
+ * `_meta["dev.acp/signature"]`/`_meta["dev.acp/timestamp"]`). Returns the ACP error to answer, or undefined.
+ */
+async function checkToolSignature(
+  signing: RequestSigningOptions,
+  name: string,
+  args: unknown,
+  requestMeta: Record<string, unknown> | undefined,
+  isBinding: boolean,
+): Promise<WireError | undefined> {
+  const source = isBinding ? (isObject(args) && isObject(args.meta) ? args.meta : {}) : (requestMeta ?? {});
+  const sigKey = isBinding ? 'signature' : 'dev.acp/signature';
+  const tsKey = isBinding ? 'timestamp' : 'dev.acp/timestamp';
+  const signature = typeof source[sigKey] === 'string' ? (source[sigKey] as string) : undefined;
+  const timestamp = typeof source[tsKey] === 'string' ? (source[tsKey] as string) : undefined;
+  const check = await verifyRequestSignature(signing, {
+    signature,
+    timestamp,
+    method: 'MCP',
+    path: name,
+    body: mcpSigningBody(args),
+  });
+  if (check.ok) return undefined;
+  const where = isBinding ? '$.meta' : '$._meta';
+  const sigName = isBinding ? 'meta.signature' : '_meta["dev.acp/signature"]';
+  const tsName = isBinding ? 'meta.timestamp' : '_meta["dev.acp/timestamp"]';
+  const [code, message, param]: [AcpErrorCode, string, string] =
+    check.reason === 'missing'
+      ? ['invalid_signature', `${sigName} and ${tsName} are required.`, `${where}.signature`]
+      : check.reason === 'stale_timestamp'
+        ? [
+            'invalid_signature',
+            `${tsName} must be RFC 3339 and within the accepted clock skew.`,
+            isBinding ? '$.meta.timestamp' : `${where}.timestamp`,
+          ]
+        : check.reason === 'replayed'
+          ? [
+              'invalid_signature',
+              `This ${sigName} was already used; sign every call anew.`,
+              `${where}.signature`,
+            ]
+          : check.reason === 'replay_store_unavailable'
+            ? [
+                'service_unavailable',
+                'Request signatures cannot be checked for replay right now; retry.',
+                `${where}.signature`,
+              ]
+            : ['invalid_signature', `${sigName} does not match this call.`, `${where}.signature`];
+  return toWireError(new AcpError(code, message, { param }));
 }
 
 /**

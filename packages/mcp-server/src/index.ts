@@ -6,6 +6,8 @@ export {
   type AcpMcpServerOptions,
   acpProtocolError,
   createAcpMcpServerFactory,
+  LOCAL_CALLER,
+  requestSigningOf,
   type TestPaymentsProvider,
   type TestToken,
   type TestTokenInput,
@@ -19,9 +21,17 @@ export {
   META_JSON_SCHEMA,
   toJsonSchema,
 } from './json-schema.js';
+export { luhnValid, redact, redactText } from './redact.js';
 export {
+  canonicalSigningString,
+  createMemoryReplayStore,
+  mcpSigningBody,
+  type ReplayStore,
   type RequestSigningOptions,
   type SignatureCheck,
-  signRequestBody,
+  type SignatureFailure,
+  type SignedRequest,
+  signMcpToolCall,
+  signRequest,
   verifyRequestSignature,
 } from './signing.js';

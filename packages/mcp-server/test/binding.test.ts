@@ -1,9 +1,8 @@
-import { canonicalJson } from '@acp/core';
 import { MEMORY_TEST_TOKENS } from '@acp/core/testing';
 import { mcpExamples, specPresent, validateDef } from '@acp/spec-oracle';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signRequestBody } from '../src/index.js';
+import { signMcpToolCall } from '../src/index.js';
 import { API_VERSION, connect, createArgs, type Harness, paymentData } from './helpers.js';
 
 let h: Harness | undefined;
@@ -208,27 +207,56 @@ describe.skipIf(!specPresent())('ACP MCP binding tools', () => {
     const unsigned = await callError('create_checkout_session', args);
     expect(unsigned.code).toBe(-32000);
     expect(unsigned.data).toMatchObject({ code: 'invalid_signature' });
-    const timestamp = new Date().toISOString();
-    const signature = await signRequestBody(secret, canonicalJson(args.payload));
+    const signed = await signMcpToolCall(secret, { name: 'create_checkout_session', arguments: args });
     const forged = await callError('create_checkout_session', {
       ...args,
       meta: {
         ...args.meta,
-        timestamp,
-        signature: await signRequestBody('wrong', canonicalJson(args.payload)),
+        ...(await signMcpToolCall('wrong', { name: 'create_checkout_session', arguments: args })),
       },
     });
     expect(forged.data).toMatchObject({ code: 'invalid_signature' });
     const stale = await callError('create_checkout_session', {
       ...args,
-      meta: { ...args.meta, timestamp: '2020-01-01T00:00:00Z', signature },
+      meta: { ...args.meta, timestamp: '2020-01-01T00:00:00Z', signature: signed.signature },
     });
     expect(stale.data).toMatchObject({ code: 'invalid_signature', param: '$.meta.timestamp' });
-    expect(await h.checkout.store.getSession('cs_test_0001')).toBeNull();
-    const ok = await call('create_checkout_session', {
+    // Signed for another tool (the tool name is the signed path): refused.
+    const otherTool = await callError('create_checkout_session', {
       ...args,
-      meta: { ...args.meta, timestamp, signature },
+      meta: {
+        ...args.meta,
+        ...(await signMcpToolCall(secret, { name: 'update_checkout_session', arguments: args })),
+      },
     });
+    expect(otherTool.data).toMatchObject({ code: 'invalid_signature' });
+    // The idempotency key is covered too.
+    const rekeyed = await callError('create_checkout_session', {
+      ...args,
+      meta: { ...args.meta, idempotency_key: 'another', ...signed },
+    });
+    expect(rekeyed.data).toMatchObject({ code: 'invalid_signature' });
+    expect(await h.checkout.store.getSession('cs_test_0001')).toBeNull();
+    const ok = await call('create_checkout_session', { ...args, meta: { ...args.meta, ...signed } });
     expect(ok.status).toBe('not_ready_for_payment');
+    const replay = await callError('create_checkout_session', { ...args, meta: { ...args.meta, ...signed } });
+    expect(replay.data).toMatchObject({
+      code: 'invalid_signature',
+      message: expect.stringMatching(/already used/),
+    });
+    // Shopper tools carry the signature in the request's _meta; the public catalog tools need none.
+    const linkArgs = { checkout_session_id: ok.id as string };
+    const unsignedLink = (await call('get_order', linkArgs)) as Result;
+    expect(unsignedLink.isError).toBe(true);
+    expect(JSON.stringify(unsignedLink.structuredContent)).toContain('invalid_signature');
+    const s = await signMcpToolCall(secret, { name: 'get_order', arguments: linkArgs });
+    const signedOrder = (await h.client.callTool({
+      name: 'get_order',
+      arguments: linkArgs,
+      _meta: { 'dev.acp/signature': s.signature, 'dev.acp/timestamp': s.timestamp },
+    })) as Result;
+    expect(JSON.stringify(signedOrder.structuredContent)).toContain('order_not_found');
+    const search = (await call('search_products', { query: 'mug' })) as Result;
+    expect(search.isError).toBeFalsy();
   });
 });

@@ -111,6 +111,15 @@ export interface StripeEmulatorOptions {
    * the default is a 400 `invalid_request_error` with code `shared_payment_granted_token_unusable`.
    */
   sptLimitError?: (violation: SptLimitViolation) => EmulatedError;
+  /**
+   * The secret keys of the emulated account. When set, any other (test) key is refused as Stripe refuses an
+   * unknown key: 401 `invalid_request_error` "Invalid API Key provided: sk_test_****abcd" (stripe-node raises
+   * `StripeAuthenticationError`; https://docs.stripe.com/api/authentication, https://docs.stripe.com/api/errors).
+   * Default: every `sk_test_`/`rk_test_` key is accepted.
+   */
+  acceptedKeys?: readonly string[];
+  /** Account id `GET /v1/account` answers. Default `acct_emulator`. */
+  accountId?: string;
 }
 
 // ------------------------------------------------------------------------------------------ state types
@@ -991,6 +1000,20 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     'confirmation_method',
   ];
 
+  // The account of the key (https://docs.stripe.com/api/accounts/retrieve: `GET /v1/account` without an id).
+  route('GET', /^\/v1\/account$/, () => ({
+    body: {
+      id: options.accountId ?? 'acct_emulator',
+      object: 'account',
+      type: 'standard',
+      country: 'US',
+      default_currency: 'usd',
+      charges_enabled: true,
+      payouts_enabled: true,
+      details_submitted: true,
+    },
+  }));
+
   route('POST', /^\/v1\/payment_intents$/, ({ params: p }) => {
     checkParams(p, PI_CREATE_PARAMS);
     const amount = int(p, 'amount', true)!;
@@ -1733,6 +1756,24 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
               code: 'api_key_expired',
               message:
                 'Invalid API Key provided: the Stripe emulator accepts test mode keys (sk_test_…, rk_test_…) only.',
+            },
+            false,
+          ),
+        ),
+      );
+      return;
+    }
+
+    if (options.acceptedKeys && !options.acceptedKeys.includes(key)) {
+      // Stripe names the key only by its last four characters.
+      reply(
+        401,
+        errorEnvelope(
+          new ApiError(
+            401,
+            {
+              type: 'invalid_request_error',
+              message: `Invalid API Key provided: ${key.slice(0, key.indexOf('_', 3) + 1)}****${key.slice(-4)}`,
             },
             false,
           ),

@@ -206,8 +206,9 @@ describe("core finding 2: another request resuming a pending attempt gets that a
     t.gateway.injectFaults('network_before');
     const a = await t.service.completeSession(id, pay(MEMORY_TEST_TOKENS.declines), ctx('key-a'));
     expect(a.status).toBe(503);
-    // B completes with its own, good card.
-    const b = await t.service.completeSession(id, pay(MEMORY_TEST_TOKENS.succeeds), ctx('key-b', 'agent-b'));
+    // B (another request of the session's owner: sessions are bound to their creator) completes with its own,
+    // good card.
+    const b = await t.service.completeSession(id, pay(MEMORY_TEST_TOKENS.succeeds), ctx('key-b'));
     // Today: 200 ready_for_payment with payment_declined — A's decline, under B's key.
     expect((b.body as CheckoutSession).status).toBe('completed');
   });

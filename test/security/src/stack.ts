@@ -41,9 +41,8 @@ export interface StackOptions {
   pgUrl?: string;
   pgSchema?: string;
   maxBodyBytes?: number;
+  /** Request signing, enforced by the handler on REST and /mcp alike. */
   requestSigning?: RequestSigningOptions;
-  /** Signing on the MCP binding (`meta.signature`/`meta.timestamp`). */
-  mcpRequestSigning?: RequestSigningOptions;
   apiKeys?: ApiKey[];
   capture?: Capture;
   /** Deliver the emulator's webhooks to the server's mount. Default true. */
@@ -167,17 +166,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       apiKeys: options.apiKeys ?? [{ id: AGENT_ID, key: AGENT_KEY }],
       ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
       ...(options.requestSigning ? { requestSigning: options.requestSigning } : {}),
-      ...(options.mcpRequestSigning
-        ? {
-            mcp: (await import('@acp/mcp-server')).createAcpMcpServerFactory({
-              service,
-              catalog,
-              testPayments,
-              requestSigning: options.mcpRequestSigning,
-              logger: capture.logger,
-            }),
-          }
-        : {}),
       webhook: {
         path: WEBHOOK_PATH,
         handle: (raw, signature) =>

@@ -2,10 +2,9 @@
 // Host or Origin, a bad signature and a stale timestamp are each rejected on REST and MCP without touching
 // state (every table, idempotency records included, byte-identical before and after).
 
-import { canonicalJson } from '@acp/core';
 import { createTestCheckout } from '@acp/core/memory';
 import { createAcpNodeServer } from '@acp/mcp-http/node';
-import { signRequestBody } from '@acp/mcp-server';
+import { signMcpToolCall, signRequest } from '@acp/mcp-server';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, jsonRpcMessages, rawRequest } from '../src/http.js';
@@ -21,7 +20,6 @@ let sessionId: string;
 beforeAll(async () => {
   stack = await startStack({
     requestSigning: { secrets: [SECRET], toleranceSeconds: 300 },
-    mcpRequestSigning: { secrets: [SECRET], toleranceSeconds: 300 },
     webhooks: false,
   });
   const body = JSON.stringify({ currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS });
@@ -34,6 +32,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** `Signature`/`Timestamp` headers for a POST of `body` to `path`. */
+async function signed(path: string, body: string, at = new Date(), secret = SECRET) {
+  return signRequest(secret, { method: 'POST', url: `${stack.url}${path}`, body, timestamp: at });
+}
+
 async function signedPost(path: string, body: string, extra: Record<string, string> = {}, at = new Date()) {
   return rawRequest(`${stack.url}${path}`, {
     method: 'POST',
@@ -42,8 +45,7 @@ async function signedPost(path: string, body: string, extra: Record<string, stri
       'api-version': API_VERSION,
       'content-type': 'application/json',
       'idempotency-key': crypto.randomUUID(),
-      signature: await signRequestBody(SECRET, body),
-      timestamp: at.toISOString(),
+      ...(await signed(path, body, at)),
       ...extra,
     },
     body,
@@ -129,7 +131,7 @@ describe('REST rejections touch no state', () => {
       'signature of another body',
       async () =>
         signedPost(`/checkout_sessions/${sessionId}`, update, {
-          signature: await signRequestBody(SECRET, '{}'),
+          signature: (await signed(`/checkout_sessions/${sessionId}`, '{}')).signature,
         }),
       401,
       'invalid_signature',
@@ -138,7 +140,8 @@ describe('REST rejections touch no state', () => {
       'signature with the wrong secret',
       async () =>
         signedPost(`/checkout_sessions/${sessionId}/cancel`, '{}', {
-          signature: await signRequestBody('other', '{}'),
+          signature: (await signed(`/checkout_sessions/${sessionId}/cancel`, '{}', new Date(), 'other'))
+            .signature,
         }),
       401,
       'invalid_signature',
@@ -174,6 +177,29 @@ describe('REST rejections touch no state', () => {
       expectSame(before, await stack.snapshot(), name);
     });
   }
+
+  it('a replayed signature, one with a swapped Timestamp, and one moved to another session → 401, no state change', async () => {
+    const path = `/checkout_sessions/${sessionId}`;
+    const sig = await signed(path, update);
+    const first = await signedPost(path, update, { signature: sig.signature, timestamp: sig.timestamp });
+    expect(first.status).toBe(200);
+    const before = await stack.snapshot();
+    const attempts = [
+      signedPost(path, update, { signature: sig.signature, timestamp: sig.timestamp }),
+      signedPost(path, update, {
+        signature: sig.signature,
+        timestamp: new Date(Date.now() + 1000).toISOString(),
+      }),
+      signedPost('/checkout_sessions/cs_other/cancel', '', {
+        ...(await signRequest(SECRET, { method: 'POST', url: `${stack.url}${path}/cancel` })),
+      }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(401);
+      expect(jsonOf(res.text)).toMatchObject({ code: 'invalid_signature' });
+    }
+    expectSame(before, await stack.snapshot(), 'replays');
+  });
 
   it('control: the same request, correctly signed and authenticated, does change state', async () => {
     const before = await stack.snapshot();
@@ -230,27 +256,37 @@ describe('MCP rejections touch no state', () => {
   it('binding calls with a bad meta.signature or a stale meta.timestamp → -32000 invalid_signature', async () => {
     const client = await stack.mcp();
     const payload = {};
-    const good = await signRequestBody(SECRET, canonicalJson(payload));
+    const argsOf = (meta: Record<string, string>) => ({
+      meta: { api_version: API_VERSION, idempotency_key: 'k-signing', ...meta },
+      id: sessionId,
+      payload,
+    });
+    const good = await signMcpToolCall(SECRET, { name: 'cancel_checkout_session', arguments: argsOf({}) });
     for (const [what, meta] of [
       ['unsigned', {}],
       ['bad signature', { signature: 'AAAA', timestamp: new Date().toISOString() }],
       [
         'signature of another payload',
-        { signature: await signRequestBody(SECRET, '{"x":1}'), timestamp: new Date().toISOString() },
+        {
+          ...(await signMcpToolCall(SECRET, {
+            name: 'cancel_checkout_session',
+            arguments: { ...argsOf({}), payload: { x: 1 } },
+          })),
+        },
       ],
-      ['stale timestamp', { signature: good, timestamp: new Date(Date.now() - 3_600_000).toISOString() }],
-      ['unparsable timestamp', { signature: good, timestamp: 'yesterday' }],
+      [
+        'stale timestamp',
+        await signMcpToolCall(SECRET, {
+          name: 'cancel_checkout_session',
+          arguments: argsOf({}),
+          timestamp: new Date(Date.now() - 3_600_000),
+        }),
+      ],
+      ['unparsable timestamp', { signature: good.signature, timestamp: 'yesterday' }],
     ] as const) {
       const before = await stack.snapshot();
       const e = await client
-        .callTool({
-          name: 'cancel_checkout_session',
-          arguments: {
-            meta: { api_version: API_VERSION, idempotency_key: crypto.randomUUID(), ...meta },
-            id: sessionId,
-            payload,
-          },
-        })
+        .callTool({ name: 'cancel_checkout_session', arguments: argsOf(meta) })
         .catch((err: unknown) => err);
       expect(e, what).toBeInstanceOf(ProtocolError);
       expect((e as ProtocolError).code).toBe(-32000);
@@ -258,16 +294,16 @@ describe('MCP rejections touch no state', () => {
       expect(acpErrorProblems((e as ProtocolError).data)).toEqual([]);
       expectSame(before, await stack.snapshot(), what);
     }
-    // Control: correctly signed, the cancel goes through.
+    // Control: correctly signed, the call goes through.
+    const getArgs = { meta: { api_version: API_VERSION }, id: sessionId };
     const ok = await client.callTool({
       name: 'get_checkout_session',
       arguments: {
+        ...getArgs,
         meta: {
-          api_version: API_VERSION,
-          signature: await signRequestBody(SECRET, ''),
-          timestamp: new Date().toISOString(),
+          ...getArgs.meta,
+          ...(await signMcpToolCall(SECRET, { name: 'get_checkout_session', arguments: getArgs })),
         },
-        id: sessionId,
       },
     });
     expect((ok as { status?: string }).status).toBeDefined();

@@ -5,7 +5,7 @@ import { createDemoRuntime } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { connectionHelp } from '../connect.js';
 import { createDemoHttpHandler } from '../http.js';
-import { createLogger } from '../logger.js';
+import { createLogger, redactText } from '../logger.js';
 
 async function main() {
   const config = loadConfig(process.env, process.cwd());
@@ -33,6 +33,8 @@ async function main() {
 main().catch((e: unknown) => {
   if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
   else
-    process.stderr.write(`could not start the demo store: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(
+      `could not start the demo store: ${redactText(e instanceof Error ? e.message : String(e))}\n`,
+    );
   process.exit(1);
 });

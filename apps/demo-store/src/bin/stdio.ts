@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { serveAcpStdio } from '@acp/mcp-stdio';
 import { createDemoRuntime } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger, redactText } from '../logger.js';
 
 async function main() {
-  const config = loadConfig(process.env, process.cwd());
+  const config = loadConfig(process.env, process.cwd(), 'stdio');
   const logger = createLogger(config.LOG_LEVEL).child({ app: 'demo-store', transport: 'stdio' });
   const runtime = await createDemoRuntime(config, logger);
   if (runtime.emulator) {
@@ -44,6 +44,8 @@ async function main() {
 main().catch((e: unknown) => {
   if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
   else
-    process.stderr.write(`could not start the demo store: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(
+      `could not start the demo store: ${redactText(e instanceof Error ? e.message : String(e))}\n`,
+    );
   process.exit(1);
 });

@@ -177,7 +177,7 @@ export interface CartInputs {
 }
 
 export function createSession(
-  input: { id: string; request: CheckoutSessionCreateRequest } & CartInputs,
+  input: { id: string; request: CheckoutSessionCreateRequest; owner?: string } & CartInputs,
   ctx: EngineContext,
 ): Decision {
   const { request } = input;
@@ -217,6 +217,7 @@ export function createSession(
     expiresAt: iso(plusSeconds(ctx.now, ctx.config.sessionTtlSeconds)),
     attemptCount: 0,
   };
+  if (input.owner !== undefined) base.owner = input.owner;
   if (request.buyer) base.buyer = request.buyer;
   if (request.fulfillment_details) base.fulfillmentDetails = request.fulfillment_details;
   if (request.locale !== undefined) base.locale = request.locale;

@@ -461,7 +461,7 @@ async function driveSession(
     throw new Error(`${id} is ${String(session.status)}, not payable`);
   const total = totalOf(session);
 
-  if (ctx.options.stormCallers > 0) return storm(record, id, total, ctx);
+  if (ctx.options.stormCallers > 0) return storm(record, id, total, ctx, agent);
   if (plan.pay === 'link') return payByLink(record, agent, id);
 
   for (let attempt = 0; attempt < 4; attempt++) {
@@ -585,9 +585,21 @@ async function payByLink(record: SessionRecord, agent: Agent, id: string): Promi
  * Each group's final answer is recorded with its token, so the invariant check can tell whose payment an
  * answer reports (see core finding 2).
  */
-async function storm(record: SessionRecord, id: string, total: number, ctx: DriveContext): Promise<void> {
+async function storm(
+  record: SessionRecord,
+  id: string,
+  total: number,
+  ctx: DriveContext,
+  creator: Agent,
+): Promise<void> {
   const { plan } = record;
   const groups = Math.ceil(ctx.options.stormCallers / 2);
+  // A session belongs to the API key that created it (another key gets 404): every storm caller uses the
+  // creator's key (slots alternate keys, so the slots of the creator's parity).
+  const creatorSlot = ctx.rest.indexOf(creator) >= 0 ? ctx.rest.indexOf(creator) : ctx.mcp.indexOf(creator);
+  const sameKey = ctx.rest
+    .map((_, i) => i)
+    .filter((i) => i % API_KEYS.length === creatorSlot % API_KEYS.length);
   const prepared: {
     group: number;
     card: string;
@@ -597,7 +609,7 @@ async function storm(record: SessionRecord, id: string, total: number, ctx: Driv
     key: string;
   }[] = [];
   for (let g = 0; g < groups; g++) {
-    const slot = (plan.index * groups + g) % ctx.rest.length;
+    const slot = sameKey[(plan.index * groups + g) % sameKey.length]!;
     const agents = [ctx.rest[slot]!, ctx.mcp[slot]!].slice(0, Math.min(2, ctx.options.stormCallers - g * 2));
     const card = g === 0 ? plan.firstCard : SUCCESS_CARDS[g % SUCCESS_CARDS.length]!;
     const token = await agents[0]!.token(id, card, total);
