@@ -93,6 +93,8 @@ export type {
   Clock,
   CommitRequest,
   CommitResult,
+  CredentialCheck,
+  CredentialCheckResult,
   EventSinkV1,
   FulfillmentOptionQuote,
   IdempotencyBegin,
@@ -160,6 +162,18 @@ export {
   type StatusRules,
   TERMINAL_STATUSES,
 } from './status.js';
+export {
+  containsPan,
+  findPanField,
+  findPanLike,
+  luhnValid,
+  PAN_MAX_DIGITS,
+  PAN_MIN_DIGITS,
+  type PanFieldOptions,
+  type PanMatch,
+  panRefusalMessage,
+  redactPans,
+} from './pan.js';
 export {
   clampPageLimit,
   DEFAULT_PAGE_LIMIT,

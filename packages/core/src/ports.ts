@@ -201,8 +201,24 @@ export type RefundResult =
   | { status: 'succeeded' | 'pending'; refundId: string; amount: MinorUnits; currency: string }
   | { status: 'failed'; message: string; retryable: boolean };
 
+/** A credential as an agent sent it, checked before anything is stored or sent to the PSP. */
+export interface CredentialCheck {
+  handlerId: string;
+  instrumentType: string;
+  credential: { type: string; token: string };
+}
+
+/** `ok: false` refuses the request: `field` names the credential field, `message` never repeats the value. */
+export type CredentialCheckResult = { ok: true } | { ok: false; field: 'type' | 'token'; message: string };
+
 export interface PaymentGatewayV1 {
   readonly version: 1;
+  /**
+   * Pure, synchronous shape check of a credential for this gateway (e.g. a Stripe SPT is `spt_…`). Core calls
+   * it before the attempt is committed, after its own refusal of anything card-number-like, so a malformed
+   * token is never stored, logged or sent. Optional: without it any non-empty token is accepted.
+   */
+  validateCredential?(input: CredentialCheck): CredentialCheckResult;
   /** Charge (or, with `continuePaymentId`, confirm after 3DS). Idempotent per `idempotencyKey`. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /**

@@ -29,8 +29,10 @@ import {
   type Transition,
   updateSession,
 } from './engine/transitions.js';
+import { credentialError } from './engine/credential.js';
 import { toWireOrder, toWireSession } from './engine/wire.js';
 import { AcpError, asAcpError, toJsonPath, toWireError } from './errors.js';
+import { findPanField, panRefusalMessage, redactPans } from './pan.js';
 import type {
   CatalogV1,
   ChargeResult,
@@ -116,6 +118,11 @@ export function isErrorResult<T>(r: ServiceResult<T>): r is ServiceResult<T> & {
 }
 
 const MAX_CAS_RETRIES = 8;
+/** Request fields that name catalog items (merchant ids such as GTINs may be all digits). */
+const LOOKUP_ID_FIELDS = [
+  ['line_items', '*', 'id'],
+  ['selected_fulfillment_options', '*', 'item_ids', '*'],
+] as const;
 const RENDER_CACHE_SIZE = 2000;
 
 function deepFreeze<T>(value: T): T {
@@ -207,6 +214,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         param: ctx.paramRoot ?? '$',
       });
     }
+    // No field may carry a card number into storage, logs or answers (checked before the schema, whose
+    // messages may quote keys). Catalog ids are looked up, never stored unmatched, and echoed redacted.
+    const panParam = findPanField(body, { root: ctx.paramRoot ?? '$', skip: LOOKUP_ID_FIELDS });
+    if (panParam) throw new AcpError('invalid', panRefusalMessage(panParam), { param: panParam });
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
@@ -335,7 +346,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   async function load(id: string): Promise<{ state: SessionState; version: number }> {
     const stored = await store.getSession(id);
     if (!stored)
-      throw new AcpError('session_not_found', `No checkout session with id "${id}".`, { param: '$.id' });
+      throw new AcpError('session_not_found', `No checkout session with id "${redactPans(id)}".`, {
+        param: '$.id',
+      });
     return stored;
   }
 
@@ -627,6 +640,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     async completeSession(id, body, ctx) {
       return idempotent('POST', `/checkout_sessions/${id}/complete`, body, ctx, async (idem) => {
         const request = parse(CheckoutSessionCompleteRequest, body, ctx);
+        // The credential is checked before anything about this attempt is stored or sent.
+        const refused = credentialError(request, gateway, ctx.paramRoot ?? '$');
+        if (refused) throw refused;
         for (let i = 0; i < MAX_CAS_RETRIES; i++) {
           let { state, version } = await load(id);
           const expired = expireIfDue(state, ctxNow());
