@@ -85,6 +85,18 @@ export {
   toJsonPath,
   toWireError,
 } from './errors.js';
+export {
+  containsPan,
+  findPanField,
+  findPanLike,
+  luhnValid,
+  PAN_MAX_DIGITS,
+  PAN_MIN_DIGITS,
+  type PanFieldOptions,
+  type PanMatch,
+  panRefusalMessage,
+  redactPans,
+} from './pan.js';
 export type {
   CatalogV1,
   ChargeRequest,
@@ -162,18 +174,6 @@ export {
   type StatusRules,
   TERMINAL_STATUSES,
 } from './status.js';
-export {
-  containsPan,
-  findPanField,
-  findPanLike,
-  luhnValid,
-  PAN_MAX_DIGITS,
-  PAN_MIN_DIGITS,
-  type PanFieldOptions,
-  type PanMatch,
-  panRefusalMessage,
-  redactPans,
-} from './pan.js';
 export {
   clampPageLimit,
   DEFAULT_PAGE_LIMIT,

@@ -72,7 +72,11 @@ export function findPanLike(text: string): PanMatch[] {
         if (digits.length < PAN_MIN_DIGITS) continue;
         if (CARD_FIRST_DIGIT.test(digits) && luhnValid(digits)) {
           const last = groups[j]!;
-          found.push({ start: groups[i]!.start, end: last.start + last.digits.length, length: digits.length });
+          found.push({
+            start: groups[i]!.start,
+            end: last.start + last.digits.length,
+            length: digits.length,
+          });
         }
       }
     }

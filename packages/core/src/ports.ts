@@ -134,6 +134,12 @@ export interface ChargeRequest {
   authenticationResult?: AuthenticationResult;
   buyerEmail?: string;
   metadata: Record<string, string>;
+  /**
+   * `false`: the agent cannot perform 3D Secure (its capabilities do not include the `3ds` intervention).
+   * The gateway must not leave the payment waiting for authentication: it answers `declined` with code
+   * `authentication_required` instead (Stripe: `error_on_requires_action`). Absent means it can.
+   */
+  authenticationAvailable?: boolean;
 }
 
 export type ChargeResult =
@@ -236,6 +242,14 @@ export interface PaymentGatewayV1 {
     | { status: 'retryable_failure'; message: string }
   >;
   refund?(request: RefundRequest): Promise<RefundResult>;
+  /**
+   * Cancel a payment that waits for the buyer (3D Secure) and is no longer wanted: its session was canceled
+   * or its attempt was superseded. Best effort: core never blocks on it and retries a `retryable_failure`.
+   * `not_cancelable` means it already reached a final state.
+   */
+  cancelPayment?(
+    paymentId: string,
+  ): Promise<{ status: 'canceled' | 'not_cancelable' | 'retryable_failure'; message?: string }>;
 }
 
 /** PSP facts that reach core from webhooks, already translated by the adapter (no vendor event names). */

@@ -12,6 +12,7 @@ import {
   requestedItemIds,
   resolveLines,
 } from './engine/cart.js';
+import { credentialError } from './engine/credential.js';
 import {
   applyChargeResult,
   applyPaymentLinkEvent,
@@ -29,7 +30,6 @@ import {
   type Transition,
   updateSession,
 } from './engine/transitions.js';
-import { credentialError } from './engine/credential.js';
 import { toWireOrder, toWireSession } from './engine/wire.js';
 import { AcpError, asAcpError, toJsonPath, toWireError } from './errors.js';
 import { findPanField, panRefusalMessage, redactPans } from './pan.js';
@@ -187,7 +187,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   const idemTtl = deps.idempotencyTtlSeconds ?? 24 * 60 * 60;
   const idemLock = deps.idempotencyLockSeconds ?? 60;
 
-  const ctxNow = (): EngineContext => ({ now: clock.now(), config });
+  const ctxNow = (): EngineContext => ({
+    now: clock.now(),
+    config,
+    paymentLinks: gateway.createPaymentLink !== undefined,
+  });
   const renderCache = new Map<string, CheckoutSession>();
   const json = (
     status: number,
@@ -394,6 +398,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           case 'event.emit':
             await emit(effect.event);
             break;
+          case 'payment.cancel':
+            cancelAtPsp(effect.paymentId);
+            break;
           default:
             break;
         }
@@ -401,6 +408,31 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         logger?.warn('post-commit effect failed', { effect: effect.type, cause: describeCause(e) });
       }
     }
+  }
+
+  /**
+   * Cancels a PSP payment nobody will finish (3DS abandoned), in the background: a PSP outage never blocks or
+   * fails the request that made it obsolete. Retried with backoff, then logged for the operator.
+   */
+  function cancelAtPsp(paymentId: string): void {
+    const cancel = gateway.cancelPayment?.bind(gateway);
+    if (!cancel) return;
+    const tries = 4;
+    const run = async () => {
+      for (let i = 0; i < tries; i++) {
+        try {
+          const r = await cancel(paymentId);
+          if (r.status !== 'retryable_failure') return;
+        } catch (e) {
+          logger?.debug?.('payment cancel failed; retrying', { paymentId, cause: describeCause(e) });
+        }
+        if (i < tries - 1) await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** i));
+      }
+      logger?.warn('could not cancel an abandoned payment at the payment provider; cancel it there', {
+        paymentId,
+      });
+    };
+    void run().catch(() => undefined);
   }
 
   async function emit(event: DomainEvent): Promise<void> {
@@ -493,6 +525,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         ...(email ? { buyerEmail: email } : {}),
         ...(attempt.continuesAttemptId && attempt.paymentId ? { continuePaymentId: attempt.paymentId } : {}),
         ...(attempt.authenticationResult ? { authenticationResult: attempt.authenticationResult } : {}),
+        ...(attempt.authenticationAvailable === false ? { authenticationAvailable: false } : {}),
       });
     } catch (e) {
       logger?.warn('payment gateway threw; treating the outcome as unknown', { cause: describeCause(e) });
@@ -718,10 +751,14 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       return idempotent('POST', `/checkout_sessions/${id}/cancel`, body, ctx, async (idem) => {
         const request =
           body === undefined || body === null ? undefined : parse(CancelSessionRequest, body, ctx);
-        return casLoop(
+        const outcome = await casLoop(
           id,
           async ({ state }) => {
-            const d = cancelSession(state, request, ctxNow());
+            const waiting =
+              state.status === 'authentication_required' && state.currentAttemptId
+                ? ((await store.getPaymentAttempt(state.currentAttemptId)) ?? undefined)
+                : undefined;
+            const d = cancelSession(state, request, ctxNow(), waiting);
             if (!d.ok) return d;
             const expire = d.transition.effects.find((e) => e.type === 'payment_link.expire');
             if (expire && expire.type === 'payment_link.expire' && gateway.expirePaymentLink) {
@@ -749,6 +786,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           (t) => sessionResponse(200, t.state),
           idem,
         );
+        if (outcome.transition) await runEffects(outcome.transition.effects);
+        return outcome;
       });
     },
 

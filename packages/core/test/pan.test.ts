@@ -173,7 +173,8 @@ describe('the service refuses card numbers in request fields', () => {
       ],
       [
         'update order_notes (MCP root)',
-        () => t.service.updateSession(id, { order_notes: `pay with ${TYPED}` }, ctx({ paramRoot: '$.payload' })),
+        () =>
+          t.service.updateSession(id, { order_notes: `pay with ${TYPED}` }, ctx({ paramRoot: '$.payload' })),
         '$.payload.order_notes',
       ],
       [
@@ -196,11 +197,7 @@ describe('the service refuses card numbers in request fields', () => {
           ),
         '$.intent_trace.trace_summary',
       ],
-      [
-        'unknown field name',
-        () => t.service.updateSession(id, { [PAN]: 'x' }, ctx()),
-        '$',
-      ],
+      ['unknown field name', () => t.service.updateSession(id, { [PAN]: 'x' }, ctx()), '$'],
     ];
     const before = JSON.stringify(await t.store.listSessions({}));
     for (const [name, run, param] of cases) {

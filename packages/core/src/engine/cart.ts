@@ -38,9 +38,13 @@ export function resolveLines(
     if (!product) {
       return {
         ok: false,
-        error: new AcpError('invalid_item_id', `No product with id "${redactPans(item.id)}" exists in this store.`, {
-          param: `$.line_items[${index}].id`,
-        }),
+        error: new AcpError(
+          'invalid_item_id',
+          `No product with id "${redactPans(item.id)}" exists in this store.`,
+          {
+            param: `$.line_items[${index}].id`,
+          },
+        ),
       };
     }
     if (product.currency.toLowerCase() !== currency) {

@@ -20,7 +20,8 @@ export function credentialError(
   const token = credential?.token;
   const tokenParam = `${root}.payment_data.instrument.credential.token`;
   if (typeof token !== 'string') return undefined; // beginComplete reports a missing token
-  if (containsPan(token)) return new AcpError('invalid', panRefusalMessage(tokenParam), { param: tokenParam });
+  if (containsPan(token))
+    return new AcpError('invalid', panRefusalMessage(tokenParam), { param: tokenParam });
   if (!gateway.validateCredential || !payment?.handler_id) return undefined;
   const checked = gateway.validateCredential({
     handlerId: payment.handler_id,
