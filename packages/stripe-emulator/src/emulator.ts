@@ -16,6 +16,21 @@ function randomHex(bytes: number): string {
   return pool.toString('hex', poolAt - bytes, poolAt);
 }
 
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/**
+ * Object id suffixes in Stripe's alphabet (letters and digits, e.g. `spt_1RgaZcFPC5QUO6ZCDVZuVA8q`). Hex
+ * would make long digit runs common, and a random digit run can read as a card number.
+ */
+function randomBase62(chars: number): string {
+  if (poolAt + chars > POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  let out = '';
+  for (let i = 0; i < chars; i++) out += BASE62[pool[poolAt++]! % 62];
+  return out;
+}
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
@@ -345,7 +360,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const eventLog: StripeEventObject[] = [];
   const requests: RequestLogEntry[] = [];
   let seq = 0;
-  const id = (prefix: string) => `${prefix}_${(++seq).toString(36).padStart(4, '0')}${randomHex(9)}`;
+  const id = (prefix: string) =>
+    `${prefix}_${(++seq).toString(36).padStart(4, '0')}${randomBase62(14)}`;
 
   // --- faults
   let faults: FaultSettings = options.faults ?? {};
