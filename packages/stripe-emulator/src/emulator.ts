@@ -360,8 +360,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const eventLog: StripeEventObject[] = [];
   const requests: RequestLogEntry[] = [];
   let seq = 0;
-  const id = (prefix: string) =>
-    `${prefix}_${(++seq).toString(36).padStart(4, '0')}${randomBase62(14)}`;
+  const id = (prefix: string) => `${prefix}_${(++seq).toString(36).padStart(4, '0')}${randomBase62(14)}`;
 
   // --- faults
   let faults: FaultSettings = options.faults ?? {};
