@@ -16,7 +16,6 @@ import type Stripe from 'stripe';
 import { StripeAdapterError } from './errors.js';
 import {
   type AuthenticationSettings,
-  authenticationUnavailable,
   classifyError,
   type ErrorClass,
   fromPaymentIntent,
