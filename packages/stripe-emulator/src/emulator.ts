@@ -118,6 +118,11 @@ export interface StripeEmulatorOptions {
   webhookRetryDelaysMs?: readonly number[];
   /** Accept raw card numbers in API calls (Stripe refuses them unless enabled for the account). Default false. */
   allowRawCards?: boolean;
+  /**
+   * Emulate a LIVE-mode account, for testing live-key guards only: live keys (`sk_live_…`) are accepted
+   * instead of test keys, and GET /v1/balance answers `livemode: true`. Default false (test keys only).
+   */
+  liveAccount?: boolean;
   faults?: FaultSettings;
   /** Clock in epoch milliseconds (default Date.now). */
   now?: () => number;
@@ -241,7 +246,10 @@ interface IdemRec {
 
 export interface RequestLogEntry {
   method: string;
+  /** The path as received (before any decoding), query string excluded. */
   path: string;
+  /** The raw query string (GET) or form body (POST), as received: what a PSP would see and could log. */
+  body: string;
   status: number;
   idempotencyKey?: string;
   replayed: boolean;
@@ -312,7 +320,7 @@ export interface StripeEmulator {
   };
   /** Every event created, oldest first. */
   events(type?: string): StripeEventObject[];
-  /** Every request served (method, path, status, key; never bodies). */
+  /** Every request served: method, raw path, raw body or query, status, idempotency key. */
   readonly requests: readonly RequestLogEntry[];
   /** PaymentIntents as the API returns them, optionally filtered by status and metadata. */
   paymentIntents(filter?: { status?: string; metadata?: Record<string, string> }): Json[];
@@ -1140,6 +1148,16 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     return { body: renderPi(pi, expandOf(p)) };
   });
 
+  // https://docs.stripe.com/api/balance/balance_object: `livemode` tells test from live accounts.
+  route('GET', /^\/v1\/balance$/, () => ({
+    body: {
+      object: 'balance',
+      available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+      pending: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+      livemode: options.liveAccount === true,
+    },
+  }));
+
   route('GET', /^\/v1\/payment_methods\/([^/]+)$/, ({ match }) => ({
     body: renderPm(pmById(match[1]!, 'payment_method')),
   }));
@@ -1641,6 +1659,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://emulator.local');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
 
     const page = handlePage(method, path, raw);
     if (page) {
@@ -1664,7 +1683,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     const idemKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     const log: RequestLogEntry = {
       method,
-      path,
+      path: rawPath,
+      body: method === 'GET' || method === 'DELETE' ? url.search.slice(1) : raw,
       status: 0,
       replayed: false,
       stripeVersion,
@@ -1699,7 +1719,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       );
       return;
     }
-    if (!/^(sk|rk)_test_/.test(key)) {
+    if (!(options.liveAccount ? /^(sk|rk)_live_/ : /^(sk|rk)_test_/).test(key)) {
       reply(
         401,
         errorEnvelope(
