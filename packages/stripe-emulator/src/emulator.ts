@@ -52,7 +52,7 @@ import {
   str,
   strings,
 } from './form.js';
-import { checkoutPage, messagePage, threeDSecurePage } from './pages.js';
+import { checkoutChallengePage, checkoutPage, messagePage, threeDSecurePage } from './pages.js';
 import { seededRandom } from './random.js';
 import { type StripeEventObject, WebhookDispatcher, type WebhookEndpoint } from './webhooks.js';
 
@@ -896,6 +896,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       case 'authenticate': {
         if (authenticated) return runOutcome(pi, outcome.then, expand, true);
         if (pi.errorOnRequiresAction) {
+          // "Set to true to fail the payment attempt if the PaymentIntent transitions into requires_action"
+          // (https://docs.stripe.com/api/payment_intents/create#create_payment_intent-error_on_requires_action):
+          // a card error `authentication_required` (https://docs.stripe.com/error-codes), PI back to
+          // requires_payment_method, never requires_action.
           pi.status = 'requires_payment_method';
           const err = cardError(
             pi,
@@ -1511,7 +1515,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   });
 
   // --- hosted pages
-  function payCheckout(s: CheckoutSessionRec, pmId: string): { ok: true } | { ok: false; message: string } {
+  function payCheckout(
+    s: CheckoutSessionRec,
+    pmId: string,
+    step: 'pay' | 'authenticated' = 'pay',
+  ): { ok: true } | { ok: false; message: string } | { challenge: PaymentIntentRec } {
     let pi = s.paymentIntentId ? intents.get(s.paymentIntentId) : undefined;
     if (!pi) {
       pi = {
@@ -1542,9 +1550,15 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     }
     const pm = pmById(pmId, 'payment_method');
     pi.paymentMethodId = pm.id;
+    if (pm.card.outcome.kind === 'authenticate' && step === 'pay') {
+      // Checkout shows the issuer's 3D Secure challenge in the page before paying
+      // (https://docs.stripe.com/payments/3d-secure; test cards: https://docs.stripe.com/testing#regulatory-cards).
+      pi.status = 'requires_action';
+      emit('payment_intent.requires_action', renderPi(pi));
+      return { challenge: pi };
+    }
     try {
-      // On the hosted page the buyer completes any 3D Secure challenge in the browser.
-      runOutcome(pi, pm.card.outcome, [], pm.card.outcome.kind === 'authenticate');
+      runOutcome(pi, pm.card.outcome, [], step === 'authenticated');
     } catch (e) {
       if (e instanceof ApiError)
         return { ok: false, message: String(e.body.message ?? 'Your card was declined.') };
@@ -1591,10 +1605,44 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
           ? { status: 303, location: s.cancelUrl }
           : { status: 200, html: messagePage('Canceled', 'You left the checkout without paying.') };
       }
+      if (action === '3ds_complete' || action === '3ds_fail') {
+        // The buyer answered the 3D Secure challenge of the PaymentIntent that is waiting for it.
+        const pi = s.paymentIntentId ? intents.get(s.paymentIntentId) : undefined;
+        if (pi?.status !== 'requires_action' || !pi.paymentMethodId) {
+          return { status: 409, html: checkoutPage(pageModel(s, 'There is no authentication in progress.')) };
+        }
+        if (action === '3ds_fail') {
+          const err = authenticationFailed(pi, []);
+          return {
+            status: 402,
+            html: checkoutPage(pageModel(s, String(err.body.message ?? 'Authentication failed.'))),
+          };
+        }
+        const r = payCheckout(s, pi.paymentMethodId, 'authenticated');
+        if ('challenge' in r || !r.ok)
+          return { status: 402, html: checkoutPage(pageModel(s, 'message' in r ? r.message : 'Declined.')) };
+        return s.successUrl
+          ? { status: 303, location: s.successUrl.replace('{CHECKOUT_SESSION_ID}', s.id) }
+          : { status: 200, html: messagePage('Paid', 'Thank you: the payment succeeded.') };
+      }
       const pmId = str(form, 'payment_method') ?? 'pm_card_visa';
       if (!testCardForPaymentMethod(pmId))
         return { status: 400, html: checkoutPage(pageModel(s, 'Choose a test payment method.')) };
       const r = payCheckout(s, pmId);
+      if ('challenge' in r) {
+        const pm = paymentMethods.get(r.challenge.paymentMethodId!)!;
+        return {
+          status: 200,
+          html: checkoutChallengePage({
+            sessionId: s.id,
+            paymentIntentId: r.challenge.id,
+            brand: pm.card.brand,
+            last4: pm.card.number.slice(-4),
+            total: s.amountTotal,
+            currency: s.currency,
+          }),
+        };
+      }
       if (!r.ok) return { status: 402, html: checkoutPage(pageModel(s, r.message)) };
       return s.successUrl
         ? { status: 303, location: s.successUrl.replace('{CHECKOUT_SESSION_ID}', s.id) }
