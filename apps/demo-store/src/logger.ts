@@ -1,33 +1,17 @@
 // Structured JSON logs to stderr (stdout belongs to the MCP stdio protocol), with card data redacted.
-import type { Logger } from '@acp/core';
+import { type Logger, redactPans } from '@acp/core';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
 
-/** Digit runs of 12–19 digits (optionally separated by spaces/dashes) that pass the Luhn check. */
-const PAN = /\b(?:\d[ -]?){11,18}\d\b/g;
 const SENSITIVE_KEYS =
   /^(card(_?number)?|number|cvc|cvv|cvc2|exp_?(month|year)|expMonth|expYear|cardNumber|pan|secret|password|authorization|stripe_secret_key|api_key)$/i;
 
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return digits.length >= 12 && sum % 10 === 0;
-}
+/** Core's Luhn check (one card-number detector for the whole toolkit). */
+export { luhnValid } from '@acp/core';
 
 export function redactText(text: string): string {
-  return text
-    .replace(PAN, (m) => (luhnValid(m.replace(/[ -]/g, '')) ? '[REDACTED PAN]' : m))
+  return redactPans(text, '[REDACTED PAN]')
     .replace(/\b(sk|rk)_(live|test)_[A-Za-z0-9]{6,}/g, '$1_$2_[REDACTED]')
     .replace(/\bwhsec_[A-Za-z0-9]+/g, 'whsec_[REDACTED]');
 }
