@@ -196,7 +196,10 @@ describe.skipIf(!specPresent())('demo store end to end', () => {
     expectValid('CheckoutSession', s);
     expect(s.status).toBe('ready_for_payment');
     expect(s.authentication_metadata).toBeUndefined();
-    const message = s.messages.find((m) => m.type === 'error') as { code: string; content: string };
+    const message = s.messages.find((m) => m.type === 'error') as unknown as {
+      code: string;
+      content: string;
+    };
     expect(message.code).toBe('payment_declined');
     expect(message.content).toContain('create_payment_link');
     // The offered path works: a hosted link, a 3DS challenge on the page, then the order.
