@@ -32,7 +32,7 @@ import {
 } from './engine/transitions.js';
 import { toWireOrder, toWireSession } from './engine/wire.js';
 import { AcpError, asAcpError, toJsonPath, toWireError } from './errors.js';
-import { findPanField, panRefusalMessage, redactPans } from './pan.js';
+import { containsPan, findPanField, panRefusalMessage, redactPans } from './pan.js';
 import type {
   CatalogV1,
   ChargeResult,
@@ -276,6 +276,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         new AcpError('invalid_request', 'The Idempotency-Key must be at most 255 characters.', {
           param: '$.idempotency_key',
         }),
+      );
+    }
+    // Core never issues a session id that reads as a card number (createSession), so such an id is unknown:
+    // answered before anything (its idempotency scope included) is stored.
+    if (containsPan(path)) {
+      return errorResult(
+        new AcpError('session_not_found', 'No checkout session with this id.', { param: '$.id' }),
       );
     }
     const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key };
@@ -612,7 +619,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           request.line_items,
           request.fulfillment_details,
         );
-        const d = createSession({ id: ids.sessionId(), request, ...cart }, ctxNow());
+        let sessionId = ids.sessionId();
+        for (let i = 0; i < 16 && containsPan(sessionId); i++) sessionId = ids.sessionId();
+        const d = createSession({ id: sessionId, request, ...cart }, ctxNow());
         if (!d.ok) return { result: errorResult(d.error), stored: false };
         const result = sessionResponse(201, d.transition.state);
         if (!(await commit(d.transition, null, idem ? { ref: idem, response: result } : undefined))) {

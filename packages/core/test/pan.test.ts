@@ -209,6 +209,30 @@ describe('the service refuses card numbers in request fields', () => {
     expect(JSON.stringify(await t.store.listSessions({}))).toBe(before);
   });
 
+  it('a session id that reads as a card number is unknown: 404 without echo, and no idempotency record holds it', async () => {
+    const t = createTestCheckout();
+    for (const run of [
+      () => t.service.updateSession(PAN, { order_notes: 'x' }, ctx()),
+      () => t.service.completeSession(PAN, { payment_data: paymentData() }, ctx()),
+      () => t.service.cancelSession(TYPED, {}, ctx()),
+    ]) {
+      const r = await run();
+      expect(r.status).toBe(404);
+      expect(r.body).toMatchObject({ code: 'session_not_found', param: '$.id' });
+      expect(JSON.stringify(r.body)).not.toMatch(/4242/);
+    }
+    expect(t.store.stats().idempotencyRecords).toBe(0);
+  });
+
+  it('core never issues a session id that reads as a card number', async () => {
+    const issued = [PAN, `cs_${PAN}`, 'cs_ok_1'];
+    const t = createTestCheckout({
+      ids: { sessionId: () => issued.shift() ?? 'cs_ok_2', orderId: () => 'ord_1' },
+    });
+    const r = await t.service.createSession({ ...base, buyer: { email: 'ada@example.com' } }, ctx());
+    expect((r.body as CheckoutSession).id).toBe('cs_ok_1');
+  });
+
   it('a catalog id that reads as a card number is looked up, not refused, and never echoed when unknown', async () => {
     const t = createTestCheckout();
     const r = await t.service.createSession({ ...base, line_items: [{ id: PAN }] }, ctx());
