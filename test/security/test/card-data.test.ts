@@ -15,6 +15,7 @@ import { jsonPathOf, PAN_FORM_NUMBERS, PAN_FORMS, type Path, setAt, stringPaths 
 import {
   BUYER,
   CAPS,
+  idempotencyKey,
   restHeaders,
   restPost,
   VALID_CANCEL,
@@ -107,7 +108,7 @@ async function purchaseWithRawCards(stack: Stack, capture: Capture): Promise<Out
     out.tokens++;
     const paymentData = collected.structuredContent!.payment_data;
     const completed = await call('complete_checkout_session', {
-      meta: { api_version: API_VERSION, idempotency_key: crypto.randomUUID() },
+      meta: { api_version: API_VERSION, idempotency_key: idempotencyKey() },
       id,
       payload: { payment_data: paymentData },
     });
@@ -162,7 +163,7 @@ async function purchaseWithRawCards(stack: Stack, capture: Capture): Promise<Out
       'http.complete',
       await rawRequest(`${stack.url}/checkout_sessions/${id}/complete`, {
         method: 'POST',
-        headers: restHeaders({ 'idempotency-key': crypto.randomUUID() }),
+        headers: restHeaders({ 'idempotency-key': idempotencyKey() }),
         body,
       }),
     );
@@ -243,7 +244,7 @@ async function injectPansEverywhere(stack: Stack, capture: Capture): Promise<Inj
     for (const field of stringPaths(template)) {
       const res = await rawRequest(`${stack.url}${path}`, {
         method: 'POST',
-        headers: restHeaders({ 'idempotency-key': crypto.randomUUID() }),
+        headers: restHeaders({ 'idempotency-key': idempotencyKey() }),
         body: JSON.stringify(setAt(template, field, pan())),
       });
       capture.record(`http.${name}.pan`, res);
@@ -269,7 +270,7 @@ async function injectPansEverywhere(stack: Stack, capture: Capture): Promise<Inj
       return { status: 400, body: (e as { data?: unknown }).data };
     }
   };
-  const meta = () => ({ api_version: API_VERSION, idempotency_key: crypto.randomUUID() });
+  const meta = () => ({ api_version: API_VERSION, idempotency_key: idempotencyKey() });
   const binding: [string, Record<string, unknown>, unknown][] = [
     ['create_checkout_session', {}, createBody],
     ['update_checkout_session', { id }, updateBody],
