@@ -168,13 +168,24 @@ async function buildRuntime(
     );
   }
 
+  const threeDSecure =
+    config.payments === 'emulator'
+      ? {
+          acquirerBin: '424242',
+          acquirerCountry: 'US',
+          acquirerMerchantId: 'acct_emulator',
+          merchantName: STORE_NAME.slice(0, 40),
+        }
+      : undefined;
   const gateway = createStripeGateway({
     stripe,
     paymentLinks: {
       successUrl: `${config.publicUrl}/checkout/return?status=paid&stripe_session={CHECKOUT_SESSION_ID}`,
       cancelUrl: `${config.publicUrl}/checkout/return?status=canceled`,
     },
-    authentication: { merchantName: STORE_NAME },
+    // 3DS through the agent needs real acquirer details (BIN, merchant id at the acquirer); the demo has
+    // them only for the emulator. With Stripe, 3DS cards go to the hosted payment link (bank challenge there).
+    ...(threeDSecure ? { authentication: threeDSecure } : {}),
     logger,
   });
 
@@ -224,7 +235,7 @@ async function buildRuntime(
         environment: config.payments === 'stripe-live' ? 'production' : 'test',
       }),
     ],
-    interventions: { supported: ['3ds'], required: [], enforcement: 'conditional' },
+    interventions: { supported: threeDSecure ? ['3ds'] : [], required: [], enforcement: 'conditional' },
     links: [
       { type: 'terms_of_use', url: `${config.publicUrl}/policies/terms`, title: 'Terms of use' },
       { type: 'privacy_policy', url: `${config.publicUrl}/policies/privacy`, title: 'Privacy policy' },

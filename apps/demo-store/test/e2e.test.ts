@@ -170,6 +170,66 @@ describe.skipIf(!specPresent())('demo store end to end', () => {
     expect(s.authentication_metadata).toBeDefined();
   });
 
+  it('a chat client without 3DS (interventions.supported: []) paying with a 3DS card is sent to the payment link, where the bank challenge happens', async () => {
+    const call = tools(client);
+    const created = await call('create_checkout_session', {
+      meta: { api_version: V, idempotency_key: idem() },
+      payload: {
+        currency: 'usd',
+        line_items: [{ id: 'ebook_mcp' }],
+        capabilities: { interventions: { supported: [] } },
+        buyer: { email: 'reader@example.com' },
+      },
+    });
+    const id = sessionOf(created).id;
+    expect(sessionOf(created).status).toBe('ready_for_payment');
+    const token = await call('collect_payment_info', {
+      sessionId: id,
+      paymentMethodId: 'pm_card_authenticationRequired',
+    });
+    const completed = await call('complete_checkout_session', {
+      meta: { api_version: V, idempotency_key: idem() },
+      id,
+      payload: { payment_data: (token.structuredContent as { payment_data: unknown }).payment_data },
+    });
+    const s = sessionOf(completed) as Session & { authentication_metadata?: unknown };
+    expectValid('CheckoutSession', s);
+    expect(s.status).toBe('ready_for_payment');
+    expect(s.authentication_metadata).toBeUndefined();
+    const message = s.messages.find((m) => m.type === 'error') as unknown as {
+      code: string;
+      content: string;
+    };
+    expect(message.code).toBe('payment_declined');
+    expect(message.content).toContain('create_payment_link');
+    // The offered path works: a hosted link, a 3DS challenge on the page, then the order.
+    const link = await call('create_payment_link', { checkout_session_id: id });
+    expect(link.isError, JSON.stringify(link)).toBeFalsy();
+    const url = (link.structuredContent as { url: string }).url;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const challenge = await fetch(url, {
+      method: 'POST',
+      headers: form,
+      body: 'payment_method=pm_card_authenticationRequired&action=pay',
+      redirect: 'manual',
+    });
+    expect(challenge.status).toBe(200);
+    expect(await challenge.text()).toContain('3ds-challenge');
+    const paid = await fetch(url, {
+      method: 'POST',
+      headers: form,
+      body: 'action=3ds_complete',
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'completed'; i++) {
+      status = sessionOf(await call('get_checkout_session', { meta: { api_version: V }, id })).status;
+      if (status !== 'completed') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe('completed');
+  });
+
   it('an out-of-stock item cannot be paid', async () => {
     const created = await tools(client)('create_checkout_session', {
       meta: { api_version: V, idempotency_key: idem() },

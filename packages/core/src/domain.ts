@@ -168,6 +168,8 @@ export interface PaymentAttempt {
   /** For a 3DS continuation: the attempt whose payment needed authentication. */
   continuesAttemptId?: string;
   authenticationResult?: AuthenticationResult;
+  /** `false` when the agent cannot perform 3D Secure (sent to the PSP so it fails instead of waiting). */
+  authenticationAvailable?: boolean;
   /** For a payment link: the expiry sent to the PSP (stored so a retry sends identical parameters). */
   linkExpiresAt?: string;
   /** Fingerprint of the ACP request (caller + path + Idempotency-Key) that started this attempt. */

@@ -85,6 +85,18 @@ export {
   toJsonPath,
   toWireError,
 } from './errors.js';
+export {
+  containsPan,
+  findPanField,
+  findPanLike,
+  luhnValid,
+  PAN_MAX_DIGITS,
+  PAN_MIN_DIGITS,
+  type PanFieldOptions,
+  type PanMatch,
+  panRefusalMessage,
+  redactPans,
+} from './pan.js';
 export type {
   CatalogV1,
   ChargeRequest,
@@ -93,6 +105,8 @@ export type {
   Clock,
   CommitRequest,
   CommitResult,
+  CredentialCheck,
+  CredentialCheckResult,
   EventSinkV1,
   FulfillmentOptionQuote,
   IdempotencyBegin,

@@ -134,6 +134,12 @@ export interface ChargeRequest {
   authenticationResult?: AuthenticationResult;
   buyerEmail?: string;
   metadata: Record<string, string>;
+  /**
+   * `false`: the agent cannot perform 3D Secure (its capabilities do not include the `3ds` intervention).
+   * The gateway must not leave the payment waiting for authentication: it answers `declined` with code
+   * `authentication_required` instead (Stripe: `error_on_requires_action`). Absent means it can.
+   */
+  authenticationAvailable?: boolean;
 }
 
 export type ChargeResult =
@@ -201,8 +207,24 @@ export type RefundResult =
   | { status: 'succeeded' | 'pending'; refundId: string; amount: MinorUnits; currency: string }
   | { status: 'failed'; message: string; retryable: boolean };
 
+/** A credential as an agent sent it, checked before anything is stored or sent to the PSP. */
+export interface CredentialCheck {
+  handlerId: string;
+  instrumentType: string;
+  credential: { type: string; token: string };
+}
+
+/** `ok: false` refuses the request: `field` names the credential field, `message` never repeats the value. */
+export type CredentialCheckResult = { ok: true } | { ok: false; field: 'type' | 'token'; message: string };
+
 export interface PaymentGatewayV1 {
   readonly version: 1;
+  /**
+   * Pure, synchronous shape check of a credential for this gateway (e.g. a Stripe SPT is `spt_…`). Core calls
+   * it before the attempt is committed, after its own refusal of anything card-number-like, so a malformed
+   * token is never stored, logged or sent. Optional: without it any non-empty token is accepted.
+   */
+  validateCredential?(input: CredentialCheck): CredentialCheckResult;
   /** Charge (or, with `continuePaymentId`, confirm after 3DS). Idempotent per `idempotencyKey`. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /**
@@ -220,6 +242,14 @@ export interface PaymentGatewayV1 {
     | { status: 'retryable_failure'; message: string }
   >;
   refund?(request: RefundRequest): Promise<RefundResult>;
+  /**
+   * Cancel a payment that waits for the buyer (3D Secure) and is no longer wanted: its session was canceled
+   * or its attempt was superseded. Best effort: core never blocks on it and retries a `retryable_failure`.
+   * `not_cancelable` means it already reached a final state.
+   */
+  cancelPayment?(
+    paymentId: string,
+  ): Promise<{ status: 'canceled' | 'not_cancelable' | 'retryable_failure'; message?: string }>;
 }
 
 /** PSP facts that reach core from webhooks, already translated by the adapter (no vendor event names). */

@@ -12,6 +12,7 @@ import {
   requestedItemIds,
   resolveLines,
 } from './engine/cart.js';
+import { credentialError } from './engine/credential.js';
 import {
   applyChargeResult,
   applyPaymentLinkEvent,
@@ -31,6 +32,7 @@ import {
 } from './engine/transitions.js';
 import { toWireOrder, toWireSession } from './engine/wire.js';
 import { AcpError, asAcpError, toJsonPath, toWireError } from './errors.js';
+import { containsPan, findPanField, panRefusalMessage, redactPans } from './pan.js';
 import type {
   CatalogV1,
   ChargeResult,
@@ -120,6 +122,11 @@ export function isErrorResult<T>(r: ServiceResult<T>): r is ServiceResult<T> & {
 }
 
 const MAX_CAS_RETRIES = 8;
+/** Request fields that name catalog items (merchant ids such as GTINs may be all digits). */
+const LOOKUP_ID_FIELDS = [
+  ['line_items', '*', 'id'],
+  ['selected_fulfillment_options', '*', 'item_ids', '*'],
+] as const;
 const RENDER_CACHE_SIZE = 2000;
 
 function deepFreeze<T>(value: T): T {
@@ -187,7 +194,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   const idemTtl = deps.idempotencyTtlSeconds ?? 24 * 60 * 60;
   const idemLock = deps.idempotencyLockSeconds ?? 60;
 
-  const ctxNow = (): EngineContext => ({ now: clock.now(), config });
+  const ctxNow = (): EngineContext => ({
+    now: clock.now(),
+    config,
+    paymentLinks: gateway.createPaymentLink !== undefined,
+  });
   const renderCache = new Map<string, CheckoutSession>();
   const json = (
     status: number,
@@ -214,6 +225,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         param: ctx.paramRoot ?? '$',
       });
     }
+    // No field may carry a card number into storage, logs or answers (checked before the schema, whose
+    // messages may quote keys). Catalog ids are looked up, never stored unmatched, and echoed redacted.
+    const panParam = findPanField(body, { root: ctx.paramRoot ?? '$', skip: LOOKUP_ID_FIELDS });
+    if (panParam) throw new AcpError('invalid', panRefusalMessage(panParam), { param: panParam });
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
@@ -268,6 +283,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         new AcpError('invalid_request', 'The Idempotency-Key must be at most 255 characters.', {
           param: '$.idempotency_key',
         }),
+      );
+    }
+    // Core never issues a session id that reads as a card number (createSession), so such an id is unknown:
+    // answered before anything (its idempotency scope included) is stored.
+    if (containsPan(path)) {
+      return errorResult(
+        new AcpError('session_not_found', 'No checkout session with this id.', { param: '$.id' }),
       );
     }
     const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key };
@@ -357,7 +379,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   async function load(id: string): Promise<{ state: SessionState; version: number }> {
     const stored = await store.getSession(id);
     if (!stored)
-      throw new AcpError('session_not_found', `No checkout session with id "${id}".`, { param: '$.id' });
+      throw new AcpError('session_not_found', `No checkout session with id "${redactPans(id)}".`, {
+        param: '$.id',
+      });
     return stored;
   }
 
@@ -403,6 +427,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           case 'event.emit':
             await emit(effect.event);
             break;
+          case 'payment.cancel':
+            cancelAtPsp(effect.paymentId);
+            break;
           default:
             break;
         }
@@ -410,6 +437,31 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         logger?.warn('post-commit effect failed', { effect: effect.type, cause: describeCause(e) });
       }
     }
+  }
+
+  /**
+   * Cancels a PSP payment nobody will finish (3DS abandoned), in the background: a PSP outage never blocks or
+   * fails the request that made it obsolete. Retried with backoff, then logged for the operator.
+   */
+  function cancelAtPsp(paymentId: string): void {
+    const cancel = gateway.cancelPayment?.bind(gateway);
+    if (!cancel) return;
+    const tries = 4;
+    const run = async () => {
+      for (let i = 0; i < tries; i++) {
+        try {
+          const r = await cancel(paymentId);
+          if (r.status !== 'retryable_failure') return;
+        } catch (e) {
+          logger?.debug?.('payment cancel failed; retrying', { paymentId, cause: describeCause(e) });
+        }
+        if (i < tries - 1) await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** i));
+      }
+      logger?.warn('could not cancel an abandoned payment at the payment provider; cancel it there', {
+        paymentId,
+      });
+    };
+    void run().catch(() => undefined);
   }
 
   async function emit(event: DomainEvent): Promise<void> {
@@ -502,6 +554,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         ...(email ? { buyerEmail: email } : {}),
         ...(attempt.continuesAttemptId && attempt.paymentId ? { continuePaymentId: attempt.paymentId } : {}),
         ...(attempt.authenticationResult ? { authenticationResult: attempt.authenticationResult } : {}),
+        ...(attempt.authenticationAvailable === false ? { authenticationAvailable: false } : {}),
       });
     } catch (e) {
       logger?.warn('payment gateway threw; treating the outcome as unknown', { cause: describeCause(e) });
@@ -589,7 +642,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           request.fulfillment_details,
         );
         const owner = ctx.caller === INTERNAL_CALLER ? {} : { owner: ctx.caller };
-        const d = createSession({ id: ids.sessionId(), request, ...owner, ...cart }, ctxNow());
+        let sessionId = ids.sessionId();
+        for (let i = 0; i < 16 && containsPan(sessionId); i++) sessionId = ids.sessionId();
+        const d = createSession({ id: sessionId, request, ...owner, ...cart }, ctxNow());
         if (!d.ok) return { result: errorResult(d.error), stored: false };
         const result = sessionResponse(201, d.transition.state);
         if (!(await commit(d.transition, null, idem ? { ref: idem, response: result } : undefined))) {
@@ -653,6 +708,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       return idempotent('POST', `/checkout_sessions/${id}/complete`, body, ctx, async (idem) => {
         const request = parse(CheckoutSessionCompleteRequest, body, ctx);
         await authorize(id, ctx);
+        // The credential is checked before anything about this attempt is stored or sent.
+        const refused = credentialError(request, gateway, ctx.paramRoot ?? '$');
+        if (refused) throw refused;
         for (let i = 0; i < MAX_CAS_RETRIES; i++) {
           let { state, version } = await load(id);
           const expired = expireIfDue(state, ctxNow());
@@ -729,10 +787,14 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         const request =
           body === undefined || body === null ? undefined : parse(CancelSessionRequest, body, ctx);
         await authorize(id, ctx);
-        return casLoop(
+        const outcome = await casLoop(
           id,
           async ({ state }) => {
-            const d = cancelSession(state, request, ctxNow());
+            const waiting =
+              state.status === 'authentication_required' && state.currentAttemptId
+                ? ((await store.getPaymentAttempt(state.currentAttemptId)) ?? undefined)
+                : undefined;
+            const d = cancelSession(state, request, ctxNow(), waiting);
             if (!d.ok) return d;
             const expire = d.transition.effects.find((e) => e.type === 'payment_link.expire');
             if (expire && expire.type === 'payment_link.expire' && gateway.expirePaymentLink) {
@@ -760,6 +822,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           (t) => sessionResponse(200, t.state),
           idem,
         );
+        if (outcome.transition) await runEffects(outcome.transition.effects);
+        return outcome;
       });
     },
 

@@ -203,7 +203,8 @@ describe.skipIf(!specPresent())('engine properties (fast-check)', () => {
             body: {
               line_items: [{ id: 'ebook_mcp' }],
               currency: 'usd',
-              capabilities: {},
+              // An agent that can do 3DS: authentication_required is reachable (without it, it never is).
+              capabilities: { interventions: { supported: ['3ds'] } },
               buyer: { email: 'a@shop.io' },
             },
           },

@@ -6,10 +6,13 @@ import {
   type CatalogV1,
   type CheckoutService,
   canonicalJson,
+  findPanField,
   type Logger,
   type Product,
+  panRefusalMessage,
   productAvailability,
   type RequestContext,
+  redactPans,
   type ServiceResult,
   toJsonPath,
   toWireError,
@@ -265,6 +268,16 @@ function issueParam(error: z.ZodError): string {
   return toJsonPath(path);
 }
 
+/**
+ * Shopper-tool arguments that may legitimately read as a card number: the raw TEST card of
+ * `collect_payment_info` (test mode, raw cards enabled, sent to Stripe only) and catalog product ids (looked
+ * up, echoed through `redactPans`). Every other argument is refused when it holds one.
+ */
+const PAN_ALLOWED_ARGS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  collect_payment_info: [['cardNumber']],
+  get_product: [['product_id']],
+};
+
 /** Masks anything that looks like a card number or CVC in provider messages. */
 function redactDigits(text: string): string {
   return text.replace(/\d[\d -]{2,}\d/g, '[redacted]');
@@ -480,7 +493,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
           if (!product) {
             return toolError(
               toWireError(
-                new AcpError('not_found', `No product with id "${args.product_id}".`, {
+                new AcpError('not_found', `No product with id "${redactPans(args.product_id)}".`, {
                   param: '$.product_id',
                 }),
               ),
@@ -712,6 +725,13 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       }
       if (isBinding) return runBinding(name as BindingToolName, request.params.arguments);
       if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+      // Card numbers never enter through tool arguments (checked before the schema, whose messages quote keys).
+      const panParam = findPanField(request.params.arguments ?? {}, { skip: PAN_ALLOWED_ARGS[name] ?? [] });
+      if (panParam) {
+        return toolError(
+          toWireError(new AcpError('invalid', panRefusalMessage(panParam), { param: panParam })),
+        );
+      }
       const parsed = tool.input.safeParse(request.params.arguments ?? {});
       if (!parsed.success) {
         return toolError(

@@ -1,32 +1,16 @@
-// Redaction for anything written to a log: card numbers (Luhn-valid 12–19 digit runs, with spaces or dashes),
-// card fields by name, and Stripe secrets. One copy, used by the stdio logger (@acp/mcp-stdio) and the demo
-// store's logger. Runtime-neutral (no node:*).
+// Redaction for anything written to a log: card numbers (core's one PAN detector), card fields by name, and
+// Stripe secrets. One copy, used by the stdio logger (@acp/mcp-stdio) and the demo store's logger.
+// Runtime-neutral (no node:*).
+import { redactPans } from '@acp/core';
 
-/** Digit runs of 12–19 digits (optionally separated by spaces/dashes); replaced when they pass Luhn. */
-const PAN = /\b(?:\d[ -]?){11,18}\d\b/g;
+export { luhnValid } from '@acp/core';
+
 const SENSITIVE_KEYS =
   /^(card(_?number)?|number|cvc|cvv|cvc2|exp_?(month|year)|expMonth|expYear|cardNumber|pan|secret|password|authorization|stripe_secret_key|api_key)$/i;
 
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return digits.length >= 12 && sum % 10 === 0;
-}
-
 /** Masks card numbers and Stripe secrets in free text. */
 export function redactText(text: string): string {
-  return text
-    .replace(PAN, (m) => (luhnValid(m.replace(/[ -]/g, '')) ? '[REDACTED PAN]' : m))
+  return redactPans(text, '[REDACTED PAN]')
     .replace(/\b(sk|rk)_(live|test)_[A-Za-z0-9]{6,}/g, '$1_$2_[REDACTED]')
     .replace(/\bwhsec_[A-Za-z0-9]+/g, 'whsec_[REDACTED]');
 }

@@ -16,6 +16,21 @@ function randomHex(bytes: number): string {
   return pool.toString('hex', poolAt - bytes, poolAt);
 }
 
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/**
+ * Object id suffixes in Stripe's alphabet (letters and digits, e.g. `spt_1RgaZcFPC5QUO6ZCDVZuVA8q`). Hex
+ * would make long digit runs common, and a random digit run can read as a card number.
+ */
+function randomBase62(chars: number): string {
+  if (poolAt + chars > POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  let out = '';
+  for (let i = 0; i < chars; i++) out += BASE62[pool[poolAt++]! % 62];
+  return out;
+}
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
@@ -37,7 +52,7 @@ import {
   str,
   strings,
 } from './form.js';
-import { checkoutPage, messagePage, threeDSecurePage } from './pages.js';
+import { checkoutChallengePage, checkoutPage, messagePage, threeDSecurePage } from './pages.js';
 import { seededRandom } from './random.js';
 import { type StripeEventObject, WebhookDispatcher, type WebhookEndpoint } from './webhooks.js';
 
@@ -103,6 +118,11 @@ export interface StripeEmulatorOptions {
   webhookRetryDelaysMs?: readonly number[];
   /** Accept raw card numbers in API calls (Stripe refuses them unless enabled for the account). Default false. */
   allowRawCards?: boolean;
+  /**
+   * Emulate a LIVE-mode account, for testing live-key guards only: live keys (`sk_live_…`) are accepted
+   * instead of test keys, and GET /v1/balance answers `livemode: true`. Default false (test keys only).
+   */
+  liveAccount?: boolean;
   faults?: FaultSettings;
   /** Clock in epoch milliseconds (default Date.now). */
   now?: () => number;
@@ -235,7 +255,10 @@ interface IdemRec {
 
 export interface RequestLogEntry {
   method: string;
+  /** The path as received (before any decoding), query string excluded. */
   path: string;
+  /** The raw query string (GET) or form body (POST), as received: what a PSP would see and could log. */
+  body: string;
   status: number;
   idempotencyKey?: string;
   replayed: boolean;
@@ -306,7 +329,7 @@ export interface StripeEmulator {
   };
   /** Every event created, oldest first. */
   events(type?: string): StripeEventObject[];
-  /** Every request served (method, path, status, key; never bodies). */
+  /** Every request served: method, raw path, raw body or query, status, idempotency key. */
   readonly requests: readonly RequestLogEntry[];
   /** PaymentIntents as the API returns them, optionally filtered by status and metadata. */
   paymentIntents(filter?: { status?: string; metadata?: Record<string, string> }): Json[];
@@ -354,7 +377,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const eventLog: StripeEventObject[] = [];
   const requests: RequestLogEntry[] = [];
   let seq = 0;
-  const id = (prefix: string) => `${prefix}_${(++seq).toString(36).padStart(4, '0')}${randomHex(9)}`;
+  const id = (prefix: string) => `${prefix}_${(++seq).toString(36).padStart(4, '0')}${randomBase62(14)}`;
 
   // --- faults
   let faults: FaultSettings = options.faults ?? {};
@@ -882,6 +905,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       case 'authenticate': {
         if (authenticated) return runOutcome(pi, outcome.then, expand, true);
         if (pi.errorOnRequiresAction) {
+          // "Set to true to fail the payment attempt if the PaymentIntent transitions into requires_action"
+          // (https://docs.stripe.com/api/payment_intents/create#create_payment_intent-error_on_requires_action):
+          // a card error `authentication_required` (https://docs.stripe.com/error-codes), PI back to
+          // requires_payment_method, never requires_action.
           pi.status = 'requires_payment_method';
           const err = cardError(
             pi,
@@ -1185,6 +1212,16 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     emit('payment_intent.canceled', renderPi(pi));
     return { body: renderPi(pi, expandOf(p)) };
   });
+
+  // https://docs.stripe.com/api/balance/balance_object: `livemode` tells test from live accounts.
+  route('GET', /^\/v1\/balance$/, () => ({
+    body: {
+      object: 'balance',
+      available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+      pending: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+      livemode: options.liveAccount === true,
+    },
+  }));
 
   route('GET', /^\/v1\/payment_methods\/([^/]+)$/, ({ match }) => ({
     body: renderPm(pmById(match[1]!, 'payment_method')),
@@ -1539,7 +1576,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   });
 
   // --- hosted pages
-  function payCheckout(s: CheckoutSessionRec, pmId: string): { ok: true } | { ok: false; message: string } {
+  function payCheckout(
+    s: CheckoutSessionRec,
+    pmId: string,
+    step: 'pay' | 'authenticated' = 'pay',
+  ): { ok: true } | { ok: false; message: string } | { challenge: PaymentIntentRec } {
     let pi = s.paymentIntentId ? intents.get(s.paymentIntentId) : undefined;
     if (!pi) {
       pi = {
@@ -1570,9 +1611,15 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     }
     const pm = pmById(pmId, 'payment_method');
     pi.paymentMethodId = pm.id;
+    if (pm.card.outcome.kind === 'authenticate' && step === 'pay') {
+      // Checkout shows the issuer's 3D Secure challenge in the page before paying
+      // (https://docs.stripe.com/payments/3d-secure; test cards: https://docs.stripe.com/testing#regulatory-cards).
+      pi.status = 'requires_action';
+      emit('payment_intent.requires_action', renderPi(pi));
+      return { challenge: pi };
+    }
     try {
-      // On the hosted page the buyer completes any 3D Secure challenge in the browser.
-      runOutcome(pi, pm.card.outcome, [], pm.card.outcome.kind === 'authenticate');
+      runOutcome(pi, pm.card.outcome, [], step === 'authenticated');
     } catch (e) {
       if (e instanceof ApiError)
         return { ok: false, message: String(e.body.message ?? 'Your card was declined.') };
@@ -1619,10 +1666,44 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
           ? { status: 303, location: s.cancelUrl }
           : { status: 200, html: messagePage('Canceled', 'You left the checkout without paying.') };
       }
+      if (action === '3ds_complete' || action === '3ds_fail') {
+        // The buyer answered the 3D Secure challenge of the PaymentIntent that is waiting for it.
+        const pi = s.paymentIntentId ? intents.get(s.paymentIntentId) : undefined;
+        if (pi?.status !== 'requires_action' || !pi.paymentMethodId) {
+          return { status: 409, html: checkoutPage(pageModel(s, 'There is no authentication in progress.')) };
+        }
+        if (action === '3ds_fail') {
+          const err = authenticationFailed(pi, []);
+          return {
+            status: 402,
+            html: checkoutPage(pageModel(s, String(err.body.message ?? 'Authentication failed.'))),
+          };
+        }
+        const r = payCheckout(s, pi.paymentMethodId, 'authenticated');
+        if ('challenge' in r || !r.ok)
+          return { status: 402, html: checkoutPage(pageModel(s, 'message' in r ? r.message : 'Declined.')) };
+        return s.successUrl
+          ? { status: 303, location: s.successUrl.replace('{CHECKOUT_SESSION_ID}', s.id) }
+          : { status: 200, html: messagePage('Paid', 'Thank you: the payment succeeded.') };
+      }
       const pmId = str(form, 'payment_method') ?? 'pm_card_visa';
       if (!testCardForPaymentMethod(pmId))
         return { status: 400, html: checkoutPage(pageModel(s, 'Choose a test payment method.')) };
       const r = payCheckout(s, pmId);
+      if ('challenge' in r) {
+        const pm = paymentMethods.get(r.challenge.paymentMethodId!)!;
+        return {
+          status: 200,
+          html: checkoutChallengePage({
+            sessionId: s.id,
+            paymentIntentId: r.challenge.id,
+            brand: pm.card.brand,
+            last4: pm.card.number.slice(-4),
+            total: s.amountTotal,
+            currency: s.currency,
+          }),
+        };
+      }
       if (!r.ok) return { status: 402, html: checkoutPage(pageModel(s, r.message)) };
       return s.successUrl
         ? { status: 303, location: s.successUrl.replace('{CHECKOUT_SESSION_ID}', s.id) }
@@ -1687,6 +1768,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://emulator.local');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
 
     const page = handlePage(method, path, raw);
     if (page) {
@@ -1710,7 +1792,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     const idemKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     const log: RequestLogEntry = {
       method,
-      path,
+      path: rawPath,
+      body: method === 'GET' || method === 'DELETE' ? url.search.slice(1) : raw,
       status: 0,
       replayed: false,
       stripeVersion,
@@ -1745,7 +1828,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       );
       return;
     }
-    if (!/^(sk|rk)_test_/.test(key)) {
+    if (!(options.liveAccount ? /^(sk|rk)_live_/ : /^(sk|rk)_test_/).test(key)) {
       reply(
         401,
         errorEnvelope(

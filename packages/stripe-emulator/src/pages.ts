@@ -62,6 +62,24 @@ ${m.error ? `<p class="error" role="alert">${esc(m.error)}</p>` : ''}
   );
 }
 
+/** The 3D Secure challenge Checkout shows for a card that requires authentication, before it pays. */
+export function checkoutChallengePage(m: {
+  sessionId: string;
+  paymentIntentId: string;
+  brand: string;
+  last4: string;
+  total: number;
+  currency: string;
+}): string {
+  return layout(
+    '3D Secure',
+    `<h1>Confirm this payment with your bank</h1>
+<p data-step="3ds-challenge">Your card issuer requires 3D Secure authentication for ${esc(m.brand)} •••• ${esc(m.last4)} (${money(m.total, m.currency)}). Payment <code>${esc(m.paymentIntentId)}</code>.</p>
+<form method="post"><button type="submit" name="action" value="3ds_complete">Complete authentication</button>
+<button type="submit" name="action" value="3ds_fail">Fail authentication</button></form>`,
+  );
+}
+
 export function threeDSecurePage(paymentIntentId: string, status: string): string {
   if (status !== 'requires_action') {
     return layout('3D Secure', `<h1>Nothing to authenticate</h1><p>The payment is ${esc(status)}.</p>`);

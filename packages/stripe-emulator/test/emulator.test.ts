@@ -572,6 +572,54 @@ describe('Checkout Sessions, hosted page and signed webhooks', () => {
     );
   });
 
+  it('3DS test cards get a challenge step on the hosted page before paying (complete or fail)', async () => {
+    const make = () =>
+      stripe.checkout.sessions.create({
+        mode: 'payment',
+        line_items: [
+          { quantity: 1, price_data: { currency: 'usd', unit_amount: 1200, product_data: { name: 'Cap' } } },
+        ],
+        success_url: 'https://shop.example/done?cs={CHECKOUT_SESSION_ID}',
+      });
+    for (const pm of ['pm_card_authenticationRequired', 'pm_card_threeDSecure2Required']) {
+      const s = await make();
+      const challenge = await postForm(s.url!, { action: 'pay', payment_method: pm });
+      expect(challenge.status).toBe(200);
+      const html = await challenge.text();
+      expect(html).toContain('data-step="3ds-challenge"');
+      expect(html).toContain('value="3ds_complete"');
+      expect(html).toContain('value="3ds_fail"');
+      // Nothing is paid until the buyer answers the challenge.
+      let got = await stripe.checkout.sessions.retrieve(s.id, { expand: ['payment_intent'] });
+      expect([got.status, got.payment_status]).toEqual(['open', 'unpaid']);
+      expect((got.payment_intent as Stripe.PaymentIntent).status).toBe('requires_action');
+      const done = await postForm(s.url!, { action: '3ds_complete' });
+      expect([done.status, done.headers.get('location')]).toEqual([
+        303,
+        `https://shop.example/done?cs=${s.id}`,
+      ]);
+      got = await stripe.checkout.sessions.retrieve(s.id, { expand: ['payment_intent'] });
+      expect([got.status, got.payment_status]).toEqual(['complete', 'paid']);
+      const charge = await stripe.charges.retrieve(
+        (got.payment_intent as Stripe.PaymentIntent).latest_charge as string,
+      );
+      expect(charge.payment_method_details?.card?.three_d_secure).toMatchObject({ authenticated: true });
+    }
+    // A failed challenge pays nothing; the buyer can try another card on the same page.
+    const s = await make();
+    await postForm(s.url!, { action: 'pay', payment_method: 'pm_card_authenticationRequired' });
+    const failed = await postForm(s.url!, { action: '3ds_fail' });
+    expect(failed.status).toBe(402);
+    expect(await failed.text()).toMatch(/authentication/i);
+    expect((await stripe.checkout.sessions.retrieve(s.id)).status).toBe('open');
+    expect((await postForm(s.url!, { action: '3ds_complete' })).status).toBe(409);
+    const paid = await postForm(s.url!, { action: 'pay', payment_method: 'pm_card_visa' });
+    expect(paid.status).toBe(303);
+    // Cards without 3DS pay in one step, as before.
+    const plain = await make();
+    expect((await postForm(plain.url!, { action: 'pay', payment_method: 'pm_card_visa' })).status).toBe(303);
+  });
+
   it('cancel redirects to cancel_url; expire closes; expires_at must be 30 min..24 h away', async () => {
     const base = {
       mode: 'payment' as const,

@@ -3,6 +3,8 @@
 import type {
   ChargeRequest,
   ChargeResult,
+  CredentialCheck,
+  CredentialCheckResult,
   PaymentAttempt,
   PaymentGatewayV1,
   PaymentLinkRequest,
@@ -23,6 +25,7 @@ import {
 import {
   createPaymentIntentWithSpt,
   type GrantedToken,
+  isSptId,
   retrieveGrantedToken,
   type SptParameterLocation,
 } from './spt.js';
@@ -51,8 +54,14 @@ export interface StripeGatewayOptions {
   sptParameter?: SptParameterLocation;
   /** Retrieve the granted token and check its usage limits before charging. Default true. */
   validateTokenBeforeCharge?: boolean;
-  /** Acquirer data for ACP `authentication_metadata` when a payment needs 3D Secure. */
-  authentication?: Partial<AuthenticationSettings>;
+  /**
+   * 3D Secure through the agent: the acquirer data ACP `authentication_metadata` carries (acquirer BIN,
+   * country, merchant id at the acquirer, merchant name; from your acquirer / Stripe support). All four are
+   * required: construction throws `invalid_argument` naming a missing one. Without this option the gateway
+   * offers no 3DS to agents: payments that need it fail fast (`error_on_requires_action`) and core sends the
+   * buyer to the hosted payment link, where the bank's challenge happens.
+   */
+  authentication?: AuthenticationSettings;
   /** Hosted payment links (Stripe Checkout). Without it the gateway offers no payment links. */
   paymentLinks?: {
     /** `{CHECKOUT_SESSION_ID}` is substituted by Stripe. */
@@ -80,12 +89,36 @@ export interface StripeGateway extends PaymentGatewayV1 {
   readonly stripe: Stripe;
 }
 
-const DEFAULT_AUTH: AuthenticationSettings = {
-  acquirerBin: '000000',
-  acquirerCountry: 'US',
-  acquirerMerchantId: 'stripe',
-  merchantName: 'Merchant',
-};
+/** Checks the 3DS acquirer settings (ACP `acquirer_details` limits); throws naming the first bad option. */
+function checkAuthentication(a: AuthenticationSettings | undefined): AuthenticationSettings | undefined {
+  if (a === undefined) return undefined;
+  const rules: [keyof AuthenticationSettings, RegExp, string][] = [
+    ['acquirerBin', /^\d{6,11}$/, 'the acquirer BIN: 6 to 11 digits'],
+    ['acquirerCountry', /^[A-Z]{2}$/, 'the acquirer country: ISO 3166-1 alpha-2, e.g. "US"'],
+    ['acquirerMerchantId', /^\S.{0,34}$/, 'the merchant id at the acquirer: 1 to 35 characters'],
+    ['merchantName', /^\S.{0,39}$/, 'the merchant name shown in the challenge: 1 to 40 characters'],
+  ];
+  for (const [key, re, what] of rules) {
+    const v = a[key];
+    if (typeof v !== 'string' || !re.test(v)) {
+      throw new StripeAdapterError(
+        'invalid_argument',
+        `authentication.${key} is required when 3D Secure is offered (${what}). Omit \`authentication\` to send 3DS payments to the hosted payment link instead.`,
+        { param: `authentication.${key}` },
+      );
+    }
+  }
+  if (a.requestorId !== undefined && !/^.{1,35}$/.test(a.requestorId)) {
+    throw new StripeAdapterError(
+      'invalid_argument',
+      'authentication.requestorId must be 1 to 35 characters.',
+      {
+        param: 'authentication.requestorId',
+      },
+    );
+  }
+  return { ...a };
+}
 
 const EXPAND = ['latest_charge', 'payment_method'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -159,7 +192,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
   const sptVersion = options.sptApiVersion ?? DEFAULT_SPT_API_VERSION;
   const location = options.sptParameter ?? 'payment_method_data';
   const validate = options.validateTokenBeforeCharge ?? true;
-  const auth: AuthenticationSettings = { ...DEFAULT_AUTH, ...options.authentication };
+  const auth = checkAuthentication(options.authentication);
   const rateRetries = options.rateLimitRetries ?? 2;
   const rateDelay = options.rateLimitRetryDelayMs ?? 500;
   const now = options.now ?? Date.now;
@@ -213,6 +246,51 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
     }
   }
 
+  /** Best effort: cancel a PaymentIntent left in `requires_action` that nobody will authenticate. */
+  async function cancelPayment(
+    paymentId: string,
+  ): Promise<{ status: 'canceled' | 'not_cancelable' | 'retryable_failure'; message?: string }> {
+    if (!/^pi_[A-Za-z0-9_]+$/.test(paymentId)) return { status: 'not_cancelable' };
+    try {
+      await call(() => stripe.paymentIntents.cancel(paymentId, { cancellation_reason: 'abandoned' }));
+      return { status: 'canceled' };
+    } catch (e) {
+      const c = classifyError(e);
+      // Already succeeded/canceled (payment_intent_unexpected_state) or unknown: nothing left to cancel.
+      if (c.kind === 'invalid') return { status: 'not_cancelable' };
+      return { status: 'retryable_failure', message: 'Stripe could not cancel the PaymentIntent; retry.' };
+    }
+  }
+
+  /** A PaymentIntent's outcome; one waiting for 3DS that cannot be offered is canceled, then declined. */
+  async function settle(pi: Stripe.PaymentIntent): Promise<ChargeResult> {
+    const result = fromPaymentIntent(pi, auth);
+    if (pi.status === 'requires_action' && result.status === 'declined') {
+      const canceled = await cancelPayment(pi.id);
+      if (canceled.status === 'retryable_failure')
+        logger?.warn('could not cancel a PaymentIntent needing unavailable 3DS', { paymentId: pi.id });
+    }
+    return result;
+  }
+
+  function validateCredential(input: CredentialCheck): CredentialCheckResult {
+    if (input.credential.type !== 'spt') {
+      return {
+        ok: false,
+        field: 'type',
+        message: 'This store accepts Stripe Shared Payment Tokens only (credential.type "spt").',
+      };
+    }
+    if (!isSptId(input.credential.token)) {
+      return {
+        ok: false,
+        field: 'token',
+        message: 'must be a Stripe Shared Payment Token id: "spt_" followed by letters and digits.',
+      };
+    }
+    return { ok: true };
+  }
+
   async function charge(req: ChargeRequest): Promise<ChargeResult> {
     if (req.continuePaymentId) return continueAfterAuthentication(req, req.continuePaymentId);
     if (req.credential.type !== 'spt') {
@@ -223,6 +301,11 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
       };
     }
     const token = req.credential.token;
+    // Never send anything but an SPT id to Stripe (it goes into a URL path on retrieve).
+    if (!isSptId(token)) return tokenUnusable('not_found');
+    // 3DS only when it can be offered (acquirer data configured) and the agent can perform it; otherwise
+    // fail fast instead of leaving the PaymentIntent in requires_action (stripe.md §2.4, §1.3).
+    const failOnAction = !auth || req.authenticationAvailable === false;
     let consumedBefore = false;
     if (validate) {
       let granted: GrantedToken;
@@ -262,6 +345,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
             // Server-side confirm without return_url: never allow redirect-based methods.
             automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
             expand: EXPAND,
+            ...(failOnAction ? { error_on_requires_action: true } : {}),
             ...(description ? { description } : {}),
           },
           token,
@@ -269,7 +353,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
           { idempotencyKey: req.idempotencyKey, apiVersion: sptVersion },
         ),
       );
-      return fromPaymentIntent(pi, auth);
+      return await settle(pi);
     } catch (e) {
       return fromError(e, { consumedBefore });
     }
@@ -284,11 +368,10 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
     } catch (e) {
       return fromError(e);
     }
-    if (pi.status !== 'requires_action' && pi.status !== 'requires_confirmation')
-      return fromPaymentIntent(pi, auth);
+    if (pi.status !== 'requires_action' && pi.status !== 'requires_confirmation') return settle(pi);
     const result = req.authenticationResult;
     const details = result?.outcome_details;
-    if (pi.status === 'requires_action' && !details) return fromPaymentIntent(pi, auth);
+    if (pi.status === 'requires_action' && !details) return settle(pi);
     const ares =
       result?.outcome === 'attempt_acknowledged' ? 'A' : result?.outcome === 'informational' ? 'I' : 'Y';
     try {
@@ -316,7 +399,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
           { idempotencyKey: req.idempotencyKey, apiVersion: sptVersion },
         ),
       );
-      return fromPaymentIntent(confirmed, auth);
+      return await settle(confirmed);
     } catch (e) {
       const c = classifyError(e);
       if (c.kind === 'invalid' && c.code === 'payment_intent_authentication_failure') {
@@ -344,7 +427,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
         ) {
           return { status: 'not_found' };
         }
-        return fromPaymentIntent(pi, auth);
+        return await settle(pi);
       }
       if ((options.reconcileBy ?? 'search') === 'none') return { status: 'not_found' };
       const key = attempt.idempotencyKey.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
@@ -356,7 +439,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
         }),
       );
       const pi = found.data[0];
-      return pi ? fromPaymentIntent(pi, auth) : { status: 'not_found' };
+      return pi ? await settle(pi) : { status: 'not_found' };
     } catch (e) {
       return retryable(classifyError(e), attempt.paymentId);
     }
@@ -566,6 +649,8 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
     charge,
     reconcile,
     refund,
+    validateCredential,
+    cancelPayment,
     ...(options.paymentLinks ? { createPaymentLink, expirePaymentLink } : {}),
   };
   return gateway;

@@ -19,10 +19,15 @@ export {
 } from './outcomes.js';
 export { type GrantedToken, retrieveGrantedToken, type SptParameterLocation } from './spt.js';
 export {
+  assertTestClient,
   assertTestKey,
+  clientKeyMode,
   createStripeTestPayments,
+  createVerifiedStripeTestPayments,
+  keyMode,
   MAX_TEST_TOKEN_SECONDS,
   type RawTestCard,
+  type StripeKeyMode,
   type StripeTestPayments,
   type StripeTestPaymentsOptions,
   type TestToken,

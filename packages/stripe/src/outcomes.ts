@@ -103,12 +103,33 @@ export interface AuthenticationSettings {
   flowPreference?: AuthenticationMetadata['flow_preference'];
 }
 
-const DIRECTORY_SERVERS: Record<string, AuthenticationMetadata['directory_server']> = {
+const DIRECTORY_SERVERS: Readonly<Record<string, AuthenticationMetadata['directory_server']>> = {
   visa: 'visa',
   mastercard: 'mastercard',
   amex: 'american_express',
   american_express: 'american_express',
 };
+
+/**
+ * The 3DS directory server of a card brand, or undefined: ACP names only Visa, Mastercard and American
+ * Express, and any other brand (or an unknown one) has no directory server an agent could use.
+ */
+export function directoryServerOf(
+  brand: string | undefined,
+): AuthenticationMetadata['directory_server'] | undefined {
+  return brand ? DIRECTORY_SERVERS[brand.toLowerCase()] : undefined;
+}
+
+/** The payment needs 3DS that cannot be done here (agent without 3DS, no acquirer data, brand without DS). */
+export function authenticationUnavailable(paymentId?: string): ChargeResult {
+  return {
+    status: 'declined',
+    code: 'authentication_required',
+    declineCode: 'authentication_required',
+    message: DECLINE_MESSAGES.authentication_required!,
+    ...(paymentId ? { paymentId } : {}),
+  };
+}
 
 export function cardOf(pi: Stripe.PaymentIntent): { brand?: string; last4?: string } | undefined {
   const pm = typeof pi.payment_method === 'object' && pi.payment_method ? pi.payment_method.card : undefined;
@@ -130,8 +151,15 @@ function blockedByRadar(pi: Stripe.PaymentIntent | undefined): boolean {
   return charge?.outcome?.type === 'blocked';
 }
 
-/** Maps a PaymentIntent (from create, confirm, retrieve or search) to a ChargeResult. */
-export function fromPaymentIntent(pi: Stripe.PaymentIntent, auth: AuthenticationSettings): ChargeResult {
+/**
+ * Maps a PaymentIntent (from create, confirm, retrieve or search) to a ChargeResult. Without acquirer
+ * settings (3DS not offered) or for a brand without a directory server, `requires_action` cannot become
+ * ACP `authentication_metadata`: it maps to a decline `authentication_required` (the caller cancels the PI).
+ */
+export function fromPaymentIntent(
+  pi: Stripe.PaymentIntent,
+  auth: AuthenticationSettings | undefined,
+): ChargeResult {
   switch (pi.status) {
     case 'succeeded': {
       const card = cardOf(pi);
@@ -144,7 +172,8 @@ export function fromPaymentIntent(pi: Stripe.PaymentIntent, auth: Authentication
       };
     }
     case 'requires_action': {
-      const brand = cardOf(pi)?.brand ?? 'visa';
+      const directoryServer = directoryServerOf(cardOf(pi)?.brand);
+      if (!auth || !directoryServer) return authenticationUnavailable(pi.id);
       return {
         status: 'requires_action',
         paymentId: pi.id,
@@ -156,7 +185,7 @@ export function fromPaymentIntent(pi: Stripe.PaymentIntent, auth: Authentication
             merchant_name: auth.merchantName,
             ...(auth.requestorId ? { requestor_id: auth.requestorId } : {}),
           },
-          directory_server: DIRECTORY_SERVERS[brand] ?? 'visa',
+          directory_server: directoryServer,
           flow_preference: auth.flowPreference ?? { type: 'challenge', challenge: { type: 'preferred' } },
         },
       };
@@ -208,7 +237,10 @@ export function classifyError(e: unknown): ErrorClass {
   if (!(e instanceof Stripe.errors.StripeError)) return { kind: 'unknown' };
   if (e instanceof Stripe.errors.StripeCardError) {
     const pi = e.payment_intent;
-    const code = e.code || 'card_declined';
+    // `error_on_requires_action` failures: `authentication_required` (https://docs.stripe.com/error-codes);
+    // older material names the Dashboard reason `requires_action_not_handled`.
+    const code =
+      e.code === 'requires_action_not_handled' ? 'authentication_required' : e.code || 'card_declined';
     const declineCode = e.decline_code || undefined;
     return {
       kind: 'card',

@@ -2,7 +2,25 @@
 // resources (stripe.md §0), so EVERY cast the toolkit needs for it lives in this one module: the token
 // parameter on PaymentIntent create, the granted-token endpoints (through `stripe.rawRequest`), and the
 // parsing of their untyped responses. Each call sends the preview `Stripe-Version` it is given.
+import { containsPan } from '@acp/core';
 import type Stripe from 'stripe';
+
+/**
+ * The shape of a Shared Payment Token id: `spt_` then letters, digits or underscores, at most 255 characters
+ * in all (Stripe object ids; doc examples `spt_123`, `spt_1RgaZcFPC5QUO6ZCDVZuVA8q`).
+ */
+export const SPT_ID_PATTERN = /^spt_[A-Za-z0-9_]{1,251}$/;
+
+/** Whether `value` can be an SPT id: the SPT shape, and nothing that reads as a card number. */
+export function isSptId(value: unknown): value is string {
+  return typeof value === 'string' && SPT_ID_PATTERN.test(value) && !containsPan(value);
+}
+
+/** An SPT id as a URL path segment: refused (TypeError, value not echoed) unless SPT-shaped, then encoded. */
+function sptPathSegment(tokenId: string): string {
+  if (!isSptId(tokenId)) throw new TypeError('Not a Shared Payment Token id (spt_…).');
+  return encodeURIComponent(tokenId);
+}
 
 /** Where the token goes on PaymentIntent create: current docs (`payment_method_data`) or older docs (top level). */
 export type SptParameterLocation = 'payment_method_data' | 'top_level';
@@ -64,7 +82,7 @@ export async function retrieveGrantedToken(
 ): Promise<GrantedToken> {
   const raw: unknown = await stripe.rawRequest(
     'GET',
-    `/v1/shared_payment/granted_tokens/${encodeURIComponent(tokenId)}`,
+    `/v1/shared_payment/granted_tokens/${sptPathSegment(tokenId)}`,
     {},
     { apiVersion },
   );
@@ -104,7 +122,7 @@ export async function revokeTestGrantedToken(
 ): Promise<GrantedToken> {
   const raw: unknown = await stripe.rawRequest(
     'POST',
-    `/v1/test_helpers/shared_payment/granted_tokens/${encodeURIComponent(tokenId)}/revoke`,
+    `/v1/test_helpers/shared_payment/granted_tokens/${sptPathSegment(tokenId)}/revoke`,
     {},
     { apiVersion },
   );

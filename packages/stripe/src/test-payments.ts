@@ -2,7 +2,9 @@
 // a Stripe test PaymentMethod (`pm_card_*`, preferred) or, only when explicitly enabled, a raw TEST card
 // number becomes a Shared Payment Token through Stripe's test helper, with usage limits bound to the
 // checkout (currency, max_amount = total, expiry <= 30 min). The token then goes through the normal SPT
-// charge path. Live keys make all of this impossible: construction throws, whatever the configuration.
+// charge path. Live keys make all of this impossible, whatever the configuration: the mode is read from the
+// `stripe` client itself (the key its authenticator sends), never from a string passed beside it, and the
+// account's `livemode` is checked with Stripe (GET /v1/balance) before the first test-only request.
 // Card data is never stored, logged or echoed: not in results, errors or validation messages.
 import type Stripe from 'stripe';
 import { StripeAdapterError } from './errors.js';
@@ -15,8 +17,12 @@ export const MAX_TEST_TOKEN_SECONDS = 30 * 60;
 
 export interface StripeTestPaymentsOptions {
   stripe: Stripe;
-  /** The secret key the `stripe` client was built with: only `sk_test_…` / `rk_test_…` are accepted. */
-  secretKey: string;
+  /**
+   * Optional, for a clear error at construction: the secret key the `stripe` client was built with. It must
+   * be a test key (`sk_test_…` / `rk_test_…`) and match the client's own key. The mode is always derived
+   * from the client, whatever this says.
+   */
+  secretKey?: string;
   /** Accept raw test card numbers (creates a PaymentMethod first). Default false. */
   allowRawCards?: boolean;
   sptApiVersion?: string;
@@ -57,7 +63,80 @@ export interface StripeTestPayments {
   /** A raw TEST card number → PaymentMethod → test SPT. Only with `allowRawCards: true`. */
   tokenFromCard(card: RawTestCard, request: TestTokenRequest): Promise<TestToken>;
   revokeToken(token: string): Promise<void>;
+  /**
+   * Asks Stripe whether the account behind the client is in test mode (`livemode` of GET /v1/balance) and
+   * throws `live_mode_forbidden` if not. Every helper runs it (once) before its first test-only request;
+   * call it at start-up to fail early. A failed check (network) throws `stripe_request_failed` and is
+   * retried on the next call; a live answer is final.
+   */
+  assertTestMode(): Promise<void>;
   readonly rawCardsEnabled: boolean;
+}
+
+export type StripeKeyMode = 'test' | 'live' | 'unknown';
+
+/** The mode of a Stripe secret or restricted key string. */
+export function keyMode(key: unknown): StripeKeyMode {
+  if (typeof key !== 'string') return 'unknown';
+  if (/^(sk|rk)_live_/.test(key)) return 'live';
+  if (TEST_KEY.test(key)) return 'test';
+  return 'unknown';
+}
+
+/**
+ * The mode of the key a stripe-node client actually sends. stripe-node 23 keeps the key inside its request
+ * authenticator (`_authenticator`, set from `new Stripe(key)`): a function that writes
+ * `Authorization: Bearer <key>` on a request. It is run on a probe request (nothing is sent) and the header
+ * read back. A custom `authenticator` that sets the header asynchronously, or a client without one, is
+ * `unknown`: only the account check (`assertTestMode`) can then tell, and it always runs first.
+ */
+export function clientKeyMode(stripe: Stripe): StripeKeyMode {
+  const key = clientKeyOf(stripe);
+  return key ? keyMode(key) : 'unknown';
+}
+
+/** Throws `live_mode_forbidden` when the client sends a live key (or `secretKey` is not a matching test key). */
+export function assertTestClient(stripe: Stripe, secretKey?: string): void {
+  const mode = clientKeyMode(stripe);
+  if (mode === 'live') {
+    throw new StripeAdapterError(
+      'live_mode_forbidden',
+      'Test payment helpers are disabled: the stripe client uses a live key (sk_live_/rk_live_). Agents must send Shared Payment Tokens.',
+      { param: 'stripe' },
+    );
+  }
+  if (secretKey !== undefined) {
+    assertTestKey(secretKey);
+    if (mode === 'test' && clientKeyOf(stripe) !== secretKey) {
+      throw new StripeAdapterError(
+        'live_mode_forbidden',
+        'secretKey is not the key the stripe client was built with; test payment helpers follow the client.',
+        { param: 'secretKey' },
+      );
+    }
+  }
+}
+
+function clientKeyOf(stripe: Stripe): string | undefined {
+  const authenticator = (stripe as unknown as { _authenticator?: unknown })._authenticator;
+  if (typeof authenticator !== 'function') return undefined;
+  const probe = {
+    host: 'api.stripe.com',
+    port: '443',
+    path: '/v1/balance',
+    method: 'GET',
+    headers: {} as Record<string, string>,
+    body: '',
+    protocol: 'https',
+  };
+  try {
+    const pending: unknown = authenticator(probe);
+    if (pending instanceof Promise) pending.catch(() => undefined);
+  } catch {
+    return undefined;
+  }
+  const header = probe.headers.Authorization ?? probe.headers.authorization;
+  return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
 }
 
 const TEST_KEY = /^(sk|rk)_test_[A-Za-z0-9_]+$/;
@@ -98,12 +177,55 @@ function checkRequest(r: TestTokenRequest): void {
 }
 
 export function createStripeTestPayments(options: StripeTestPaymentsOptions): StripeTestPayments {
-  assertTestKey(options.secretKey);
   const { stripe } = options;
+  assertTestClient(stripe, options.secretKey);
   const version = options.sptApiVersion ?? DEFAULT_SPT_API_VERSION;
   const now = options.now ?? Date.now;
   const lifetime = Math.min(options.tokenLifetimeSeconds ?? MAX_TEST_TOKEN_SECONDS, MAX_TEST_TOKEN_SECONDS);
   const rawCardsEnabled = options.allowRawCards === true;
+
+  let verified: Promise<void> | undefined;
+  let live = false;
+  /** Client key mode, then the account's livemode (once; a failed lookup is retried next time). */
+  function assertTestMode(): Promise<void> {
+    if (live || clientKeyMode(stripe) === 'live') {
+      live = true;
+      return Promise.reject(
+        new StripeAdapterError(
+          'live_mode_forbidden',
+          'Test payment helpers are disabled: the Stripe account is in live mode.',
+        ),
+      );
+    }
+    verified ??= (async () => {
+      let livemode: unknown;
+      try {
+        livemode = (await stripe.balance.retrieve()).livemode;
+      } catch (e) {
+        const code =
+          typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string'
+            ? e.code
+            : undefined;
+        throw new StripeAdapterError(
+          'stripe_request_failed',
+          'Could not confirm with Stripe that the account is in test mode; test payment helpers stay disabled.',
+          { ...(code ? { stripeCode: code } : {}), retryable: true },
+        );
+      }
+      if (livemode !== false) {
+        live = true;
+        throw new StripeAdapterError(
+          'live_mode_forbidden',
+          'Test payment helpers are disabled: Stripe reports the account in live mode (livemode is not false).',
+        );
+      }
+    })();
+    const current = verified;
+    current.catch(() => {
+      if (verified === current && !live) verified = undefined;
+    });
+    return current;
+  }
 
   async function grant(paymentMethod: string, r: TestTokenRequest): Promise<TestToken> {
     const seconds = Math.min(r.expiresInSeconds ?? lifetime, lifetime);
@@ -148,6 +270,7 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
 
   return {
     rawCardsEnabled,
+    assertTestMode,
 
     async tokenFromPaymentMethod(paymentMethod, request) {
       if (typeof paymentMethod !== 'string' || !/^pm_[A-Za-z0-9_]{1,100}$/.test(paymentMethod)) {
@@ -157,6 +280,7 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
         );
       }
       checkRequest(request);
+      await assertTestMode();
       return grant(paymentMethod, request);
     },
 
@@ -178,6 +302,8 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
       }
       if (card.cvc !== undefined && !/^\d{3,4}$/.test(card.cvc))
         throw invalid('card.cvc', 'card.cvc must be 3 or 4 digits.');
+      // Nothing goes to /v1/payment_methods unless the client and the account are both in test mode.
+      await assertTestMode();
       let pm: Stripe.PaymentMethod;
       try {
         pm = await stripe.paymentMethods.create({
@@ -213,7 +339,17 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
     },
 
     async revokeToken(token) {
+      await assertTestMode();
       await revokeTestGrantedToken(stripe, token, version);
     },
   };
+}
+
+/** `createStripeTestPayments`, then `assertTestMode()` against Stripe: for start-up, where a call is possible. */
+export async function createVerifiedStripeTestPayments(
+  options: StripeTestPaymentsOptions,
+): Promise<StripeTestPayments> {
+  const helpers = createStripeTestPayments(options);
+  await helpers.assertTestMode();
+  return helpers;
 }

@@ -1,7 +1,12 @@
 import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStripeTestPayments, StripeAdapterError } from '../src/index.js';
+import {
+  clientKeyMode,
+  createStripeTestPayments,
+  createVerifiedStripeTestPayments,
+  StripeAdapterError,
+} from '../src/index.js';
 
 let emulator: StripeEmulator;
 let rawEmulator: StripeEmulator;
@@ -60,6 +65,100 @@ describe('live keys make every test-only function impossible', () => {
     expect(StripeAdapterError.isInstance(fromAnotherCopy)).toBe(true);
     expect(StripeAdapterError.isInstance(null)).toBe(false);
     expect(StripeAdapterError.isInstance(new Error('x'))).toBe(false);
+  });
+});
+
+describe('the mode comes from the client, not from a string beside it', () => {
+  const LIVE = 'sk_live_51HliveKeyForTheGuardTest';
+  const card = { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' };
+  const req = { amount: 100, currency: 'usd' };
+
+  it('clientKeyMode reads the key the client sends', () => {
+    expect(clientKeyMode(new Stripe('sk_test_x', { ...rawEmulator.stripeConfig }))).toBe('test');
+    expect(clientKeyMode(new Stripe('rk_live_x', { ...rawEmulator.stripeConfig }))).toBe('live');
+    expect(
+      clientKeyMode(new Stripe('', { ...rawEmulator.stripeConfig, authenticator: async () => undefined })),
+    ).toBe('unknown');
+  });
+
+  it('a live-key client beside a test-key string: refused at construction, nothing reaches Stripe', async () => {
+    const live = await startStripeEmulator({ allowRawCards: true, liveAccount: true });
+    try {
+      const client = new Stripe(LIVE, { ...live.stripeConfig, maxNetworkRetries: 0 });
+      for (const secretKey of [KEY, undefined]) {
+        const e = thrown(() =>
+          createStripeTestPayments({
+            stripe: client,
+            ...(secretKey ? { secretKey } : {}),
+            allowRawCards: true,
+          }),
+        );
+        expect(StripeAdapterError.isInstance(e)).toBe(true);
+        expect(e).toMatchObject({ code: 'live_mode_forbidden' });
+        expect(String((e as Error).message)).not.toContain(LIVE);
+      }
+      await expect(
+        createVerifiedStripeTestPayments({ stripe: client, secretKey: KEY, allowRawCards: true }),
+      ).rejects.toMatchObject({ code: 'live_mode_forbidden' });
+      expect(live.requests).toEqual([]);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('a client whose key cannot be read (custom authenticator) on a live account: raw cards and tokens impossible, no /v1/payment_methods', async () => {
+    const live = await startStripeEmulator({ allowRawCards: true, liveAccount: true });
+    try {
+      const client = new Stripe('', {
+        ...live.stripeConfig,
+        maxNetworkRetries: 0,
+        authenticator: async (request) => {
+          await Promise.resolve();
+          request.headers.Authorization = `Bearer ${LIVE}`;
+        },
+      });
+      const p = createStripeTestPayments({ stripe: client, secretKey: KEY, allowRawCards: true });
+      expect((await rejected(p.tokenFromCard(card, req))).code).toBe('live_mode_forbidden');
+      expect((await rejected(p.tokenFromPaymentMethod('pm_card_visa', req))).code).toBe(
+        'live_mode_forbidden',
+      );
+      expect((await rejected(p.assertTestMode())).code).toBe('live_mode_forbidden');
+      // One account check, then nothing: the live answer is final.
+      expect(live.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/balance']);
+      expect(live.requests.some((r) => r.path.startsWith('/v1/payment_methods'))).toBe(false);
+      expect(JSON.stringify(live.requests)).not.toContain('4242');
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('a test client checks the account once before its first test-only request', async () => {
+    const fresh = await startStripeEmulator({ allowRawCards: true });
+    try {
+      const client = new Stripe(KEY, { ...fresh.stripeConfig, maxNetworkRetries: 0 });
+      const p = await createVerifiedStripeTestPayments({
+        stripe: client,
+        secretKey: KEY,
+        allowRawCards: true,
+      });
+      await p.tokenFromCard(card, req);
+      await p.tokenFromPaymentMethod('pm_card_visa', req);
+      expect(fresh.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'GET /v1/balance',
+        'POST /v1/payment_methods',
+        'POST /v1/test_helpers/shared_payment/granted_tokens',
+        'POST /v1/test_helpers/shared_payment/granted_tokens',
+      ]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a secretKey that is not the client key is refused', () => {
+    const e = thrown(() =>
+      createStripeTestPayments({ stripe: new Stripe('sk_test_one'), secretKey: 'sk_test_other' }),
+    );
+    expect(e).toMatchObject({ code: 'live_mode_forbidden', param: 'secretKey' });
   });
 });
 

@@ -182,7 +182,12 @@ async function main(): Promise<void> {
       successUrl: 'http://127.0.0.1/paid?cs={CHECKOUT_SESSION_ID}',
       cancelUrl: 'http://127.0.0.1/cart',
     },
-    authentication: { merchantName: 'Reliability Shop' },
+    authentication: {
+      acquirerBin: '424242',
+      acquirerCountry: 'US',
+      acquirerMerchantId: 'acct_reliability',
+      merchantName: 'Reliability Shop',
+    },
     logger,
   });
   const gateway = config.crash ? withCrashPoint(stripeGateway, config.crash) : stripeGateway;

@@ -38,6 +38,12 @@ export const VALID_CANCEL = {
   intent_trace: { reason_code: 'price_too_high', trace_summary: 'Found it cheaper.' },
 };
 
+/**
+ * A fresh Idempotency-Key without dashes: a UUID's dash-separated digit groups can read as a CVC token or a
+ * grouped card number to the leak scanners.
+ */
+export const idempotencyKey = () => crypto.randomUUID().replace(/-/g, '');
+
 export function restHeaders(extra: Record<string, string> = {}): Record<string, string> {
   return {
     authorization: `Bearer ${AGENT_KEY}`,
@@ -50,7 +56,7 @@ export function restHeaders(extra: Record<string, string> = {}): Record<string, 
 export async function restPost(stack: Stack, path: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await rawRequest(`${stack.url}${path}`, {
     method: 'POST',
-    headers: restHeaders({ 'idempotency-key': crypto.randomUUID() }),
+    headers: restHeaders({ 'idempotency-key': idempotencyKey() }),
     body: JSON.stringify(body),
   });
   if (res.status >= 300)

@@ -83,7 +83,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         successUrl: 'https://shop.example/paid?cs={CHECKOUT_SESSION_ID}',
         cancelUrl: 'https://shop.example/cart',
       },
-      authentication: { merchantName: 'Security Suite Shop' },
+      authentication: {
+        acquirerBin: '424242',
+        acquirerCountry: 'US',
+        acquirerMerchantId: 'acct_security_suite',
+        merchantName: 'Security Suite Shop',
+      },
       logger: capture.logger,
     });
     const helpers = createStripeTestPayments({ stripe, secretKey: STRIPE_TEST_KEY, allowRawCards });

@@ -1,7 +1,9 @@
 // After purchases with raw TEST card numbers (emulator allowRawCards + createStripeTestPayments allowRawCards
-// + a test key), nothing the merchant side captured holds a card number or a CVC: raw (unredacted) logs of
-// every package, console/stderr, every HTTP response and tool result, error texts, the SQLite database
-// file bytes (with its WAL), PostgreSQL rows (when a server answers) and what the emulator sent back.
+// + a test key), and after a card number was put in turn into EVERY string field of every REST body, MCP
+// binding payload and shopper-tool argument, nothing the merchant side captured holds a card number or a
+// CVC: raw (unredacted) logs of every package, console/stderr, every HTTP response and tool result, error
+// texts, the SQLite database file bytes (with its WAL), PostgreSQL rows (when a server answers) and the
+// emulator's request log (paths and bodies: what Stripe would receive) and events.
 import { existsSync, readFileSync } from 'node:fs';
 import { requireService } from '@acp/test-env';
 import type { Client } from '@modelcontextprotocol/client';
@@ -10,7 +12,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Capture, createCapture, describeValue } from '../src/capture.js';
 import { rawRequest } from '../src/http.js';
 import { scanForCardData } from '../src/pan.js';
-import { BUYER, CAPS, restHeaders, restPost } from '../src/requests.js';
+import { jsonPathOf, PAN_FORM_NUMBERS, PAN_FORMS, type Path, setAt, stringPaths } from '../src/pan-fields.js';
+import {
+  BUYER,
+  CAPS,
+  idempotencyKey,
+  restHeaders,
+  restPost,
+  VALID_CANCEL,
+  VALID_CREATE,
+  VALID_UPDATE,
+  validComplete,
+} from '../src/requests.js';
 import { AGENT_KEY, API_VERSION, type Stack, startStack } from '../src/stack.js';
 
 const PG_URL = process.env.ACP_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -45,7 +58,10 @@ const CARDS = [
   { number: '4000000000009995', cvc: '4736', expect: 'declined' },
   { number: '4242424242424241', cvc: '3817', expect: 'refused' },
 ] as const;
-const USED = { numbers: CARDS.map((c) => c.number), cvcs: CARDS.map((c) => c.cvc) };
+const USED = {
+  numbers: [...CARDS.map((c) => c.number), ...PAN_FORM_NUMBERS],
+  cvcs: CARDS.map((c) => c.cvc),
+};
 
 const stacks: Stack[] = [];
 afterAll(async () => {
@@ -97,7 +113,7 @@ async function purchaseWithRawCards(stack: Stack, capture: Capture): Promise<Out
     out.tokens++;
     const paymentData = collected.structuredContent!.payment_data;
     const completed = await call('complete_checkout_session', {
-      meta: { api_version: API_VERSION, idempotency_key: crypto.randomUUID() },
+      meta: { api_version: API_VERSION, idempotency_key: idempotencyKey() },
       id,
       payload: { payment_data: paymentData },
     });
@@ -152,7 +168,7 @@ async function purchaseWithRawCards(stack: Stack, capture: Capture): Promise<Out
       'http.complete',
       await rawRequest(`${stack.url}/checkout_sessions/${id}/complete`, {
         method: 'POST',
-        headers: restHeaders({ 'idempotency-key': crypto.randomUUID() }),
+        headers: restHeaders({ 'idempotency-key': idempotencyKey() }),
         body,
       }),
     );
@@ -161,12 +177,166 @@ async function purchaseWithRawCards(stack: Stack, capture: Capture): Promise<Out
   return out;
 }
 
+/**
+ * What Stripe received and sent. The one request meant to carry a raw TEST card is POST /v1/payment_methods
+ * (test mode, raw cards enabled): its body is left out of the scan, its path is not. Every other path and
+ * body (token retrieves, PaymentIntents, Checkout Sessions, …) is scanned.
+ */
 function emulatorTexts(stack: Stack): { source: string; text: string }[] {
+  const requests = stack.emulator.requests.map((r) =>
+    r.method === 'POST' && r.path === '/v1/payment_methods' ? { ...r, body: '[raw test card]' } : r,
+  );
   return [
     { source: 'emulator.events', text: describeValue(stack.emulator.events()) },
-    { source: 'emulator.requests', text: describeValue(stack.emulator.requests) },
+    { source: 'emulator.requests', text: describeValue(requests) },
     { source: 'emulator.paymentIntents', text: describeValue(stack.emulator.paymentIntents()) },
   ];
+}
+
+interface Injection {
+  requests: number;
+  refusedNamingField: number;
+  problems: string[];
+}
+
+/** Request fields that name catalog items: looked up (an unknown one is refused without echo), not refused up front. */
+const LOOKUPS = [
+  /^\$(\.payload)?\.line_items\[\d+\]\.id$/,
+  /\.selected_fulfillment_options\[\d+\]\.item_ids\[\d+\]$/,
+  /^\$\.product_id$/,
+];
+const isLookup = (param: string) => LOOKUPS.some((re) => re.test(param));
+
+/**
+ * A card number in turn in every string field of every REST body (create, update, complete, cancel), every
+ * MCP binding payload, the binding's session id, and every shopper-tool argument. Each must be refused with
+ * a typed error whose `param` names that field (lookups: refused as unknown, without echo), and nothing may
+ * be stored or sent anywhere (the scans afterwards).
+ */
+async function injectPansEverywhere(stack: Stack, capture: Capture): Promise<Injection> {
+  const out: Injection = { requests: 0, refusedNamingField: 0, problems: [] };
+  let n = 0;
+  const pan = () => PAN_FORMS[n++ % PAN_FORMS.length]!;
+  const readySession = async () => {
+    const s = await restPost(stack, '/checkout_sessions', {
+      currency: 'usd',
+      line_items: [{ id: 'ebook_mcp' }],
+      capabilities: CAPS,
+      buyer: BUYER,
+    });
+    return s.id as string;
+  };
+  const id = await readySession();
+  const check = (where: string, param: string, status: number, body: unknown) => {
+    out.requests++;
+    const error = body as { code?: string; param?: string } | undefined;
+    if (error?.param === param && status >= 400) out.refusedNamingField++;
+    else if (!isLookup(param))
+      out.problems.push(`${where} ${param}: ${status} ${JSON.stringify(body).slice(0, 200)}`);
+  };
+
+  // ---- REST bodies
+  const createBody = { ...VALID_CREATE, order_notes: 'Leave at the door', metadata: { campaign: 'spring' } };
+  const updateBody = { ...VALID_UPDATE, order_notes: 'Ring twice' };
+  const completeBody = { ...validComplete('spt_template0001'), order_notes: 'Gift wrap' };
+  const rest: [string, string, unknown][] = [
+    ['create', '/checkout_sessions', createBody],
+    ['update', `/checkout_sessions/${id}`, updateBody],
+    ['complete', `/checkout_sessions/${id}/complete`, completeBody],
+    ['cancel', `/checkout_sessions/${id}/cancel`, VALID_CANCEL],
+  ];
+  for (const [name, path, template] of rest) {
+    for (const field of stringPaths(template)) {
+      const res = await rawRequest(`${stack.url}${path}`, {
+        method: 'POST',
+        headers: restHeaders({ 'idempotency-key': idempotencyKey() }),
+        body: JSON.stringify(setAt(template, field, pan())),
+      });
+      capture.record(`http.${name}.pan`, res);
+      check(`REST ${name}`, jsonPathOf(field), res.status, JSON.parse(res.text));
+    }
+  }
+  // A card number as the REST path id: never echoed.
+  const byPath = await rawRequest(`${stack.url}/checkout_sessions/${encodeURIComponent(pan())}`, {
+    headers: restHeaders(),
+  });
+  capture.record('http.get.pan', byPath);
+
+  // ---- MCP: binding payloads (root $.payload), the binding id, shopper-tool arguments (root $)
+  const client: Client = await stack.mcp();
+  const tool = async (name: string, args: Record<string, unknown>) => {
+    try {
+      const r = await client.callTool({ name, arguments: args });
+      capture.record(`tool.${name}.pan`, r);
+      const error = (r as { structuredContent?: { error?: unknown } }).structuredContent?.error;
+      return { status: (r as { isError?: boolean }).isError ? 400 : 200, body: error ?? r };
+    } catch (e) {
+      capture.record(`tool.${name}.pan.error`, e);
+      return { status: 400, body: (e as { data?: unknown }).data };
+    }
+  };
+  const meta = () => ({ api_version: API_VERSION, idempotency_key: idempotencyKey() });
+  const binding: [string, Record<string, unknown>, unknown][] = [
+    ['create_checkout_session', {}, createBody],
+    ['update_checkout_session', { id }, updateBody],
+    ['complete_checkout_session', { id }, completeBody],
+    ['cancel_checkout_session', { id }, VALID_CANCEL],
+  ];
+  for (const [name, extra, payload] of binding) {
+    for (const field of stringPaths(payload)) {
+      const r = await tool(name, { meta: meta(), ...extra, payload: setAt(payload, field, pan()) });
+      check(`MCP ${name}`, jsonPathOf(field, '$.payload'), r.status, r.body);
+    }
+  }
+  for (const name of ['get_checkout_session', 'update_checkout_session', 'cancel_checkout_session']) {
+    await tool(name, { meta: meta(), id: pan(), payload: {} });
+  }
+  const shopper: [string, Record<string, unknown>][] = [
+    ['search_products', { query: 'mug', category: 'kitchen', cursor: 'c1' }],
+    ['get_product', { product_id: 'mug_classic' }],
+    ['create_payment_link', { checkout_session_id: id }],
+    ['get_order', { order_id: 'ord_missing' }],
+    ['get_order', { checkout_session_id: id }],
+    ['collect_payment_info', { sessionId: id, paymentMethodId: 'pm_card_visa' }],
+    [
+      'complete_checkout',
+      {
+        checkout_session_id: id,
+        buyer: {
+          email: 'ada@example.com',
+          first_name: 'Ada',
+          last_name: 'L',
+          full_name: 'Ada L',
+          phone_number: '+14155550100',
+        },
+        payment_data: { token: 'spt_template0001', provider: 'stripe', billing_address: BUYER_ADDRESS },
+      },
+    ],
+  ];
+  for (const [name, args] of shopper) {
+    for (const field of stringPaths(args)) {
+      const r = await tool(name, setAt(args, field, pan()));
+      check(`tool ${name}`, jsonPathOf(field), r.status, r.body);
+    }
+  }
+  await stack.emulator.webhooks.idle();
+  return out;
+}
+
+const BUYER_ADDRESS = {
+  name: 'Ada Lovelace',
+  line_one: '1 Analytical Way',
+  city: 'San Francisco',
+  state: 'CA',
+  country: 'US',
+  postal_code: '94131',
+};
+
+function expectInjectionRefused(inj: Injection): void {
+  expect(inj.problems).toEqual([]);
+  // Every field of every body and argument was tried (about 90 requests), almost all refused by name.
+  expect(inj.requests).toBeGreaterThanOrEqual(80);
+  expect(inj.refusedNamingField).toBeGreaterThanOrEqual(inj.requests - 8);
 }
 
 function expectMeaningful(out: Outcome): void {
@@ -182,15 +352,18 @@ describe('no card data anywhere after a run with raw test cards', () => {
     const capture = createCapture();
     capture.captureConsole();
     let out: Outcome;
+    let injection: Injection;
     let stack: Stack;
     try {
       stack = await startStack({ allowRawCards: true, capture });
       stacks.push(stack);
       out = await purchaseWithRawCards(stack, capture);
+      injection = await injectPansEverywhere(stack, capture);
     } finally {
       capture.restore();
     }
     expectMeaningful(out);
+    expectInjectionRefused(injection);
     const texts = [...capture.texts(), ...emulatorTexts(stack)];
     stack.sqlite!.database.pragma('wal_checkpoint(PASSIVE)');
     for (const suffix of ['', '-wal', '-shm', '-journal']) {
@@ -211,7 +384,9 @@ describe('no card data anywhere after a run with raw test cards', () => {
     const stack = await startStack({ allowRawCards: true, capture, store: 'postgres', pgUrl: PG_URL });
     stacks.push(stack);
     const out = await purchaseWithRawCards(stack, capture);
+    const injection = await injectPansEverywhere(stack, capture);
     expectMeaningful(out);
+    expectInjectionRefused(injection);
     const pool = stack.postgres!.pool;
     const tables = await pool.query<{ table_name: string }>(
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',

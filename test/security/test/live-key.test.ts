@@ -145,6 +145,53 @@ describe('a live key disables every test-only path', () => {
     }
   });
 
+  it('the mode comes from the client: a live-key client beside a test-key string cannot mint tokens or send raw cards; nothing reaches /v1/payment_methods', async () => {
+    const emulator = await startStripeEmulator({ allowRawCards: true, liveAccount: true });
+    const card = { number: '4242424242424242', exp_month: 12, exp_year: 2031, cvc: '7319' };
+    const request = { amount: 500, currency: 'usd' };
+    try {
+      // 1. The key is readable from the client: refused at construction, whatever string is passed beside it.
+      const live = new Stripe('sk_live_51Habc', { ...emulator.stripeConfig, maxNetworkRetries: 0 });
+      for (const secretKey of ['sk_test_abc', undefined]) {
+        expect(() =>
+          createStripeTestPayments({
+            stripe: live,
+            ...(secretKey ? { secretKey } : {}),
+            allowRawCards: true,
+          }),
+        ).toThrow(expect.objectContaining({ code: 'live_mode_forbidden' }));
+      }
+      // 2. The key is hidden (custom authenticator): the account's livemode decides before anything is sent.
+      const hidden = new Stripe('', {
+        ...emulator.stripeConfig,
+        maxNetworkRetries: 0,
+        authenticator: async (r) => {
+          await Promise.resolve();
+          r.headers.Authorization = 'Bearer sk_live_51Habc';
+        },
+      });
+      const helpers = createStripeTestPayments({
+        stripe: hidden,
+        secretKey: 'sk_test_abc',
+        allowRawCards: true,
+      });
+      for (const attempt of [
+        () => helpers.tokenFromCard(card, request),
+        () => helpers.tokenFromPaymentMethod('pm_card_visa', request),
+        () => helpers.tokenFromCard(card, request),
+      ]) {
+        const e = await attempt().catch((err: unknown) => err);
+        expect(StripeAdapterError.isInstance(e)).toBe(true);
+        expect(e).toMatchObject({ code: 'live_mode_forbidden' });
+        expect(JSON.stringify(e)).not.toMatch(/4242424242424242|7319/);
+      }
+      expect(emulator.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/balance']);
+      expect(emulator.requests.some((r) => r.path.includes('payment_methods'))).toBe(false);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('the emulator refuses live keys, so a live key can never mint a card PaymentMethod there either', async () => {
     const emulator = await startStripeEmulator({ allowRawCards: true });
     try {

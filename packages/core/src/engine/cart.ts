@@ -2,6 +2,7 @@
 import type { ResolvedConfig } from '../config.js';
 import type { FulfillmentOptionState, LineState, Message, SessionState, SessionTotals } from '../domain.js';
 import { AcpError } from '../errors.js';
+import { redactPans } from '../pan.js';
 import type { PricingLineInput, PricingQuote, Product } from '../ports.js';
 import type { ItemInput, SelectedFulfillmentOption } from '../spec/2026-04-17/schemas.generated.js';
 
@@ -37,9 +38,13 @@ export function resolveLines(
     if (!product) {
       return {
         ok: false,
-        error: new AcpError('invalid_item_id', `No product with id "${item.id}" exists in this store.`, {
-          param: `$.line_items[${index}].id`,
-        }),
+        error: new AcpError(
+          'invalid_item_id',
+          `No product with id "${redactPans(item.id)}" exists in this store.`,
+          {
+            param: `$.line_items[${index}].id`,
+          },
+        ),
       };
     }
     if (product.currency.toLowerCase() !== currency) {

@@ -26,6 +26,13 @@ import {
 export interface EngineContext {
   now: Date;
   config: ResolvedConfig;
+  /** Whether the gateway offers hosted payment links (messages point to them when it does). */
+  paymentLinks?: boolean;
+}
+
+/** The agent can perform 3D Secure only if both sides negotiated the `3ds` intervention. */
+export function agentCanAuthenticate(state: Pick<SessionState, 'capabilities'>): boolean {
+  return state.capabilities.interventions?.supported?.includes('3ds') === true;
 }
 
 export type Effect =
@@ -35,6 +42,8 @@ export type Effect =
   | { type: 'payment.resume'; attempt: PaymentAttempt }
   | { type: 'payment_link.create'; attempt: PaymentAttempt; request: PaymentLinkRequest }
   | { type: 'payment_link.expire'; linkId: string }
+  /** Best effort, after the commit: cancel a PSP payment left waiting for 3DS that nobody will finish. */
+  | { type: 'payment.cancel'; paymentId: string }
   | { type: 'inventory.commit'; orderId: string; lines: { productId: string; quantity: number }[] }
   | { type: 'event.emit'; event: DomainEvent };
 
@@ -371,6 +380,10 @@ export function beginComplete(
     const waiting = previous ? { ...previous, updatedAt: iso(ctx.now) } : undefined;
     if (!PROCEEDING_3DS_OUTCOMES.has(result.outcome)) {
       if (waiting) attempts.push({ ...waiting, status: 'declined', failure: authFailure(result.outcome) });
+      // The payment that waited for authentication is superseded: the next complete starts a new one.
+      const superseded: Effect[] = waiting?.paymentId
+        ? [{ type: 'payment.cancel', paymentId: waiting.paymentId }]
+        : [];
       const declined: SessionState = {
         ...base,
         notices: [paymentDeclinedMessage(authFailure(result.outcome).message)],
@@ -378,7 +391,7 @@ export function beginComplete(
         authenticationMetadata: undefined,
       };
       declined.status = statusFromMessages([...declined.messages]);
-      return ok({ state: stripUndefined(declined), effects: [], attempts });
+      return ok({ state: stripUndefined(declined), effects: superseded, attempts });
     }
     if (waiting) attempts.push({ ...waiting, status: 'abandoned' });
     continuePaymentId = previous?.paymentId;
@@ -397,6 +410,7 @@ export function beginComplete(
     ...(continuePaymentId ? { paymentId: continuePaymentId, continuesAttemptId: previous?.id } : {}),
     ...(request.authentication_result ? { authenticationResult: request.authentication_result } : {}),
     ...(options.requestKey ? { requestKey: options.requestKey } : {}),
+    ...(agentCanAuthenticate(base) ? {} : { authenticationAvailable: false }),
   });
   attempts.push(attempt);
   const next: SessionState = {
@@ -413,6 +427,24 @@ function authFailure(outcome: string) {
   return {
     code: 'authentication_failed',
     message: `3D Secure authentication did not succeed (${outcome}). Try again or use another payment method.`,
+  };
+}
+
+/**
+ * The card needs 3D Secure but the agent cannot authenticate (or the PSP could not offer it): the session
+ * stays payable, and the buyer is sent to the hosted payment page, where the bank's challenge happens.
+ */
+export function authenticationUnavailableMessage(paymentLinks: boolean): Message {
+  return {
+    type: 'error',
+    code: 'payment_declined',
+    content_type: 'plain',
+    content: paymentLinks
+      ? "The card issuer requires 3D Secure authentication, which cannot be completed here. Nothing was charged. Create a hosted payment link for this checkout session (the create_payment_link operation) and give it to the buyer: the bank's check happens on that page. Or pay with a different payment method."
+      : 'The card issuer requires 3D Secure authentication, which cannot be completed here. Nothing was charged. Please use a different payment method.',
+    param: '$.payment_data',
+    resolution: 'requires_buyer_input',
+    severity: 'high',
   };
 }
 
@@ -509,7 +541,11 @@ export function applyChargeResult(
       const next: SessionState = {
         ...state,
         updatedAt: now,
-        notices: [paymentDeclinedMessage(result.message)],
+        notices: [
+          result.code === 'authentication_required'
+            ? authenticationUnavailableMessage(ctx.paymentLinks !== false)
+            : paymentDeclinedMessage(result.message),
+        ],
       };
       delete next.currentAttemptId;
       next.status = statusFromMessages(next.messages);
@@ -648,6 +684,8 @@ export function cancelSession(
   state: SessionState,
   request: CancelSessionRequest | undefined,
   ctx: EngineContext,
+  /** The attempt waiting for 3DS when the session is `authentication_required`: its payment is canceled. */
+  waiting?: PaymentAttempt,
 ): Decision {
   const refused = permission(state, 'cancel');
   if (refused) return fail(refused);
@@ -665,10 +703,21 @@ export function cancelSession(
   if (state.status === 'in_progress' && state.paymentLink) {
     effects.push({ type: 'payment_link.expire', linkId: state.paymentLink.linkId });
   }
+  const attempts: PaymentAttempt[] = [];
+  if (
+    state.status === 'authentication_required' &&
+    waiting !== undefined &&
+    waiting.id === state.currentAttemptId &&
+    waiting.status === 'requires_action' &&
+    waiting.paymentId
+  ) {
+    attempts.push({ ...waiting, status: 'abandoned', updatedAt: iso(ctx.now) });
+    effects.push({ type: 'payment.cancel', paymentId: waiting.paymentId });
+  }
   delete next.paymentLink;
   delete next.currentAttemptId;
   delete next.authenticationMetadata;
-  return ok({ state: next, effects, attempts: [] });
+  return ok({ state: next, effects, attempts });
 }
 
 const REASON_CODES = new Set([

@@ -44,6 +44,8 @@ export interface MemoryGateway extends PaymentGatewayV1 {
   payLink(linkId: string): PaymentEvent;
   expireLink(linkId: string): PaymentEvent;
   succeededChargesFor(sessionId: string): RecordedCharge[];
+  /** Payment ids canceled through `cancelPayment`, in order. */
+  readonly canceledPayments: string[];
 }
 
 export function createMemoryGateway(): MemoryGateway {
@@ -61,6 +63,7 @@ export function createMemoryGateway(): MemoryGateway {
   const refunds = new Map<string, RefundResult>();
   const refunded = new Map<string, number>();
   const requiresActionPayments = new Map<string, { amount: number; currency: string; sessionId: string }>();
+  const canceledPayments: string[] = [];
   let seq = 0;
 
   function nextFault(): InjectedFault | undefined {
@@ -97,6 +100,15 @@ export function createMemoryGateway(): MemoryGateway {
         code: 'card_declined',
         declineCode: 'insufficient_funds',
         message: 'The card has insufficient funds.',
+        paymentId,
+      };
+    } else if (token === MEMORY_TEST_TOKENS.requiresAction && req.authenticationAvailable === false) {
+      // Like Stripe's error_on_requires_action: the payment fails instead of waiting for authentication.
+      result = {
+        status: 'declined',
+        code: 'authentication_required',
+        declineCode: 'authentication_required',
+        message: 'The card issuer requires authentication for this payment.',
         paymentId,
       };
     } else if (token === MEMORY_TEST_TOKENS.requiresAction) {
@@ -143,6 +155,13 @@ export function createMemoryGateway(): MemoryGateway {
   const gateway: MemoryGateway = {
     version: 1,
     charges,
+    canceledPayments,
+
+    async cancelPayment(paymentId) {
+      if (!requiresActionPayments.delete(paymentId)) return { status: 'not_cancelable' as const };
+      canceledPayments.push(paymentId);
+      return { status: 'canceled' as const };
+    },
 
     async charge(req) {
       const fault = nextFault();
