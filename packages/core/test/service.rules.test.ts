@@ -500,6 +500,28 @@ describe.skipIf(!specPresent())('protocol rules', () => {
       expect(await t.service.recoverPendingPayments()).toEqual({ resumed: 0, stillPending: 0 });
     });
 
+    it('a PSP rate limit answers 429 rate_limited with Retry-After (never stored); the same key then pays', async () => {
+      const { t, id } = await readySession();
+      t.gateway.injectFaults('rate_limited');
+      const limited = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: 'rl' }),
+      );
+      expect(limited.status).toBe(429);
+      expect(limited.body).toMatchObject({ code: 'rate_limited' });
+      expect(limited.headers['retry-after']).toBe('1');
+      expectSchemaValid(limited);
+      const retried = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: 'rl' }),
+      );
+      expect(retried.replayed).toBe(false);
+      expect((retried.body as CheckoutSession).status).toBe('completed');
+      expect(t.gateway.succeededChargesFor(id)).toHaveLength(1);
+    });
+
     it('a PSP outage before the charge leaves nothing charged and the retry pays once', async () => {
       const { t, id } = await readySession();
       t.gateway.injectFaults('network_before', 'server_error');
