@@ -91,6 +91,14 @@ it('under injected faults every session is charged at most once and every charge
   await t.service.recoverPendingPayments();
 
   expect(faultsSeen).toBeGreaterThan(5);
+  // Saved 500s (with and without a charge behind them) really hit charges.
+  const saved500 = s.emulator.requests.filter(
+    (r) =>
+      r.method === 'POST' &&
+      r.path === '/v1/payment_intents' &&
+      (r.fault === 'server_error' || r.fault === 'server_error_executed'),
+  );
+  expect(saved500.length).toBeGreaterThan(0);
   const lost = s.emulator.requests.filter(
     (r) => r.fault === 'lost_response' && r.method === 'POST' && r.path === '/v1/payment_intents',
   );
