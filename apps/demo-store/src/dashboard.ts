@@ -1,6 +1,6 @@
 // The orders dashboard at `/`: sessions and orders with status and totals, server-rendered and refreshed
 // live from `/dashboard/data.json`. It shows no buyer contact details beyond an email hint.
-import type { CheckoutStoreV1, OrderRecord, SessionState } from '@acp/core';
+import { type CheckoutStoreV1, type OrderRecord, refundTotals, type SessionState } from '@acp/core';
 
 export interface DashboardData {
   generatedAt: string;
@@ -70,9 +70,7 @@ export async function dashboardData(
       sessionId: o.sessionId,
       status: o.order.status ?? 'confirmed',
       amount: o.amount,
-      refunded: (o.order.adjustments ?? [])
-        .filter((a) => a.type === 'refund' && a.status === 'completed')
-        .reduce((acc, a) => acc + (a.amount ?? 0), 0),
+      refunded: refundTotals(o).refunded,
       currency: o.currency,
       items: (o.order.line_items ?? []).map((l) => `${l.quantity.ordered}× ${l.title}`).join(', '),
       buyer: maskEmail(o.buyer?.email),

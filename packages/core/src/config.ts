@@ -30,6 +30,23 @@ export interface MerchantConfig {
   sessionTtlSeconds?: number;
   /** How long one process owns an in-flight charge before another may resume it. Default 60 s. */
   paymentLeaseSeconds?: number;
+  /**
+   * How long a charge whose PSP key answered a 5xx must stay quiet (nothing sent under the key) before a
+   * lookup that finds no payment counts as proof that nothing was charged, so the attempt may be closed and a
+   * new one started. It covers the PSP's search lag (Stripe: searchable "in less than a minute" normally).
+   * Default 300 s. Set 0 only against a PSP (or emulator) whose lookup is immediately consistent.
+   */
+  unconfirmedPaymentGraceSeconds?: number;
+  /**
+   * Reading a session waits at most this long for payment recovery (a pending charge, an open payment link)
+   * before answering with the state as stored; the recovery continues in the background. Default 2000 ms.
+   */
+  readRecoveryBudgetMs?: number;
+  /**
+   * Reading an `in_progress` session asks the PSP about its open payment link (in case its webhook never
+   * arrives) at most this often per process, and not within this time after the link opened. Default 10 s.
+   */
+  linkCheckIntervalSeconds?: number;
   /** Hosted payment link lifetime (Stripe allows 30 min to 24 h). Default 1 hour. */
   paymentLinkTtlSeconds?: number;
   /** Largest quantity accepted on one line. Default 999. */
@@ -67,6 +84,9 @@ export function resolveConfig(config: MerchantConfig): ResolvedConfig {
     sessionTtlSeconds: config.sessionTtlSeconds ?? 6 * 60 * 60,
     paymentLeaseSeconds: config.paymentLeaseSeconds ?? 60,
     paymentLinkTtlSeconds: config.paymentLinkTtlSeconds ?? 60 * 60,
+    unconfirmedPaymentGraceSeconds: config.unconfirmedPaymentGraceSeconds ?? 300,
+    readRecoveryBudgetMs: config.readRecoveryBudgetMs ?? 2000,
+    linkCheckIntervalSeconds: config.linkCheckIntervalSeconds ?? 10,
     maxLineQuantity: config.maxLineQuantity ?? 999,
     maxTotalAmount: config.maxTotalAmount ?? 99_999_999,
   };

@@ -177,6 +177,13 @@ export interface PaymentAttempt {
   /** The attempt is owned by whoever set this lease until it passes; then anyone may resume it. */
   leaseUntil?: string;
   failure?: { code: string; declineCode?: string; message: string };
+  /**
+   * The PSP answered a charge sent under this attempt's key with a 5xx: when that first happened and when it
+   * last happened. Stripe saves a 5xx under the key and replays it, so such an attempt can only be closed by
+   * proving there is no charge (see the core README, "A 5xx saved under the key"). Cleared by any other
+   * answer to a send.
+   */
+  serverError?: { firstAt: string; lastAt: string };
   card?: { brand?: string; last4?: string };
   createdAt: string;
   updatedAt: string;

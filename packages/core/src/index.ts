@@ -42,6 +42,16 @@ export {
   selectOptions,
 } from './engine/cart.js';
 export {
+  applyRefundUpdate,
+  type RefundStatus,
+  type RefundTotals,
+  type RefundUpdate,
+  refundAdjustmentId,
+  refundLedger,
+  refundTotals,
+} from './engine/refunds.js';
+export {
+  abandonPaymentLinkAttempt,
   applyChargeResult,
   applyPaymentLinkEvent,
   attemptIdFor,
@@ -50,6 +60,7 @@ export {
   buildOrder,
   type CartInputs,
   cancelSession,
+  closeUnchargedAttempt,
   createSession,
   type Decision,
   type Effect,
@@ -118,6 +129,7 @@ export type {
   PaymentGatewayV1,
   PaymentLinkRequest,
   PaymentLinkResult,
+  PaymentLinkStatus,
   PricingLineInput,
   PricingQuote,
   PricingV1,

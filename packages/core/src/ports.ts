@@ -11,9 +11,9 @@ import type {
   SessionState,
   StoredResponse,
 } from './domain.js';
+import type { RefundUpdate } from './engine/refunds.js';
 import type {
   Address,
-  Adjustment,
   AuthenticationMetadata,
   AuthenticationResult,
 } from './spec/2026-04-17/schemas.generated.js';
@@ -191,7 +191,23 @@ export interface PaymentLinkRequest {
 
 export type PaymentLinkResult =
   | { status: 'created'; linkId: string; url: string; expiresAt: string }
-  | { status: 'retryable_failure'; message: string; retryAfterSeconds?: number };
+  | {
+      status: 'retryable_failure';
+      message: string;
+      retryAfterSeconds?: number;
+      /**
+       * `server_error`: the PSP answered 5xx, which it saves under the key and replays on every retry; the
+       * engine then drops the link attempt so the next call uses a new key (nobody has that link's URL).
+       */
+      reason?: 'network' | 'rate_limited' | 'server_error' | 'unknown';
+    };
+
+/** What the PSP says about a hosted payment link (Stripe: the Checkout Session and its PaymentIntent). */
+export type PaymentLinkStatus =
+  | { status: 'open' }
+  | { status: 'paid'; paymentId: string; amount: MinorUnits; currency: string }
+  | { status: 'expired' }
+  | { status: 'retryable_failure'; message: string };
 
 export interface RefundRequest {
   orderId: string;
@@ -229,10 +245,17 @@ export interface PaymentGatewayV1 {
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /**
    * Reconcile an attempt whose outcome is unknown (crash, lost response): look the payment up, never charge
-   * anew. Returns `not_found` when the PSP has no payment for that attempt.
+   * anew. Returns `not_found` when the PSP has no payment for that attempt; `searched: true` says the gateway
+   * really looked (e.g. a metadata search) rather than skipping the lookup. Only a searched `not_found` can
+   * help prove that an attempt whose key answered a 5xx charged nothing.
    */
-  reconcile?(attempt: PaymentAttempt): Promise<ChargeResult | { status: 'not_found' }>;
+  reconcile?(attempt: PaymentAttempt): Promise<ChargeResult | { status: 'not_found'; searched?: boolean }>;
   createPaymentLink?(request: PaymentLinkRequest): Promise<PaymentLinkResult>;
+  /**
+   * Looks a payment link up at the PSP (never changes it). Used to reconcile links whose webhooks never
+   * arrived: paid → the order is placed; expired → the session is payable again.
+   */
+  retrievePaymentLink?(linkId: string): Promise<PaymentLinkStatus>;
   /** Close an open payment link. `completed` means it was paid first: the payment wins. */
   expirePaymentLink?(
     linkId: string,
@@ -336,10 +359,16 @@ export interface CheckoutStoreV1 {
   getOrderBySession(sessionId: string): Promise<OrderRecord | null>;
   getOrderByPayment(paymentId: string): Promise<OrderRecord | null>;
   /**
-   * Append (never overwrite) an adjustment; idempotent by `adjustment.id` (a second append with the same id
-   * replaces nothing and returns the order unchanged). Returns null when the order does not exist.
+   * Records a refund fact in the order's refund ledger, atomically (read-modify-write in one transaction, or
+   * row lock): ONE entry per PSP refund id holding its latest status, applied with core's
+   * `applyRefundUpdate` (monotonic: a duplicate or an older status changes nothing). Returns the order and
+   * whether it changed, or null when the order does not exist.
    */
-  appendOrderAdjustment(orderId: string, adjustment: Adjustment, now: string): Promise<OrderRecord | null>;
+  upsertOrderRefund(
+    orderId: string,
+    update: RefundUpdate,
+    now: string,
+  ): Promise<{ record: OrderRecord; changed: boolean } | null>;
   getPaymentAttempt(id: string): Promise<PaymentAttempt | null>;
   listPaymentAttempts(sessionId: string): Promise<PaymentAttempt[]>;
   /** Sessions in any of `statuses`, oldest update first (recovery, expiry sweeps, dashboards). */

@@ -13,12 +13,15 @@ import {
   resolveLines,
 } from './engine/cart.js';
 import { credentialError } from './engine/credential.js';
+import { refundTotals } from './engine/refunds.js';
 import {
+  abandonPaymentLinkAttempt,
   applyChargeResult,
   applyPaymentLinkEvent,
   beginComplete,
   beginPaymentLink,
   cancelSession,
+  closeUnchargedAttempt,
   createSession,
   type Decision,
   type Effect,
@@ -42,11 +45,11 @@ import type {
   Ids,
   PaymentEvent,
   PaymentGatewayV1,
+  PaymentLinkStatus,
   PricingV1,
   Product,
 } from './ports.js';
 import {
-  type Adjustment,
   CancelSessionRequest,
   type CheckoutSession,
   CheckoutSessionCompleteRequest,
@@ -55,6 +58,7 @@ import {
   type Order,
   type Error as WireError,
 } from './spec/2026-04-17/schemas.generated.js';
+import { assertNever } from './status.js';
 import { canonicalJson } from './util/canonical-json.js';
 import { sha256Hex } from './util/sha256.js';
 import { checkApiVersion } from './versions.js';
@@ -147,7 +151,7 @@ const RETRY_LATER_CODES = new Set([
   'idempotency_in_flight',
 ]);
 function isRetryLater(r: { status: number; body: unknown }): boolean {
-  if (r.status >= 500) return true;
+  if (r.status >= 500 || r.status === 429) return true;
   const code = (r.body as { code?: unknown } | null)?.code;
   return r.status === 409 && typeof code === 'string' && RETRY_LATER_CODES.has(code);
 }
@@ -430,8 +434,15 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           case 'payment.cancel':
             cancelAtPsp(effect.paymentId);
             break;
-          default:
+          case 'payment.charge':
+          case 'payment.resume':
+          case 'payment_link.create':
+          case 'payment_link.expire':
+            // PSP effects run inside their operation (executePayment, createPaymentLink, cancelSession),
+            // because their outcome decides the answer; they never reach the post-commit effects.
             break;
+          default:
+            assertNever(effect, 'effect');
         }
       } catch (e) {
         logger?.warn('post-commit effect failed', { effect: effect.type, cause: describeCause(e) });
@@ -529,18 +540,63 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
 
   // ---------------------------------------------------------------------------------------- payments
 
-  async function executeCharge(attempt: PaymentAttempt, resume: boolean): Promise<ChargeResult> {
+  /** What executing a payment effect produced: the PSP's answer, or proof that the attempt charged nothing. */
+  type ChargeOutcome = { result: ChargeResult; sent: boolean } | { close: true };
+
+  /**
+   * Executes a payment effect of a committed transition: `payment.charge` sends the charge; `payment.resume`
+   * (an attempt whose outcome is unknown) first looks the payment up and only then sends the same request
+   * again under the same PSP key.
+   *
+   * A 5xx saved under the key (Stripe saves the first response of a request whose execution began, 500s
+   * included, and replays it for 24 h) would make every resend answer the same 5xx. Such an attempt is
+   * closed as uncharged only on proof: (1) its key answered a 5xx to a send, (2) after the first 5xx, resends
+   * go on for at most `unconfirmedPaymentGraceSeconds` (an unsaved 5xx heals that way), then stop, (3) the key
+   * stayed quiet (nothing sent under it) for a further full grace period, long enough for the PSP's search
+   * index to show any payment created by those sends, and (4) the gateway's lookup then *searched* and found
+   * no payment for the attempt. A payment found at any point wins (one charge, one order).
+   */
+  async function executePayment(
+    effect: Extract<Effect, { type: 'payment.charge' | 'payment.resume' }>,
+  ): Promise<ChargeOutcome> {
+    const attempt = effect.attempt;
+    let sent = false;
     try {
-      if (resume && gateway.reconcile) {
+      if (effect.type === 'payment.resume' && gateway.reconcile) {
         const found = await gateway.reconcile(attempt);
-        if (found.status !== 'not_found') return found;
+        if (found.status !== 'not_found') return { result: found, sent: false };
+        if (attempt.serverError && found.searched) {
+          const now = clock.now().getTime();
+          const grace = config.unconfirmedPaymentGraceSeconds * 1000;
+          if (now - Date.parse(attempt.serverError.firstAt) >= grace) {
+            const quiet = now - Date.parse(attempt.serverError.lastAt);
+            if (quiet >= grace) return { close: true };
+            return {
+              result: {
+                status: 'retryable_failure',
+                reason: 'server_error',
+                message: 'The payment provider failed; waiting to confirm that nothing was charged.',
+                retryAfterSeconds: Math.max(1, Math.ceil((grace - quiet) / 1000)),
+              },
+              sent: false,
+            };
+          }
+        }
       }
       if (!attempt.credentialToken || !attempt.handlerId) {
-        return { status: 'declined', code: 'missing_credential', message: 'The payment token is missing.' };
+        return {
+          result: {
+            status: 'declined',
+            code: 'missing_credential',
+            message: 'The payment token is missing.',
+          },
+          sent: false,
+        };
       }
       const state = await store.getSession(attempt.sessionId);
       const email = state?.state.buyer?.email;
-      return await gateway.charge({
+      sent = true;
+      const result = await gateway.charge({
         sessionId: attempt.sessionId,
         attemptId: attempt.id,
         attemptNumber: attempt.number,
@@ -556,12 +612,16 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         ...(attempt.authenticationResult ? { authenticationResult: attempt.authenticationResult } : {}),
         ...(attempt.authenticationAvailable === false ? { authenticationAvailable: false } : {}),
       });
+      return { result, sent: true };
     } catch (e) {
       logger?.warn('payment gateway threw; treating the outcome as unknown', { cause: describeCause(e) });
       return {
-        status: 'retryable_failure',
-        reason: 'unknown',
-        message: 'The payment provider did not answer.',
+        result: {
+          status: 'retryable_failure',
+          reason: 'unknown',
+          message: 'The payment provider did not answer.',
+        },
+        sent,
       };
     }
   }
@@ -570,35 +630,53 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   async function finalizeCharge(
     sessionId: string,
     attempt: PaymentAttempt,
-    result: ChargeResult,
+    outcome: ChargeOutcome,
     idem: IdemRef | undefined,
-  ): Promise<{ result: ServiceResult; stored: boolean }> {
+  ): Promise<{ result: ServiceResult; stored: boolean; closed?: boolean }> {
     const orderId = ids.orderId();
-    const outcome = await casLoop<CheckoutSession>(
+    const result = 'close' in outcome ? undefined : outcome.result;
+    const done = await casLoop<CheckoutSession>(
       sessionId,
       async ({ state }) => {
         if (state.currentAttemptId !== attempt.id || state.status !== 'complete_in_progress') {
           // Someone else applied an outcome first; answer with the current state.
           return sessionResponse(200, state, await orderFor(state));
         }
-        return { ok: true, transition: applyChargeResult(state, attempt, result, { ...ctxNow(), orderId }) };
+        if (!result) return { ok: true, transition: closeUnchargedAttempt(state, attempt, ctxNow()) };
+        return {
+          ok: true,
+          transition: applyChargeResult(
+            state,
+            attempt,
+            result,
+            { ...ctxNow(), orderId },
+            { sent: 'sent' in outcome && outcome.sent },
+          ),
+        };
       },
       (t) => {
-        if (result.status === 'retryable_failure') {
+        if (result?.status === 'retryable_failure') {
+          const retryAfterSeconds = result.retryAfterSeconds ?? 2;
           return errorResult(
-            new AcpError(
-              result.reason === 'rate_limited' ? 'payment_unavailable' : 'payment_unavailable',
-              'The payment provider is unavailable or did not confirm the payment. Nothing was charged twice; retry the request to continue.',
-              { retryAfterSeconds: result.retryAfterSeconds ?? 2 },
-            ),
+            result.reason === 'rate_limited'
+              ? new AcpError(
+                  'rate_limited',
+                  'The payment provider is rate limiting requests. Nothing was charged twice; retry the request after Retry-After seconds.',
+                  { retryAfterSeconds },
+                )
+              : new AcpError(
+                  'payment_unavailable',
+                  'The payment provider is unavailable or did not confirm the payment. Nothing was charged twice; retry the request to continue.',
+                  { retryAfterSeconds },
+                ),
           );
         }
         return sessionResponse(200, t.state, t.order);
       },
-      result.status === 'retryable_failure' ? undefined : idem,
+      result === undefined || result.status === 'retryable_failure' ? undefined : idem,
     );
-    if (outcome.transition) await runEffects(outcome.transition.effects);
-    return outcome;
+    if (done.transition) await runEffects(done.transition.effects);
+    return result === undefined && done.transition ? { ...done, closed: true } : done;
   }
 
   /** Resume a pending attempt whose lease passed (returns undefined when not applicable). */
@@ -606,7 +684,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     state: SessionState,
     version: number,
     idem: IdemRef | undefined,
-  ): Promise<{ result: ServiceResult; stored: boolean } | undefined> {
+  ): Promise<{ result: ServiceResult; stored: boolean; closed?: boolean } | undefined> {
     if (state.status !== 'complete_in_progress' || !state.currentAttemptId) return undefined;
     const attempt = await store.getPaymentAttempt(state.currentAttemptId);
     if (!attempt) return undefined;
@@ -622,9 +700,110 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         stored: false,
       };
     }
-    const leased = d.transition.attempts[0]!;
-    const result = await executeCharge(leased, true);
-    return finalizeCharge(state.id, leased, result, idem);
+    const effect = paymentEffectOf(d.transition);
+    if (!effect) return undefined;
+    return finalizeCharge(state.id, effect.attempt, await executePayment(effect), idem);
+  }
+
+  // ---------------------------------------------------------------------------------------- links
+
+  /**
+   * Asks the PSP about the open payment link of an `in_progress` session and applies what it says through the
+   * same transitions as the webhooks (so a paid link gives exactly one order however many processes do this).
+   */
+  async function reconcileLink(state: SessionState): Promise<'completed' | 'reopened' | 'open' | 'unknown'> {
+    const link = state.paymentLink;
+    if (state.status !== 'in_progress' || !link || !gateway.retrievePaymentLink) return 'open';
+    let found: PaymentLinkStatus;
+    try {
+      found = await gateway.retrievePaymentLink(link.linkId);
+    } catch (e) {
+      logger?.warn('payment link lookup failed', { cause: describeCause(e) });
+      return 'unknown';
+    }
+    try {
+      switch (found.status) {
+        case 'paid':
+          await service.handlePaymentEvent({
+            type: 'payment_link.succeeded',
+            sessionId: state.id,
+            linkId: link.linkId,
+            paymentId: found.paymentId,
+            amount: found.amount,
+            currency: found.currency,
+          });
+          return 'completed';
+        case 'expired':
+          await service.handlePaymentEvent({
+            type: 'payment_link.expired',
+            sessionId: state.id,
+            linkId: link.linkId,
+          });
+          return 'reopened';
+        case 'open':
+          return 'open';
+        default:
+          return 'unknown';
+      }
+    } catch (e) {
+      logger?.warn('could not apply a payment link outcome', { cause: describeCause(e) });
+      return 'unknown';
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- reads
+
+  /** One background recovery per session per process; reads share it. */
+  const recoveries = new Map<string, Promise<void>>();
+  /** When this process last asked the PSP about a session's open link (clock ms), bounded in size. */
+  const linkChecks = new Map<string, number>();
+
+  /**
+   * Whether a read of an `in_progress` session should ask the PSP about its link: not within the interval
+   * after the link opened (webhooks normally arrive by then) nor after this process last asked.
+   */
+  function linkCheckDue(id: string, openedAt: string): boolean {
+    const now = clock.now().getTime();
+    const last = Math.max(linkChecks.get(id) ?? 0, Date.parse(openedAt) || 0);
+    if (now - last < config.linkCheckIntervalSeconds * 1000) return false;
+    linkChecks.delete(id);
+    linkChecks.set(id, now);
+    if (linkChecks.size > 10_000) linkChecks.delete(linkChecks.keys().next().value!);
+    return true;
+  }
+
+  /** Starts (or joins) the recovery of one session: a pending charge, or an open payment link. */
+  function recoverSession(id: string): Promise<void> {
+    let running = recoveries.get(id);
+    if (!running) {
+      running = (async () => {
+        const stored = await store.getSession(id);
+        if (!stored) return;
+        if (stored.state.status === 'complete_in_progress') {
+          await resumePending(stored.state, stored.version, undefined);
+        } else if (stored.state.status === 'in_progress') {
+          await reconcileLink(stored.state);
+        }
+      })()
+        .catch((e) => logger?.warn('background payment recovery failed', { cause: describeCause(e) }))
+        .finally(() => recoveries.delete(id));
+      recoveries.set(id, running);
+    }
+    return running;
+  }
+
+  /** Waits for `work` at most `readRecoveryBudgetMs`: a read answers promptly even when the PSP hangs. */
+  async function withinReadBudget(work: Promise<void>): Promise<void> {
+    const ms = config.readRecoveryBudgetMs;
+    if (ms <= 0) return;
+    let timer: unknown;
+    await Promise.race([
+      work,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer as never);
   }
 
   // ---------------------------------------------------------------------------------------- operations
@@ -667,9 +846,16 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         if (expired && (await commit(expired, stored.version))) {
           stored = { state: expired.state, version: stored.version + 1 };
         }
-        const resumed = await resumePending(stored.state, stored.version, undefined);
-        if (resumed && resumed.result.status < 400) return resumed.result;
-        if (resumed) stored = await load(id);
+        // Payment recovery runs off the request path: the read waits for it only a bounded time, so a GET
+        // answers promptly even when the PSP hangs (the recovery goes on in the background).
+        const status = stored.state.status;
+        if (
+          status === 'complete_in_progress' ||
+          (status === 'in_progress' && linkCheckDue(id, stored.state.updatedAt))
+        ) {
+          await withinReadBudget(recoverSession(id));
+          stored = await load(id);
+        }
         const order = await orderFor(stored.state);
         // A session renders the same until its version (or its order) changes: reuse the frozen rendering.
         const key = `${id}\u0000${stored.version}\u0000${order?.updatedAt ?? ''}`;
@@ -728,6 +914,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             const own = requestKey !== undefined && pending?.requestKey === requestKey;
             const resumed = await resumePending(state, version, own ? idem : undefined);
             if (resumed) {
+              // An attempt proven uncharged was closed: this request now starts a new one (new PSP key).
+              if (resumed.closed) continue;
               if (own) return resumed;
               if (isRetryLater(resumed.result)) return { result: resumed.result, stored: false };
               continue;
@@ -755,9 +943,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           );
           if (!d.ok) return { result: errorResult(d.error), stored: false };
           const t = d.transition;
-          const charge = t.effects.find(
-            (e): e is Extract<Effect, { type: 'payment.charge' }> => e.type === 'payment.charge',
-          );
+          const charge = paymentEffectOf(t);
           if (!charge) {
             // No PSP call needed (free order, denied 3DS, buyer data made the cart not ready).
             if (t.order) t.order = { ...t.order };
@@ -768,8 +954,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           }
           // The attempt is committed BEFORE the PSP is called.
           if (!(await commit(t, version))) continue;
-          const result = await executeCharge(charge.attempt, false);
-          return finalizeCharge(id, charge.attempt, result, idem);
+          return finalizeCharge(id, charge.attempt, await executePayment(charge), idem);
         }
         return {
           result: errorResult(
@@ -787,6 +972,12 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         const request =
           body === undefined || body === null ? undefined : parse(CancelSessionRequest, body, ctx);
         await authorize(id, ctx);
+        // A pending charge is reconciled first: once it is proven uncharged (or declined) the session is
+        // payable again and may be canceled; while money may be moving, cancel stays refused.
+        const current = await load(id);
+        if (current.state.status === 'complete_in_progress') {
+          await resumePending(current.state, current.version, undefined);
+        }
         const outcome = await casLoop(
           id,
           async ({ state }) => {
@@ -870,6 +1061,12 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             };
           }
           if (created.status === 'retryable_failure') {
+            if (created.reason === 'server_error') {
+              const dropped = abandonPaymentLinkAttempt(d.transition.state, effect.attempt, ctxNow());
+              if (!(await commit(dropped, version))) {
+                logger?.warn('could not drop a payment link attempt after a PSP 5xx; a retry will');
+              }
+            }
             throw new AcpError('payment_unavailable', created.message, {
               retryAfterSeconds: created.retryAfterSeconds ?? 2,
             });
@@ -888,22 +1085,21 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       if (event.type === 'refund.updated') {
         const record = await store.getOrderByPayment(event.paymentId);
         if (!record) return { applied: false, reason: 'unknown_payment' };
-        const before = record.order.adjustments?.length ?? 0;
-        const updated = await store.appendOrderAdjustment(
+        const updated = await store.upsertOrderRefund(
           record.order.id,
-          refundAdjustment(
-            event.refundId,
-            event.status,
-            event.amount,
-            event.currency,
-            clock.now(),
-            event.reason,
-          ),
+          {
+            refundId: event.refundId,
+            status: event.status,
+            amount: event.amount,
+            currency: event.currency,
+            at: clock.now().toISOString(),
+            ...(event.reason ? { reason: event.reason } : {}),
+          },
           clock.now().toISOString(),
         );
-        if (updated && (updated.order.adjustments?.length ?? 0) > before) {
+        if (updated?.changed) {
           await runEffects([
-            { type: 'event.emit', event: { type: 'order_updated', order: updated, reason: 'refund' } },
+            { type: 'event.emit', event: { type: 'order_updated', order: updated.record, reason: 'refund' } },
           ]);
           return { applied: true };
         }
@@ -930,10 +1126,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         if (!record.paymentId || !gateway.refund) {
           throw new AcpError('invalid_request', 'This order has no refundable payment.');
         }
-        const refunded = (record.order.adjustments ?? [])
-          .filter((a) => a.type === 'refund' && a.status !== 'failed')
-          .reduce((acc, a) => acc + (a.amount ?? 0), 0);
-        const remaining = record.amount - refunded;
+        // Pending refunds reserve their amount (see refundTotals); the PSP is the final guard against two
+        // concurrent refunds together exceeding the capture (Stripe refuses with amount_too_large).
+        const remaining = refundTotals(record).refundable;
         const amount = input.amount ?? remaining;
         if (!Number.isInteger(amount) || amount <= 0 || amount > remaining) {
           throw new AcpError('invalid', `The refund amount must be an integer between 1 and ${remaining}.`, {
@@ -951,15 +1146,25 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         if (r.status === 'failed') {
           throw new AcpError(r.retryable ? 'payment_unavailable' : 'payment_processing_error', r.message);
         }
-        const updated = await store.appendOrderAdjustment(
+        const result = await store.upsertOrderRefund(
           orderId,
-          refundAdjustment(r.refundId, r.status, r.amount, r.currency, clock.now(), input.reason),
+          {
+            refundId: r.refundId,
+            status: r.status,
+            amount: r.amount,
+            currency: r.currency,
+            at: clock.now().toISOString(),
+            ...(input.reason ? { reason: input.reason } : {}),
+          },
           clock.now().toISOString(),
         );
-        if (!updated) throw new AcpError('order_not_found', `No order with id "${orderId}".`);
-        await runEffects([
-          { type: 'event.emit', event: { type: 'order_updated', order: updated, reason: 'refund' } },
-        ]);
+        if (!result) throw new AcpError('order_not_found', `No order with id "${orderId}".`);
+        const updated = result.record;
+        if (result.changed) {
+          await runEffects([
+            { type: 'event.emit', event: { type: 'order_updated', order: updated, reason: 'refund' } },
+          ]);
+        }
         return json(200, toWireOrder(updated));
       } catch (e) {
         return errorResult(e);
@@ -989,11 +1194,28 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         });
         for (const { state, version } of page.sessions) {
           const r = await resumePending(state, version, undefined);
-          if (r && r.result.status < 400) resumed++;
+          if (r && (r.result.status < 400 || r.closed)) resumed++;
           else stillPending++;
         }
         cursor = page.nextCursor;
       } while (cursor);
+      // Open payment links whose webhooks may never arrive: ask the PSP (paid → order, expired → payable).
+      if (gateway.retrievePaymentLink) {
+        cursor = undefined;
+        do {
+          const page = await store.listSessions({
+            statuses: ['in_progress'],
+            limit: 100,
+            ...(cursor ? { cursor } : {}),
+          });
+          for (const { state } of page.sessions) {
+            const r = await reconcileLink(state);
+            if (r === 'completed' || r === 'reopened') resumed++;
+            else stillPending++;
+          }
+          cursor = page.nextCursor;
+        } while (cursor);
+      }
       return { resumed, stillPending };
     },
 
@@ -1031,6 +1253,13 @@ const SUPPORTED_VERSION = '2026-04-17';
 /** The merchant's own code (dashboards, recovery): sees every session. Never an outside caller. */
 export const INTERNAL_CALLER = 'internal';
 
+function paymentEffectOf(t: Transition) {
+  return t.effects.find(
+    (e): e is Extract<Effect, { type: 'payment.charge' | 'payment.resume' }> =>
+      e.type === 'payment.charge' || e.type === 'payment.resume',
+  );
+}
+
 function permissionError(state: SessionState): AcpError {
   return state.status === 'completed'
     ? new AcpError(
@@ -1038,27 +1267,6 @@ function permissionError(state: SessionState): AcpError {
         'The payment link was paid before it could be closed; the session is completed.',
       )
     : new AcpError('session_not_cancelable', `A ${state.status} checkout session cannot be canceled.`);
-}
-
-function refundAdjustment(
-  refundId: string,
-  status: 'pending' | 'succeeded' | 'failed' | 'canceled',
-  amount: number,
-  currency: string,
-  now: Date,
-  reason?: string,
-): Adjustment {
-  const wireStatus = status === 'succeeded' ? 'completed' : status === 'pending' ? 'pending' : 'failed';
-  const adjustment: Adjustment = {
-    id: `adj_${refundId}_${wireStatus}`,
-    type: 'refund',
-    occurred_at: now.toISOString(),
-    status: wireStatus,
-    amount,
-    currency: currency.toLowerCase(),
-  };
-  if (reason) adjustment.reason = reason;
-  return adjustment;
 }
 
 function describeCause(cause: unknown): string | undefined {

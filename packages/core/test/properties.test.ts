@@ -6,7 +6,7 @@ import { specPresent, validateDef } from '@acp/spec-oracle';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CheckoutSession, ServiceResult } from '../src/index.js';
-import { isTerminal } from '../src/index.js';
+import { isTerminal, refundTotals, toWireOrder } from '../src/index.js';
 import { createTestCheckout, MEMORY_TEST_TOKENS, SAMPLE_ADDRESS } from '../src/testing/index.js';
 
 const TOKENS = [
@@ -348,4 +348,109 @@ describe.skipIf(!specPresent())('engine properties (fast-check)', () => {
       expect(seen.get(k) ?? 0, `never reached ${k}: ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
     }
   }, 120_000);
+});
+
+// Refund ledger: whatever the PSP's refund events do (each refund pending / succeeded / failed / canceled along
+// a real lifecycle, events duplicated and delivered in any order), the order's refunded amount is the sum of
+// the refunds whose last real status is `succeeded`, and never more than the captured amount at any point.
+describe.skipIf(!specPresent())('refund ledger properties', () => {
+  const LIFECYCLES = [
+    ['pending', 'succeeded'],
+    ['pending', 'failed'],
+    ['pending', 'canceled'],
+    ['succeeded'],
+    ['succeeded', 'failed'],
+    ['pending', 'succeeded', 'failed'],
+    ['pending'],
+  ] as const;
+  const refundsArb = fc
+    .array(fc.record({ amount: fc.integer({ min: 1, max: 900 }), life: fc.constantFrom(...LIFECYCLES) }), {
+      minLength: 1,
+      maxLength: 6,
+    })
+    .chain((refunds) =>
+      fc.record({
+        refunds: fc.constant(refunds),
+        // Every event once, plus duplicates; the order is a random permutation.
+        duplicates: fc.array(fc.nat(), { maxLength: 8 }),
+        order: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 40, maxLength: 40 }),
+      }),
+    );
+
+  it('refunded = sum of succeeded amounts, never above the capture, for any interleaving', async () => {
+    await fc.assert(
+      fc.asyncProperty(refundsArb, async ({ refunds, duplicates, order }) => {
+        const t = createTestCheckout();
+        const created = (
+          await t.service.createSession(
+            {
+              line_items: [{ id: 'ebook_mcp' }],
+              currency: 'usd',
+              buyer: { email: 'ada@example.com' },
+              capabilities: {},
+            },
+            { caller: 'p', apiVersion: '2026-04-17', idempotencyKey: 'c' },
+          )
+        ).body as CheckoutSession;
+        const done = (
+          await t.service.completeSession(
+            created.id,
+            {
+              payment_data: {
+                handler_id: 'card_tokenized',
+                instrument: { type: 'card', credential: { type: 'spt', token: MEMORY_TEST_TOKENS.succeeds } },
+              },
+            },
+            { caller: 'p', apiVersion: '2026-04-17', idempotencyKey: 'p' },
+          )
+        ).body as CheckoutSession;
+        const record = (await t.service.getOrder(done.order!.id))!;
+        const captured = record.amount;
+        // The PSP never accepts refunds beyond the charge: scale the amounts to fit.
+        const sum = refunds.reduce((a, r) => a + r.amount, 0);
+        const amounts = refunds.map((r) =>
+          Math.max(1, Math.floor((r.amount * captured) / Math.max(sum, captured))),
+        );
+        while (amounts.reduce((a, b) => a + b, 0) > captured)
+          amounts[amounts.indexOf(Math.max(...amounts))]! -= 1;
+        const events = refunds.flatMap((r, i) =>
+          r.life.map((status) => ({
+            type: 'refund.updated' as const,
+            paymentId: record.paymentId!,
+            refundId: `re_${i}`,
+            amount: amounts[i]!,
+            currency: 'usd',
+            status,
+          })),
+        );
+        for (const d of duplicates) events.push(events[d % events.length]!);
+        const shuffled = events
+          .map((e, i) => ({ e, key: order[i % order.length]! + i * 1e-9 }))
+          .sort((a, b) => a.key - b.key)
+          .map((x) => x.e);
+        const refundedOf = async () => {
+          const wire = toWireOrder((await t.service.getOrder(record.order.id))!);
+          return wire.totals?.find((x) => x.type === 'amount_refunded')?.amount ?? 0;
+        };
+        for (const e of shuffled) {
+          await t.service.handlePaymentEvent(e);
+          expect(await refundedOf()).toBeLessThanOrEqual(captured);
+        }
+        const final = (await t.service.getOrder(record.order.id))!;
+        const expected = refunds.reduce(
+          (a, r, i) => a + (r.life[r.life.length - 1] === 'succeeded' ? amounts[i]! : 0),
+          0,
+        );
+        expect(await refundedOf()).toBe(expected);
+        // The refund limit uses the same computation (pending refunds reserve their amount).
+        const totals = refundTotals(final);
+        expect(totals.refunded).toBe(expected);
+        expect(totals.refunded + totals.pending).toBeLessThanOrEqual(captured);
+        const wire = toWireOrder(final);
+        expect(wire.adjustments?.filter((a) => a.type === 'refund')).toHaveLength(refunds.length);
+        expect(validateDef('Order', wire).valid).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -2,7 +2,7 @@
 // refunds, recovery after lost responses. Every answer is validated against the official JSON Schema.
 import { specPresent } from '@acp/spec-oracle';
 import { describe, expect, it } from 'vitest';
-import type { CheckoutSession } from '../src/index.js';
+import { type CheckoutSession, type PaymentEvent, refundTotals } from '../src/index.js';
 import { createTestCheckout, MEMORY_TEST_TOKENS, SAMPLE_ADDRESS } from '../src/testing/index.js';
 import { ctx, expectSchemaValid, paymentData } from './helpers.js';
 
@@ -396,12 +396,94 @@ describe.skipIf(!specPresent())('protocol rules', () => {
       expectSchemaValid(rest, 'Order');
       const tooMuch = await t.service.refundOrder(orderId, { amount: 1, idempotencyKey: 'r3' });
       expect(tooMuch.status).toBe(400);
-      expect(t.events.events.map((e) => e.type)).toEqual([
-        'order_created',
-        'order_updated',
-        'order_updated',
-        'order_updated',
+      // The replayed refund (same key → same PSP refund) changes nothing, so it emits no update.
+      expect(t.events.events.map((e) => e.type)).toEqual(['order_created', 'order_updated', 'order_updated']);
+    });
+  });
+
+  describe('refund ledger (one entry per refund, latest status)', () => {
+    const refundedOf = (r: { body: unknown }) =>
+      (r.body as { totals?: { type: string; amount: number }[] }).totals?.find(
+        (x) => x.type === 'amount_refunded',
+      )?.amount ?? 0;
+    async function paidOrder() {
+      const { t, id } = await readySession();
+      const done = (await t.service.completeSession(id, { payment_data: paymentData() }, ctx()))
+        .body as CheckoutSession;
+      const total = done.totals.find((x) => x.type === 'total')!.amount;
+      return { t, orderId: done.order!.id, total };
+    }
+
+    it('21.74 order: 5.00 pending → succeeded, then "the rest" refunds 16.74 (not 11.74)', async () => {
+      const { t, orderId, total } = await paidOrder();
+      expect(total).toBe(2174);
+      t.gateway.setRefundBehaviour('pending');
+      const five = await t.service.refundOrder(orderId, { amount: 500, idempotencyKey: 'r-five' });
+      expect(five.status).toBe(200);
+      expect(refundedOf(five)).toBe(0);
+      // The webhooks: pending (duplicate of what the answer said), then succeeded.
+      const order = (await t.service.getOrder(orderId))!;
+      const pendingEvent = {
+        type: 'refund.updated' as const,
+        paymentId: order.paymentId!,
+        refundId: order.order.adjustments![0]!.id.replace(/^adj_/, ''),
+        amount: 500,
+        currency: 'usd',
+        status: 'pending' as const,
+      };
+      expect(await t.service.handlePaymentEvent(pendingEvent)).toMatchObject({ applied: false });
+      for (const e of t.gateway.settleRefunds()) await t.service.handlePaymentEvent(e);
+      // A late, reordered `pending` does not win over `succeeded`.
+      expect(await t.service.handlePaymentEvent(pendingEvent)).toMatchObject({ applied: false });
+      t.gateway.setRefundBehaviour('succeed');
+      const rest = await t.service.refundOrder(orderId, { idempotencyKey: 'r-rest' });
+      expect(rest.status).toBe(200);
+      expect(refundedOf(rest)).toBe(2174);
+      const adjustments = (rest.body as { adjustments: { amount: number; status: string }[] }).adjustments;
+      expect(adjustments.map((a) => [a.amount, a.status])).toEqual([
+        [500, 'completed'],
+        [1674, 'completed'],
       ]);
+      expectSchemaValid(rest, 'Order');
+      const more = await t.service.refundOrder(orderId, { amount: 1, idempotencyKey: 'r-more' });
+      expect(more.body).toMatchObject({ code: 'invalid', param: '$.amount' });
+    });
+
+    it('a pending refund reserves its amount; a refund that succeeds and later fails stops counting', async () => {
+      const { t, orderId, total } = await paidOrder();
+      t.gateway.setRefundBehaviour('pending');
+      await t.service.refundOrder(orderId, { amount: 500, idempotencyKey: 'p1' });
+      // While 5.00 is pending, only total − 5.00 can be refunded.
+      const tooMuch = await t.service.refundOrder(orderId, { amount: total - 499, idempotencyKey: 'p2' });
+      expect(tooMuch.body).toMatchObject({ code: 'invalid', param: '$.amount' });
+      for (const e of t.gateway.settleRefunds()) await t.service.handlePaymentEvent(e);
+
+      t.gateway.setRefundBehaviour('fail_later');
+      const second = await t.service.refundOrder(orderId, { amount: 700, idempotencyKey: 'f1' });
+      expect(refundedOf(second)).toBe(1200);
+      const failed = t.gateway.settleRefunds()[0] as Extract<PaymentEvent, { type: 'refund.updated' }>;
+      expect(failed.status).toBe('failed');
+      expect(await t.service.handlePaymentEvent(failed)).toEqual({ applied: true });
+      // A stale `succeeded` redelivered after the failure changes nothing.
+      expect(await t.service.handlePaymentEvent({ ...failed, status: 'succeeded' })).toMatchObject({
+        applied: false,
+      });
+      const order = (await t.service.getOrder(orderId))!;
+      expect(refundTotals(order)).toEqual({ refunded: 500, pending: 0, refundable: total - 500 });
+      t.gateway.setRefundBehaviour('succeed');
+      const rest = await t.service.refundOrder(orderId, { idempotencyKey: 'f2' });
+      expect(refundedOf(rest)).toBe(total);
+    });
+
+    it('two concurrent "rest" refunds never exceed the capture: one refund, one typed error', async () => {
+      const { t, orderId, total } = await paidOrder();
+      const [a, b] = await Promise.all([
+        t.service.refundOrder(orderId, { idempotencyKey: 'c1' }),
+        t.service.refundOrder(orderId, { idempotencyKey: 'c2' }),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([200, 502]);
+      const order = (await t.service.getOrder(orderId))!;
+      expect(refundTotals(order)).toMatchObject({ refunded: total, refundable: 0 });
     });
   });
 
@@ -416,6 +498,28 @@ describe.skipIf(!specPresent())('protocol rules', () => {
       expect((await t.store.getSession(id))?.state.status).toBe('completed');
       expect(t.gateway.succeededChargesFor(id)).toHaveLength(1);
       expect(await t.service.recoverPendingPayments()).toEqual({ resumed: 0, stillPending: 0 });
+    });
+
+    it('a PSP rate limit answers 429 rate_limited with Retry-After (never stored); the same key then pays', async () => {
+      const { t, id } = await readySession();
+      t.gateway.injectFaults('rate_limited');
+      const limited = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: 'rl' }),
+      );
+      expect(limited.status).toBe(429);
+      expect(limited.body).toMatchObject({ code: 'rate_limited' });
+      expect(limited.headers['retry-after']).toBe('1');
+      expectSchemaValid(limited);
+      const retried = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: 'rl' }),
+      );
+      expect(retried.replayed).toBe(false);
+      expect((retried.body as CheckoutSession).status).toBe('completed');
+      expect(t.gateway.succeededChargesFor(id)).toHaveLength(1);
     });
 
     it('a PSP outage before the charge leaves nothing charged and the retry pays once', async () => {

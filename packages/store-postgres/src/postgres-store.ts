@@ -9,6 +9,7 @@
 // Values are read back as text (`::text`, epoch milliseconds) so custom pg type parsers on a caller's pool
 // cannot change what the store returns.
 import {
+  applyRefundUpdate,
   type CheckoutStoreV1,
   type CommitRequest,
   type CommitResult,
@@ -21,14 +22,12 @@ import {
   isoToMillis,
   type OrderRecord,
   type PaymentAttempt,
+  type RefundUpdate,
   type StoredResponse,
   type StoredSession,
 } from '@acp/core';
 import pg, { type Pool, type PoolClient, type PoolConfig } from 'pg';
 import { migratePostgres, quoteSchema } from './migrations.js';
-
-/** The ACP `Adjustment` (refund) object, as the port takes it. */
-type Adjustment = Parameters<CheckoutStoreV1['appendOrderAdjustment']>[1];
 
 export interface PostgresStoreOptions {
   /** A pool you own (the store never ends it). */
@@ -287,24 +286,23 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [paymentId],
       ),
 
-    async appendOrderAdjustment(orderId: string, adjustment: Adjustment, now: string) {
+    async upsertOrderRefund(orderId: string, update: RefundUpdate, now: string) {
+      // The row lock serializes concurrent refund facts for one order (read-modify-write of the ledger).
       return tx(async (c) => {
         const { rows } = await c.query<{ record: string }>(
           `SELECT record::text AS record FROM ${T.orders} WHERE id = $1 FOR UPDATE`,
           [orderId],
         );
         if (!rows[0]) return null;
-        const record = JSON.parse(rows[0].record) as OrderRecord;
-        record.order.adjustments ??= [];
-        if (record.order.adjustments.some((a) => a.id === adjustment.id)) return record;
-        record.order.adjustments.push(adjustment);
-        record.updatedAt = now;
-        await c.query(`UPDATE ${T.orders} SET record = $2::json, updated_at = $3 WHERE id = $1`, [
-          orderId,
-          JSON.stringify(record),
-          now,
-        ]);
-        return record;
+        const r = applyRefundUpdate(JSON.parse(rows[0].record) as OrderRecord, update, now);
+        if (r.changed) {
+          await c.query(`UPDATE ${T.orders} SET record = $2::json, updated_at = $3 WHERE id = $1`, [
+            orderId,
+            JSON.stringify(r.record),
+            now,
+          ]);
+        }
+        return r;
       });
     },
 

@@ -3,6 +3,7 @@
 // compare-and-set and idempotency decisions correct across processes sharing the file (an HTTP server and a
 // stdio server on one data dir), and `busy_timeout` makes the other writers wait instead of failing.
 import {
+  applyRefundUpdate,
   type CheckoutStoreV1,
   type CommitRequest,
   type CommitResult,
@@ -15,14 +16,12 @@ import {
   isoToMillis,
   type OrderRecord,
   type PaymentAttempt,
+  type RefundUpdate,
   type StoredResponse,
   type StoredSession,
 } from '@acp/core';
 import Database from 'better-sqlite3';
 import { migrateSqlite } from './migrations.js';
-
-/** The ACP `Adjustment` (refund) object, as the port takes it. */
-type Adjustment = Parameters<CheckoutStoreV1['appendOrderAdjustment']>[1];
 
 export interface SqliteStoreOptions {
   /** Database file (created when missing). `':memory:'` gives a private in-memory database (tests). */
@@ -229,17 +228,17 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     return { kind: 'started' };
   });
 
-  const appendTx = db.transaction(
-    (orderId: string, adjustment: Adjustment, now: string): OrderRecord | null => {
+  const refundTx = db.transaction(
+    (
+      orderId: string,
+      update: RefundUpdate,
+      now: string,
+    ): { record: OrderRecord; changed: boolean } | null => {
       const row = q.getOrder.get(orderId);
       if (!row) return null;
-      const record = JSON.parse(row.record) as OrderRecord;
-      record.order.adjustments ??= [];
-      if (record.order.adjustments.some((a) => a.id === adjustment.id)) return record;
-      record.order.adjustments.push(adjustment);
-      record.updatedAt = now;
-      q.updateOrder.run(JSON.stringify(record), isoToMillis(now), orderId);
-      return record;
+      const r = applyRefundUpdate(JSON.parse(row.record) as OrderRecord, update, now);
+      if (r.changed) q.updateOrder.run(JSON.stringify(r.record), isoToMillis(now), orderId);
+      return r;
     },
   );
 
@@ -294,8 +293,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       return parseOrder(q.getOrderByPayment.get(paymentId));
     },
 
-    async appendOrderAdjustment(orderId, adjustment, now) {
-      return appendTx.immediate(orderId, adjustment, now);
+    async upsertOrderRefund(orderId, update, now) {
+      return refundTx.immediate(orderId, update, now);
     },
 
     async getPaymentAttempt(id) {

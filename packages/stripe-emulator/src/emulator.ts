@@ -61,7 +61,25 @@ export const EMULATOR_API_VERSION = '2026-10-28.endive';
 
 // ------------------------------------------------------------------------------------------ faults
 
-export type FaultKind = 'latency' | 'server_error' | 'rate_limited' | 'drop_connection' | 'lost_response';
+/**
+ * Injected faults, placed where Stripe's idempotency layer puts them (https://docs.stripe.com/idempotency,
+ * stripe.md §5.1: the first response is saved "after endpoint execution begins", "including 500 errors";
+ * nothing is saved when the request "is rejected before the idempotency layer, such as 429 or 401"):
+ * - `server_error`: a 500 once execution began, before anything took effect; SAVED under the key, so every
+ *   retry with that key gets the same 500 (Idempotent-Replayed).
+ * - `server_error_executed`: the request took effect (a charge happened) but the answer is a 500; SAVED.
+ * - `rate_limited` (429) and `drop_connection`: before the idempotency layer; nothing executes or is saved.
+ * - `lost_response`: executes and saves the real result; the client never hears back.
+ * - `latency`: the request is delayed.
+ * A 500 fault on a request whose key already has a saved response has no effect: Stripe replays the saved one.
+ */
+export type FaultKind =
+  | 'latency'
+  | 'server_error'
+  | 'server_error_executed'
+  | 'rate_limited'
+  | 'drop_connection'
+  | 'lost_response';
 
 /** A one-shot fault for the next request that matches. */
 export interface FaultRule {
@@ -126,6 +144,13 @@ export interface StripeEmulatorOptions {
   faults?: FaultSettings;
   /** Clock in epoch milliseconds (default Date.now). */
   now?: () => number;
+  /**
+   * PaymentIntent search lags writes: a PaymentIntent becomes searchable this long after it was created.
+   * Stripe: "Don't use search in read-after-write flows where strict consistency is necessary. Under normal
+   * operating conditions, data is searchable in less than a minute" (https://docs.stripe.com/search). Default
+   * 0 (immediately searchable, kinder than Stripe); set it to test code that reconciles by search.
+   */
+  searchLagMs?: number;
   /**
    * The error an SPT confirm gets when the token cannot pay. Stripe does not document these (stripe.md §1.4);
    * the default is a 400 `invalid_request_error` with code `shared_payment_granted_token_unusable`.
@@ -276,6 +301,14 @@ class ApiError extends Error {
     super(String(body.message ?? 'error'));
   }
 }
+
+/** An injected 500 after execution began: saved under the idempotency key, as Stripe does (stripe.md §5.1). */
+const injectedServerError = () =>
+  new ApiError(
+    500,
+    { type: 'api_error', message: 'An unknown error occurred (injected by the Stripe emulator).' },
+    true,
+  );
 
 const invalid = (message: string, param?: string, code?: string, save = false) =>
   new ApiError(
@@ -1118,7 +1151,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     }
     const limit = Math.min(100, Number(str(p, 'limit') ?? '10') || 10);
     const expand = expandOf(p).map((e) => e.replace(/^data\./, ''));
-    const found = [...intents.values()].filter((pi) => tests.every((t) => t(pi))).reverse();
+    const lag = options.searchLagMs ?? 0;
+    const found = [...intents.values()]
+      .filter((pi) => pi.created * 1000 + lag <= nowMs() && tests.every((t) => t(pi)))
+      .reverse();
     return {
       body: {
         object: 'search_result',
@@ -1891,19 +1927,6 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       req.socket.destroy();
       return;
     }
-    if (fault.kind === 'server_error') {
-      if (fault.latency) await sleep(fault.latency);
-      reply(
-        500,
-        JSON.stringify({
-          error: {
-            type: 'api_error',
-            message: 'An unknown error occurred (injected by the Stripe emulator).',
-          },
-        }),
-      );
-      return;
-    }
     if (fault.kind === 'rate_limited') {
       reply(
         429,
@@ -1962,6 +1985,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
         }
         if (fault.latency) await sleep(fault.latency);
         log.replayed = true;
+        // A 500 cannot happen to a replay: Stripe answers with the saved response.
+        if (fault.kind === 'server_error' || fault.kind === 'server_error_executed') delete log.fault;
         if (fault.kind === 'lost_response') {
           log.status = -1;
           req.socket.destroy();
@@ -1983,7 +2008,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     currentRequest = { id: requestId, idempotency_key: idemKey ?? null };
     try {
       sweep();
+      if (fault.kind === 'server_error') throw injectedServerError();
       const out = r.handler({ params, match: r.re.exec(path)!, method });
+      if (fault.kind === 'server_error_executed') throw injectedServerError();
       status = out.status ?? 200;
       body = JSON.stringify(out.body, null, 2);
     } catch (e) {

@@ -715,13 +715,53 @@ describe('fault injection', () => {
       { idempotencyKey: key },
     );
 
-  it('500 is not saved: stripe-node retries with the same key and charges once', async () => {
+  // Stripe saves the first response once execution began, "including 500 errors" (stripe.md §5.1).
+  it('a 500 is saved under the key: stripe-node retries get the same 500 (replayed) and nothing is charged', async () => {
     emulator.injectFaults({ kind: 'server_error', path: '/v1/payment_intents', method: 'POST' });
-    const pi = await create(client(emulator, 'sk_test_emulator', 2), 'fault-500');
-    expect(pi.status).toBe('succeeded');
+    const e = await cardError(create(client(emulator, 'sk_test_emulator', 2), 'fault-500'));
+    expect(e).toBeInstanceOf(Stripe.errors.StripeAPIError);
     const tried = emulator.requests.filter((r) => r.idempotencyKey === 'fault-500');
-    expect(tried.map((r) => r.status)).toEqual([500, 200]);
-    expect(emulator.paymentIntents({ metadata: { key: 'fault-500' } })).toHaveLength(1);
+    expect(tried.map((r) => [r.status, r.replayed])).toEqual([
+      [500, false],
+      [500, true],
+      [500, true],
+    ]);
+    expect(emulator.paymentIntents({ metadata: { key: 'fault-500' } })).toHaveLength(0);
+    // A later request with the same key still gets the saved 500; a new key executes.
+    expect(await cardError(create(stripe, 'fault-500'))).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect((await create(stripe, 'fault-500-new')).status).toBe('succeeded');
+  });
+
+  it('server_error_executed: the charge happens, the saved answer is a 500 on every retry', async () => {
+    emulator.injectFaults({ kind: 'server_error_executed', path: '/v1/payment_intents', method: 'POST' });
+    const e = await cardError(create(client(emulator, 'sk_test_emulator', 1), 'fault-500x'));
+    expect(e).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect(await cardError(create(stripe, 'fault-500x'))).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect(emulator.paymentIntents({ metadata: { key: 'fault-500x' }, status: 'succeeded' })).toHaveLength(1);
+  });
+
+  it('a 500 fault meeting a key with a saved response has no effect: the saved response is replayed', async () => {
+    await create(stripe, 'fault-500-replay');
+    emulator.injectFaults({ kind: 'server_error', path: '/v1/payment_intents', method: 'POST' });
+    const again = await create(stripe, 'fault-500-replay');
+    expect(again.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(again.status).toBe('succeeded');
+  });
+
+  it('searchLagMs: a new PaymentIntent is found by search only after the lag (retrieve sees it at once)', async () => {
+    let now = Date.parse('2026-11-24T12:00:00Z');
+    const lagged = await startStripeEmulator({ now: () => now, searchLagMs: 60_000 });
+    try {
+      const s2 = client(lagged, 'sk_test_emulator', 0);
+      const pi = await create(s2, 'lagged');
+      const search = () => s2.paymentIntents.search({ query: "metadata['key']:'lagged'" });
+      expect((await search()).data).toHaveLength(0);
+      expect((await s2.paymentIntents.retrieve(pi.id)).id).toBe(pi.id);
+      now += 60_000;
+      expect((await search()).data.map((x) => x.id)).toEqual([pi.id]);
+    } finally {
+      await lagged.close();
+    }
   });
 
   it('429 surfaces as StripeRateLimitError (not retried by stripe-node)', async () => {

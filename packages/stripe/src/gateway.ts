@@ -9,6 +9,7 @@ import type {
   PaymentGatewayV1,
   PaymentLinkRequest,
   PaymentLinkResult,
+  PaymentLinkStatus,
   RefundRequest,
   RefundResult,
 } from '@acp/core';
@@ -132,6 +133,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 const checkoutSessionKey = (attemptKey: string) => `${attemptKey}_checkout_session`;
 const isoFromUnix = (s: number) => new Date(s * 1000).toISOString();
+const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : v?.id);
 
 function retryable(c: ErrorClass, paymentId?: string): ChargeResult {
   const base = paymentId ? { paymentId } : {};
@@ -414,7 +416,9 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
     }
   }
 
-  async function reconcile(attempt: PaymentAttempt): Promise<ChargeResult | { status: 'not_found' }> {
+  async function reconcile(
+    attempt: PaymentAttempt,
+  ): Promise<ChargeResult | { status: 'not_found'; searched?: boolean }> {
     if (attempt.kind !== 'charge') return { status: 'not_found' };
     try {
       if (attempt.paymentId?.startsWith('pi_')) {
@@ -439,7 +443,8 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
         }),
       );
       const pi = found.data[0];
-      return pi ? await settle(pi) : { status: 'not_found' };
+      // Search lags writes (normally under a minute): a miss is only evidence, which core weighs with time.
+      return pi ? await settle(pi) : { status: 'not_found', searched: true };
     } catch (e) {
       return retryable(classifyError(e), attempt.paymentId);
     }
@@ -492,13 +497,13 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
 
   async function createPaymentLink(req: PaymentLinkRequest): Promise<PaymentLinkResult> {
     const links = options.paymentLinks!;
-    const nowS = Math.floor(now() / 1000);
-    const wanted = Math.floor(Date.parse(req.expiresAt) / 1000);
-    // Stripe accepts 30 min .. 24 h after creation.
-    const expiresAt = Math.min(
-      Math.max(Number.isFinite(wanted) ? wanted : nowS + 3600, nowS + 31 * 60),
-      nowS + 24 * 3600 - 60,
-    );
+    // Sent exactly as core stored it on the attempt (core keeps it within Stripe's 30 min .. 24 h and reuses
+    // an attempt only while it still is): a retry under the same key must send identical parameters, so
+    // nothing here may depend on the current time.
+    const expiresAt = Math.floor(Date.parse(req.expiresAt) / 1000);
+    if (!Number.isFinite(expiresAt)) {
+      throw new StripeAdapterError('stripe_request_failed', 'The payment link expiry is not a valid time.');
+    }
     const metadata = {
       ...req.metadata,
       [METADATA_KEYS.sessionId]: req.sessionId,
@@ -556,6 +561,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
         return {
           status: 'retryable_failure',
           message: r.status === 'retryable_failure' ? r.message : 'Stripe is unavailable.',
+          reason: c.kind === 'server' ? 'server_error' : c.kind,
           ...(c.kind === 'rate_limited' ? { retryAfterSeconds: c.retryAfterSeconds ?? 1 } : {}),
         };
       }
@@ -568,6 +574,31 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
           cause: e,
         },
       );
+    }
+  }
+
+  /** Reads the Checkout Session (never changes it): paid, expired, or still open. */
+  async function retrievePaymentLink(linkId: string): Promise<PaymentLinkStatus> {
+    try {
+      const s = await call(() => stripe.checkout.sessions.retrieve(linkId));
+      if (s.status === 'complete' && s.payment_status === 'paid') {
+        const paymentId = idOf(s.payment_intent);
+        if (paymentId) {
+          return {
+            status: 'paid',
+            paymentId,
+            amount: s.amount_total ?? 0,
+            currency: s.currency ?? '',
+          };
+        }
+      }
+      if (s.status === 'expired') return { status: 'expired' };
+      // Open, or complete with an asynchronous payment still unpaid: its outcome arrives later.
+      return { status: 'open' };
+    } catch (e) {
+      const c = classifyError(e);
+      if (c.kind === 'invalid' && c.code === 'resource_missing') return { status: 'expired' };
+      return { status: 'retryable_failure', message: 'Stripe could not be asked about the payment link.' };
     }
   }
 
@@ -651,7 +682,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
     refund,
     validateCredential,
     cancelPayment,
-    ...(options.paymentLinks ? { createPaymentLink, expirePaymentLink } : {}),
+    ...(options.paymentLinks ? { createPaymentLink, retrievePaymentLink, expirePaymentLink } : {}),
   };
   return gateway;
 }

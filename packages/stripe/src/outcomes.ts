@@ -270,7 +270,11 @@ export function classifyError(e: unknown): ErrorClass {
   ) {
     return { kind: 'auth' };
   }
-  if (e instanceof Stripe.errors.StripeAPIError) return { kind: 'server' };
+  // A 5xx (Stripe saves it under the idempotency key and replays it, stripe.md §5.1). A 409 (a concurrent
+  // request with the same key) or 424 is also a StripeAPIError but is not saved: an unknown outcome.
+  if (e instanceof Stripe.errors.StripeAPIError) {
+    return (e.statusCode ?? 500) >= 500 ? { kind: 'server' } : { kind: 'unknown' };
+  }
   return { kind: 'unknown' };
 }
 

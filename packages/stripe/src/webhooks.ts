@@ -6,7 +6,6 @@
 import type { PaymentEvent } from '@acp/core';
 import Stripe from 'stripe';
 import { METADATA_KEYS } from './gateway.js';
-import { declineMessage } from './outcomes.js';
 import { eventTypeOf } from './spt.js';
 
 export interface StripeWebhookHandlerOptions {
@@ -18,9 +17,8 @@ export interface StripeWebhookHandlerOptions {
   /** Signature age tolerance in seconds (stripe-node default 300). Never 0. */
   toleranceSeconds?: number;
   /**
-   * On `payment_intent.payment_failed` for a payment-link PaymentIntent, expire its Checkout Session before
-   * reporting the failure, so the old link cannot be paid after the ACP session became payable again.
-   * Default true.
+   * @deprecated Ignored. A declined card on the hosted page no longer ends the payment link: as on Stripe
+   * Checkout, the buyer may try another card on the same open Checkout Session.
    */
   expireLinkOnPaymentFailure?: boolean;
   logger?: { warn(message: string, fields?: Record<string, unknown>): void };
@@ -52,7 +50,6 @@ export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions)
     throw new TypeError('createStripeWebhookHandler: webhookSecret is required.');
   if (options.toleranceSeconds === 0)
     throw new TypeError('createStripeWebhookHandler: a tolerance of 0 disables replay protection.');
-  const expireOnFailure = options.expireLinkOnPaymentFailure ?? true;
 
   async function verify(raw: string | Uint8Array, header: string): Promise<Stripe.Event | undefined> {
     for (const secret of secrets) {
@@ -118,35 +115,18 @@ export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions)
           : [];
       }
       case 'payment_intent.payment_failed': {
-        const pi = event.data.object as Stripe.PaymentIntent;
-        // Only payment-link PaymentIntents: direct SPT charges report their outcome synchronously.
-        if (pi.metadata?.[METADATA_KEYS.kind] !== 'payment_link') return [];
-        const sessionId = pi.metadata[METADATA_KEYS.sessionId];
-        if (!sessionId) return [];
-        const err = pi.last_payment_error;
-        const message = declineMessage(err?.code ?? undefined, err?.decline_code ?? undefined);
-        let linkId: string | undefined;
-        const sessions = await stripe.checkout.sessions.list({ payment_intent: pi.id, limit: 1 });
-        const cs = sessions.data[0];
-        if (cs) {
-          linkId = cs.id;
-          if (cs.status === 'complete') return []; // paid after all: checkout.session.completed wins
-          if (cs.status === 'open' && expireOnFailure) {
-            try {
-              await stripe.checkout.sessions.expire(cs.id);
-            } catch (e) {
-              const again = await stripe.checkout.sessions.retrieve(cs.id);
-              if (again.status === 'complete') return [];
-              if (again.status === 'open') throw e;
-            }
-          }
-        }
-        return [{ type: 'payment_link.failed', sessionId, ...(linkId ? { linkId } : {}), message }];
+        // A declined card on the hosted Checkout page is NOT the end of the payment link: Stripe Checkout
+        // shows the error and the buyer may try another card on the same open Checkout Session (its
+        // PaymentIntent returns to requires_payment_method). The link ends only with
+        // checkout.session.completed / async_payment_succeeded (paid), checkout.session.async_payment_failed
+        // or checkout.session.expired; direct SPT charges report their outcome synchronously. So this event
+        // changes nothing (a Checkout Session that is still open stays payable).
+        return [];
       }
       case 'charge.refunded': {
         const charge = event.data.object as Stripe.Charge;
-        // The charge does not say which refund happened: report every refund of the charge (the engine
-        // appends each refund once per status).
+        // The charge does not say which refund happened: report every refund of the charge (the engine keeps
+        // one ledger entry per refund with its latest status, so repeats change nothing).
         const refunds = await stripe.refunds.list({ charge: charge.id, limit: 100 });
         return refunds.data.map(fromRefund).filter((e): e is PaymentEvent => e !== undefined);
       }

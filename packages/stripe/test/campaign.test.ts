@@ -18,7 +18,13 @@ const SESSIONS = 24;
 const CARDS = ['pm_card_visa', 'pm_card_mastercard', 'pm_card_visa_chargeDeclined', 'pm_card_amex'];
 
 it('under injected faults every session is charged at most once and every charge has exactly one order', async () => {
-  const t = createTestCheckout({ gateway: s.gateway, clock: createSystemClock() });
+  // A 500 is saved under its key (as at Stripe): such an attempt is closed once a search proves no charge.
+  // The emulator's search is immediately consistent here (no searchLagMs), so no grace period is needed.
+  const t = createTestCheckout({
+    gateway: s.gateway,
+    clock: createSystemClock(),
+    config: { unconfirmedPaymentGraceSeconds: 0 },
+  });
   const ctx = (key: string): RequestContext => ({
     caller: 'agent_campaign',
     apiVersion: '2026-04-17',
@@ -48,7 +54,14 @@ it('under injected faults every session is charged at most once and every charge
   s.emulator.setFaults({
     seed: 20261124,
     rate: 0.35,
-    kinds: ['server_error', 'rate_limited', 'drop_connection', 'lost_response', 'latency'],
+    kinds: [
+      'server_error',
+      'server_error_executed',
+      'rate_limited',
+      'drop_connection',
+      'lost_response',
+      'latency',
+    ],
     match: [{ path: '/v1/payment_intents' }, { path: '/v1/shared_payment/granted_tokens' }],
     latencyMs: [0, 4],
     // Guarantee the worst case at least a few times: the charge commits, the answer is lost.
@@ -78,6 +91,14 @@ it('under injected faults every session is charged at most once and every charge
   await t.service.recoverPendingPayments();
 
   expect(faultsSeen).toBeGreaterThan(5);
+  // Saved 500s (with and without a charge behind them) really hit charges.
+  const saved500 = s.emulator.requests.filter(
+    (r) =>
+      r.method === 'POST' &&
+      r.path === '/v1/payment_intents' &&
+      (r.fault === 'server_error' || r.fault === 'server_error_executed'),
+  );
+  expect(saved500.length).toBeGreaterThan(0);
   const lost = s.emulator.requests.filter(
     (r) => r.fault === 'lost_response' && r.method === 'POST' && r.path === '/v1/payment_intents',
   );

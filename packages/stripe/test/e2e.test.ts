@@ -209,19 +209,23 @@ describe('hosted payment link + webhooks', () => {
     ).toHaveLength(1);
   });
 
-  it('a failed payment on the page closes that link and returns the session to payable with a message', async () => {
+  it('a declined card on the hosted page keeps the link open: the buyer tries another card and pays', async () => {
     const { id } = await readySession();
     const link = (await t.service.createPaymentLink(id, { caller: 'agent_e2e' })).body as { url: string };
     expect(
       (await postForm(link.url, { action: 'pay', payment_method: 'pm_card_visa_chargeDeclined' })).status,
     ).toBe(402);
     await s.emulator.webhooks.idle();
-    const state = await t.service.loadSession(id);
-    expect(state?.status).toBe('ready_for_payment');
-    expect(state?.notices[0]).toMatchObject({ code: 'payment_declined' });
-    // The old link can no longer take money.
-    expect((await postForm(link.url, { action: 'pay', payment_method: 'pm_card_visa' })).status).toBe(409);
-    expect(s.succeededFor(id)).toHaveLength(0);
+    // As on Stripe Checkout: the Checkout Session stays open and the ACP session keeps waiting for it.
+    expect((await s.stripe.checkout.sessions.retrieve(link.url.split('/').pop()!)).status).toBe('open');
+    expect((await t.service.loadSession(id))?.status).toBe('in_progress');
+    expect((await postForm(link.url, { action: 'pay', payment_method: 'pm_card_visa' })).status).toBe(303);
+    await s.emulator.webhooks.idle();
+    expect((await t.service.loadSession(id))?.status).toBe('completed');
+    expect(s.succeededFor(id)).toHaveLength(1);
+    expect(
+      t.events.events.filter((e) => e.type === 'order_created' && e.order.sessionId === id),
+    ).toHaveLength(1);
   });
 
   it('canceling the ACP session expires its open link', async () => {
@@ -273,7 +277,7 @@ describe('refunds', () => {
     await s.emulator.webhooks.idle();
     const order = (await t.service.getOrder(done.order!.id))!;
     expect(order.order.adjustments).toEqual([
-      expect.objectContaining({ id: `adj_${refund.id}_completed`, amount: 300, type: 'refund' }),
+      expect.objectContaining({ id: `adj_${refund.id}`, amount: 300, type: 'refund', status: 'completed' }),
     ]);
   });
 });

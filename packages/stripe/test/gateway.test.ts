@@ -274,13 +274,8 @@ describe('3D Secure', () => {
 });
 
 describe('network errors, 5xx and 429', () => {
-  it('5xx and dropped connections → retryable_failure with no charge; the same key later charges once', async () => {
+  it('dropped connections → retryable_failure with no charge; the same key later charges once', async () => {
     const req = request(await s.token('pm_card_visa', 2599));
-    s.emulator.injectFaults({ kind: 'server_error', method: 'POST', path: '/v1/payment_intents' });
-    expect(await s.gateway.charge(req)).toMatchObject({
-      status: 'retryable_failure',
-      reason: 'server_error',
-    });
     s.emulator.injectFaults({
       kind: 'drop_connection',
       method: 'POST',
@@ -290,6 +285,26 @@ describe('network errors, 5xx and 429', () => {
     expect(await s.gateway.charge(req)).toMatchObject({ status: 'retryable_failure', reason: 'network' });
     expect(s.succeededFor(req.sessionId)).toHaveLength(0);
     expect(await s.gateway.charge(req)).toMatchObject({ status: 'succeeded' });
+    expect(s.succeededFor(req.sessionId)).toHaveLength(1);
+  });
+
+  it('a 5xx is saved under the key (as Stripe does): the same key gets it again and never charges', async () => {
+    const req = request(await s.token('pm_card_visa', 2599));
+    s.emulator.injectFaults({ kind: 'server_error', method: 'POST', path: '/v1/payment_intents' });
+    expect(await s.gateway.charge(req)).toMatchObject({
+      status: 'retryable_failure',
+      reason: 'server_error',
+    });
+    expect(await s.gateway.charge(req)).toMatchObject({
+      status: 'retryable_failure',
+      reason: 'server_error',
+    });
+    expect(s.succeededFor(req.sessionId)).toHaveLength(0);
+    expect(await s.gateway.reconcile!(attemptOf(req))).toEqual({ status: 'not_found', searched: true });
+    // A new key (what core does once it proved nothing was charged) charges once.
+    expect(await s.gateway.charge({ ...req, idempotencyKey: `${req.idempotencyKey}_2` })).toMatchObject({
+      status: 'succeeded',
+    });
     expect(s.succeededFor(req.sessionId)).toHaveLength(1);
   });
 
@@ -328,6 +343,9 @@ describe('network errors, 5xx and 429', () => {
     const bad = request(await s.token('pm_card_visa_chargeDeclinedInsufficientFunds', 2599));
     const declined = await s.gateway.charge(bad);
     expect(await s.gateway.reconcile!(attemptOf(bad))).toEqual(declined);
-    expect(await s.gateway.reconcile!(attemptOf(request('spt_x')))).toEqual({ status: 'not_found' });
+    expect(await s.gateway.reconcile!(attemptOf(request('spt_x')))).toEqual({
+      status: 'not_found',
+      searched: true,
+    });
   });
 });

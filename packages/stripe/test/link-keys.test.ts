@@ -39,10 +39,11 @@ it('an SPT complete after a payment-link create whose answer was lost charges on
   const session = created.body as CheckoutSession;
   const total = session.totals.find((x) => x.type === 'total')!.amount;
 
-  // Stripe creates the Checkout Session; its answer is lost, and the immediate retry meets a 500.
+  // Stripe creates the Checkout Session; its answer is lost, and stripe-node's immediate retry never reaches
+  // Stripe's idempotency layer (a 500 could not happen there: Stripe would replay the saved session).
   s.emulator.injectFaults(
     { kind: 'lost_response', method: 'POST', path: '/v1/checkout/sessions' },
-    { kind: 'server_error', method: 'POST', path: '/v1/checkout/sessions' },
+    { kind: 'drop_connection', method: 'POST', path: '/v1/checkout/sessions' },
   );
   const link = await t.service.createPaymentLink(session.id, { caller: 'agent_keys' });
   expect(link.status).toBe(503);

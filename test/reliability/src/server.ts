@@ -54,6 +54,7 @@ interface ServerConfig {
   webhookSecret: string;
   apiKeys: { id: string; key: string }[];
   paymentLeaseSeconds: number;
+  unconfirmedPaymentGraceSeconds: number;
   idempotencyLockSeconds: number;
   recoveryIntervalMs: number;
   crash: CrashPoint | undefined;
@@ -107,6 +108,10 @@ function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
         return { id: pair.slice(0, i), key: pair.slice(i + 1) };
       }),
     paymentLeaseSeconds: int('ACP_REL_PAYMENT_LEASE_SECONDS', 60),
+    // The emulator saves injected 500s under their key, as Stripe does; a charge attempt behind one is closed
+    // once a search finds no payment. The emulator's search is immediately consistent (no searchLagMs), so
+    // the campaign needs no grace period (against Stripe keep core's default, which covers its search lag).
+    unconfirmedPaymentGraceSeconds: int('ACP_REL_UNCONFIRMED_GRACE_SECONDS', 0),
     idempotencyLockSeconds: int('ACP_REL_IDEMPOTENCY_LOCK_SECONDS', 60),
     recoveryIntervalMs: int('ACP_REL_RECOVERY_INTERVAL_MS', 0),
     crash: crash ? (crash as CrashPoint) : undefined,
@@ -229,6 +234,7 @@ async function main(): Promise<void> {
       supportedCurrencies: ['usd'],
       orderPermalinkBase: 'http://127.0.0.1/orders/',
       paymentLeaseSeconds: config.paymentLeaseSeconds,
+      unconfirmedPaymentGraceSeconds: config.unconfirmedPaymentGraceSeconds,
     },
   });
 

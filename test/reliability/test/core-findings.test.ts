@@ -165,10 +165,11 @@ describe('core finding 3: a lost Checkout Session answer makes create_payment_li
       );
       const id = (created.body as CheckoutSession).id;
 
-      // Stripe creates the Checkout Session, the answer is lost; the client's own retries meet 500s.
+      // Stripe creates the Checkout Session, the answer is lost; the client's own retry is dropped before
+      // Stripe's idempotency layer (a 500 there is impossible: Stripe would replay the saved session).
       emulator.injectFaults(
         { kind: 'lost_response', method: 'POST', path: '/v1/checkout/sessions' },
-        { kind: 'server_error', method: 'POST', path: '/v1/checkout/sessions' },
+        { kind: 'drop_connection', method: 'POST', path: '/v1/checkout/sessions' },
       );
       const lost = await t.service.createPaymentLink(id, { caller: 'agent' });
       expect(lost.status).toBe(503);

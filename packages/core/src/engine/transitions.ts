@@ -501,12 +501,16 @@ export function resumeAttempt(state: SessionState, attempt: PaymentAttempt, ctx:
   });
 }
 
-/** Applies the gateway's answer for the session's current attempt. */
+/**
+ * Applies the gateway's answer for the session's current attempt. `options.sent` says the answer came from
+ * sending the charge under the attempt's key (not from a lookup): only then does a 5xx mark the attempt.
+ */
 export function applyChargeResult(
   state: SessionState,
   attempt: PaymentAttempt,
   result: ChargeResult,
   ctx: EngineContext & { orderId: string },
+  options: { sent?: boolean } = {},
 ): Transition {
   const now = iso(ctx.now);
   if (state.status !== 'complete_in_progress' || state.currentAttemptId !== attempt.id) {
@@ -590,9 +594,57 @@ export function applyChargeResult(
         updatedAt: now,
         ...(result.paymentId ? { paymentId: result.paymentId } : {}),
       };
+      if (options.sent) {
+        // Remember 5xx answers to a send (the PSP saves them under the key); any other answer to a send may
+        // mean the request executed, so it clears the mark.
+        if (result.reason === 'server_error') {
+          pending.serverError = { firstAt: attempt.serverError?.firstAt ?? now, lastAt: now };
+        } else delete pending.serverError;
+      }
       return { state: { ...state, updatedAt: now }, effects: [], attempts: [pending] };
     }
   }
+}
+
+/**
+ * Closes the current attempt as proven uncharged (its PSP key answered a 5xx, nothing was sent under it for
+ * the grace period, and a PSP lookup then found no payment). The session is payable again; the next complete
+ * starts a new attempt with a new key.
+ */
+export function closeUnchargedAttempt(
+  state: SessionState,
+  attempt: PaymentAttempt,
+  ctx: EngineContext,
+): Transition {
+  const now = iso(ctx.now);
+  if (state.status !== 'complete_in_progress' || state.currentAttemptId !== attempt.id) {
+    return { state, effects: [], attempts: [] };
+  }
+  const closed: PaymentAttempt = {
+    ...attempt,
+    status: 'failed',
+    updatedAt: now,
+    failure: {
+      code: 'psp_server_error',
+      message: 'The payment provider failed before charging; nothing was charged.',
+    },
+  };
+  delete closed.leaseUntil;
+  const next: SessionState = {
+    ...state,
+    updatedAt: now,
+    notices: [
+      {
+        type: 'info',
+        content_type: 'plain',
+        content:
+          'The payment provider had an error and nothing was charged. Complete the checkout again to pay.',
+      },
+    ],
+  };
+  delete next.currentAttemptId;
+  next.status = statusFromMessages(next.messages);
+  return { state: next, effects: [], attempts: [closed] };
 }
 
 /** Completes the session and builds its one order. */
@@ -741,6 +793,17 @@ export function normalizeIntentTrace<T extends { reason_code: string }>(trace: T
 // ------------------------------------------------------------------------------------------ payment links
 
 /**
+ * A link's expiry is stored on its attempt and sent to the PSP exactly as stored, so that a retry under the
+ * same key sends identical parameters (Stripe refuses a key reused with other parameters). The PSP accepts
+ * 30 min .. 24 h after creation (stripe.md §3.1): a new link gets at least 35 min and at most 23 h 55 min,
+ * and a recorded attempt is reused only while more than 31 min are left, so its stored expiry is still
+ * acceptable when the retry reaches the PSP.
+ */
+const LINK_MIN_LIFETIME_MS = 35 * 60 * 1000;
+const LINK_REUSE_MIN_MS = 31 * 60 * 1000;
+const LINK_MAX_LIFETIME_MS = (24 * 60 - 5) * 60 * 1000;
+
+/**
  * Starts a hosted payment link for a payable session. The session changes only after the link exists
  * (`paymentLinkOpened`); two concurrent calls compute the same attempt number and therefore the same PSP
  * idempotency key, so they get the same link.
@@ -769,14 +832,18 @@ export function beginPaymentLink(
     pending.amount === state.totals.total &&
     pending.currency === state.currency &&
     pending.linkExpiresAt !== undefined &&
-    Date.parse(pending.linkExpiresAt) - ctx.now.getTime() > 30 * 60 * 1000;
+    Date.parse(pending.linkExpiresAt) - ctx.now.getTime() > LINK_REUSE_MIN_MS;
   let attempt: PaymentAttempt;
   if (reuse) {
     attempt = pending;
   } else {
+    const now = ctx.now.getTime();
     const linkExpiry = Math.min(
-      ctx.now.getTime() + ctx.config.paymentLinkTtlSeconds * 1000,
-      Math.max(Date.parse(state.expiresAt), ctx.now.getTime() + 30 * 60 * 1000),
+      Math.max(
+        Math.min(now + ctx.config.paymentLinkTtlSeconds * 1000, Date.parse(state.expiresAt)),
+        now + LINK_MIN_LIFETIME_MS,
+      ),
+      now + LINK_MAX_LIFETIME_MS,
     );
     attempt = newAttempt(state, 'payment_link', ctx, { linkExpiresAt: new Date(linkExpiry).toISOString() });
     delete attempt.leaseUntil;
@@ -815,6 +882,27 @@ export function beginPaymentLink(
     effects: [{ type: 'payment_link.create', attempt, request }],
     attempts: reuse ? [] : [attempt],
   });
+}
+
+/**
+ * Drops a recorded payment-link attempt whose create answered a 5xx: the PSP saved that answer under the
+ * attempt's key and would replay it on every retry, so the next call starts a new attempt with a new key.
+ * Safe: even if the PSP created a link, nobody ever received its URL, so it cannot be paid.
+ */
+export function abandonPaymentLinkAttempt(
+  state: SessionState,
+  attempt: PaymentAttempt,
+  ctx: EngineContext,
+): Transition {
+  const now = iso(ctx.now);
+  if (state.pendingLinkAttemptId !== attempt.id) return { state, effects: [], attempts: [] };
+  const next: SessionState = { ...state, updatedAt: now };
+  delete next.pendingLinkAttemptId;
+  return {
+    state: next,
+    effects: [],
+    attempts: [{ ...attempt, status: 'abandoned', updatedAt: now }],
+  };
 }
 
 export function paymentLinkOpened(

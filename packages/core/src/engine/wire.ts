@@ -9,6 +9,7 @@ import type {
   Order,
   Total,
 } from '../spec/2026-04-17/schemas.generated.js';
+import { refundLedger, refundTotals } from './refunds.js';
 import { sessionTotalsToWire } from './transitions.js';
 
 export const PROTOCOL_VERSION = '2026-04-17';
@@ -67,14 +68,17 @@ export function toWireFulfillmentOption(o: FulfillmentOptionState): WireOption {
 }
 
 /**
- * The wire order, with `amount_refunded` derived from completed refund adjustments. Like `toWireSession`, the
- * result shares structure with its input (a record fresh from the store): it is meant to be serialized.
+ * The wire order: its refund adjustments are the refund ledger (one per refund, latest status) and
+ * `amount_refunded` is `refundTotals(record).refunded`. Like `toWireSession`, the result shares structure
+ * with its input (a record fresh from the store): it is meant to be serialized.
  */
 export function toWireOrder(record: OrderRecord): Order {
   const order: Order = { ...record.order };
-  const refunded = (order.adjustments ?? [])
-    .filter((a) => a.type === 'refund' && a.status === 'completed')
-    .reduce((acc, a) => acc + (a.amount ?? 0), 0);
+  if (order.adjustments?.some((a) => a.type === 'refund')) {
+    const ledger = refundLedger(order);
+    order.adjustments = [...order.adjustments.filter((a) => a.type !== 'refund'), ...ledger];
+  }
+  const { refunded } = refundTotals(record);
   if (refunded > 0) {
     order.totals = [
       ...(order.totals ?? []).filter((t) => t.type !== 'amount_refunded'),

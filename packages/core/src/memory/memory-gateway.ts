@@ -46,6 +46,13 @@ export interface MemoryGateway extends PaymentGatewayV1 {
   succeededChargesFor(sessionId: string): RecordedCharge[];
   /** Payment ids canceled through `cancelPayment`, in order. */
   readonly canceledPayments: string[];
+  /**
+   * How new refunds behave, like Stripe's test cards (stripe.md §2.5): `succeed` (default), `pending` (starts
+   * pending, `settleRefunds` makes it succeed) or `fail_later` (starts succeeded, `settleRefunds` fails it).
+   */
+  setRefundBehaviour(behaviour: 'succeed' | 'pending' | 'fail_later'): void;
+  /** Settles refunds left pending / due to fail; returns the `refund.updated` events a webhook would carry. */
+  settleRefunds(): PaymentEvent[];
 }
 
 export function createMemoryGateway(): MemoryGateway {
@@ -62,6 +69,14 @@ export function createMemoryGateway(): MemoryGateway {
   const linkByKey = new Map<string, string>();
   const refunds = new Map<string, RefundResult>();
   const refunded = new Map<string, number>();
+  let refundBehaviour: 'succeed' | 'pending' | 'fail_later' = 'succeed';
+  const unsettled: {
+    paymentId: string;
+    refundId: string;
+    amount: number;
+    currency: string;
+    fail: boolean;
+  }[] = [];
   const requiresActionPayments = new Map<string, { amount: number; currency: string; sessionId: string }>();
   const canceledPayments: string[] = [];
   let seq = 0;
@@ -187,7 +202,7 @@ export function createMemoryGateway(): MemoryGateway {
 
     async reconcile(attempt: PaymentAttempt) {
       const existing = byKey.get(attempt.idempotencyKey);
-      return existing ? structuredClone(existing.result) : { status: 'not_found' as const };
+      return existing ? structuredClone(existing.result) : { status: 'not_found' as const, searched: true };
     },
 
     async createPaymentLink(request): Promise<PaymentLinkResult> {
@@ -210,6 +225,20 @@ export function createMemoryGateway(): MemoryGateway {
         url: `https://pay.memory.test/${linkId}`,
         expiresAt: request.expiresAt,
       };
+    },
+
+    async retrievePaymentLink(linkId) {
+      const l = links.get(linkId);
+      if (!l || l.status === 'expired') return { status: 'expired' as const };
+      if (l.status === 'paid') {
+        return {
+          status: 'paid' as const,
+          paymentId: l.paymentId!,
+          amount: l.request.amount,
+          currency: l.request.currency,
+        };
+      }
+      return { status: 'open' as const };
     },
 
     async expirePaymentLink(linkId) {
@@ -239,13 +268,22 @@ export function createMemoryGateway(): MemoryGateway {
       }
       refunded.set(req.paymentId, already + amount);
       const r: RefundResult = {
-        status: 'succeeded',
+        status: refundBehaviour === 'pending' ? 'pending' : 'succeeded',
         refundId: `re_mem_${++seq}`,
         amount,
         currency: req.currency,
       };
+      if (refundBehaviour !== 'succeed') {
+        unsettled.push({
+          paymentId: req.paymentId,
+          refundId: r.refundId,
+          amount,
+          currency: req.currency,
+          fail: refundBehaviour === 'fail_later',
+        });
+      }
       refunds.set(req.idempotencyKey, r);
-      return r;
+      return structuredClone(r);
     },
 
     injectFaults(...faults) {
@@ -290,6 +328,24 @@ export function createMemoryGateway(): MemoryGateway {
       if (!l) throw new Error(`unknown link ${linkId}`);
       if (l.status === 'open') l.status = 'expired';
       return { type: 'payment_link.expired', sessionId: l.request.sessionId, linkId };
+    },
+    setRefundBehaviour(behaviour) {
+      refundBehaviour = behaviour;
+    },
+    settleRefunds() {
+      const events: PaymentEvent[] = [];
+      for (const u of unsettled.splice(0)) {
+        if (u.fail) refunded.set(u.paymentId, (refunded.get(u.paymentId) ?? 0) - u.amount);
+        events.push({
+          type: 'refund.updated',
+          paymentId: u.paymentId,
+          refundId: u.refundId,
+          amount: u.amount,
+          currency: u.currency,
+          status: u.fail ? 'failed' : 'succeeded',
+        });
+      }
+      return events;
     },
     succeededChargesFor(sessionId) {
       return charges.filter((c) => c.sessionId === sessionId && c.status === 'succeeded');

@@ -1,6 +1,7 @@
 // In-memory reference implementation of CheckoutStoreV1. Every method runs without an `await` between its
 // reads and writes, so it is atomic in a single JS process. Values are cloned in and out, like a database.
 import type { OrderRecord, PaymentAttempt, StoredResponse } from '../domain.js';
+import { applyRefundUpdate, type RefundUpdate } from '../engine/refunds.js';
 import type {
   CheckoutStoreV1,
   CommitRequest,
@@ -11,7 +12,6 @@ import type {
   ListOptions,
   StoredSession,
 } from '../ports.js';
-import type { Adjustment } from '../spec/2026-04-17/schemas.generated.js';
 
 interface IdemRecord {
   requestHash: string;
@@ -101,16 +101,13 @@ export function createMemoryStore(): MemoryStore {
       return id ? clone(orders.get(id)!) : null;
     },
 
-    async appendOrderAdjustment(orderId: string, adjustment: Adjustment, now: string) {
+    async upsertOrderRefund(orderId: string, update: RefundUpdate, now: string) {
+      // No await between the read and the write: atomic in one process.
       const o = orders.get(orderId);
       if (!o) return null;
-      o.order.adjustments ??= [];
-      const list = o.order.adjustments;
-      if (!list.some((a) => a.id === adjustment.id)) {
-        list.push(clone(adjustment));
-        o.updatedAt = now;
-      }
-      return clone(o);
+      const r = applyRefundUpdate(o, update, now);
+      if (r.changed) orders.set(orderId, clone(r.record));
+      return { record: clone(r.record), changed: r.changed };
     },
 
     async getPaymentAttempt(id) {

@@ -5,6 +5,7 @@
 //   checkoutStoreContract('sqlite', async () => ({ store: await openSqliteStore(':memory:') }));
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
+import type { RefundUpdate } from '../engine/refunds.js';
 import type { CatalogV1, CheckoutStoreV1, PaymentGatewayV1, PricingV1, Product } from '../ports.js';
 
 // ------------------------------------------------------------------------------------------ store
@@ -337,7 +338,7 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       expect(results.filter((r) => r.kind === 'in_flight')).toHaveLength(9);
     });
 
-    it('appends order adjustments, never overwrites, idempotent by adjustment id', async () => {
+    it('keeps one refund ledger entry per refund id with its latest status (monotonic, idempotent)', async () => {
       const id = uid('cs');
       const orderId = uid('ord');
       await store.commit({
@@ -345,27 +346,65 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
         expectedVersion: null,
         order: sampleOrder(orderId, id),
       });
-      const adj = {
-        id: 'adj_1',
-        type: 'refund',
-        occurred_at: T0,
-        status: 'completed',
-        amount: 300,
+      const fact = (refundId: string, status: RefundUpdate['status'], amount = 300): RefundUpdate => ({
+        refundId,
+        status,
+        amount,
         currency: 'usd',
-      };
-      await store.appendOrderAdjustment(orderId, adj, later(1));
-      await store.appendOrderAdjustment(orderId, { ...adj, amount: 999 }, later(2));
-      const second = await store.appendOrderAdjustment(
-        orderId,
-        { ...adj, id: 'adj_2', amount: 200 },
-        later(3),
+        at: T0,
+      });
+      const ledger = async () =>
+        ((await store.getOrder(orderId))?.order.adjustments ?? []).map((a) => [a.id, a.status, a.amount]);
+      expect((await store.upsertOrderRefund(orderId, fact('re_1', 'pending'), later(1)))?.changed).toBe(true);
+      const done = await store.upsertOrderRefund(orderId, fact('re_1', 'succeeded'), later(2));
+      expect(done?.changed).toBe(true);
+      expect(done?.record.updatedAt).toBe(later(2));
+      // A duplicate and a late `pending` change nothing.
+      expect((await store.upsertOrderRefund(orderId, fact('re_1', 'succeeded'), later(3)))?.changed).toBe(
+        false,
       );
-      expect(second?.order.adjustments?.map((a) => [a.id, a.amount])).toEqual([
-        ['adj_1', 300],
-        ['adj_2', 200],
+      expect((await store.upsertOrderRefund(orderId, fact('re_1', 'pending'), later(4)))?.changed).toBe(
+        false,
+      );
+      await store.upsertOrderRefund(orderId, fact('re_2', 'succeeded', 200), later(5));
+      expect(await ledger()).toEqual([
+        ['adj_re_1', 'completed', 300],
+        ['adj_re_2', 'completed', 200],
       ]);
-      expect((await store.getOrder(orderId))?.order.adjustments).toHaveLength(2);
-      expect(await store.appendOrderAdjustment(uid('missing'), adj, later(4))).toBeNull();
+      // succeeded → failed is real (a refund can fail days later); a late `succeeded` after it is not.
+      expect((await store.upsertOrderRefund(orderId, fact('re_1', 'failed'), later(6)))?.changed).toBe(true);
+      expect((await store.upsertOrderRefund(orderId, fact('re_1', 'succeeded'), later(7)))?.changed).toBe(
+        false,
+      );
+      expect(await ledger()).toEqual([
+        ['adj_re_1', 'failed', 300],
+        ['adj_re_2', 'completed', 200],
+      ]);
+      expect((await store.getOrder(orderId))?.updatedAt).toBe(later(6));
+      expect(await store.upsertOrderRefund(uid('missing'), fact('re_1', 'pending'), later(8))).toBeNull();
+    });
+
+    it('applies concurrent refund facts for one order atomically (no lost update)', async () => {
+      const id = uid('cs');
+      const orderId = uid('ord');
+      await store.commit({
+        session: sampleSessionState(id),
+        expectedVersion: null,
+        order: sampleOrder(orderId, id),
+      });
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.upsertOrderRefund(
+            orderId,
+            { refundId: `re_c${i}`, status: 'succeeded', amount: 100, currency: 'usd', at: T0 },
+            later(i + 1),
+          ),
+        ),
+      );
+      const adjustments = (await store.getOrder(orderId))?.order.adjustments ?? [];
+      expect(adjustments.map((a) => a.id).sort()).toEqual(
+        Array.from({ length: 8 }, (_, i) => `adj_re_c${i}`).sort(),
+      );
     });
 
     it('lists sessions by status with pagination, and orders newest first', async () => {
@@ -535,7 +574,7 @@ export function paymentGatewayContract(
           number: 9,
           idempotencyKey: `acp_${sid}_attempt_9`,
         });
-        expect(missing).toEqual({ status: 'not_found' });
+        expect(missing).toMatchObject({ status: 'not_found' });
         expect(await f.succeededCharges(sid)).toBe(1);
       },
     );
