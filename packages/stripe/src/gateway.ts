@@ -122,6 +122,12 @@ function checkAuthentication(a: AuthenticationSettings | undefined): Authenticat
 }
 
 const EXPAND = ['latest_charge', 'payment_method'];
+/** Attempts younger than this are also looked up with the List API (search may not show them yet). */
+const RECENT_ATTEMPT_SECONDS = 15 * 60;
+/** How far before the attempt's creation the list starts (clock difference between us and Stripe). */
+const CLOCK_SLACK_SECONDS = 5 * 60;
+/** At most this many recent PaymentIntents are scanned. */
+const RECENT_LIST_SCAN = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -416,6 +422,28 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
     }
   }
 
+  /**
+   * Search lags writes ("Don't use search for read-after-write flows … data is searchable in under 1 minute";
+   * https://docs.stripe.com/search#data-freshness), so a charge sent moments ago may not be searchable yet.
+   * For a recent attempt, the List API (immediately consistent) is scanned from the attempt's creation on
+   * (minus clock slack), newest first, for a PaymentIntent carrying the attempt's key; bounded to
+   * `RECENT_LIST_SCAN` objects. Older attempts rely on search alone, which has long caught up.
+   */
+  async function listRecent(attempt: PaymentAttempt): Promise<Stripe.PaymentIntent | undefined> {
+    const created = Math.floor(Date.parse(attempt.createdAt) / 1000);
+    if (!Number.isFinite(created) || now() / 1000 - created > RECENT_ATTEMPT_SECONDS) return undefined;
+    let scanned = 0;
+    for await (const pi of stripe.paymentIntents.list({
+      created: { gte: created - CLOCK_SLACK_SECONDS },
+      limit: 100,
+      expand: EXPAND.map((e) => `data.${e}`),
+    })) {
+      if (pi.metadata?.[METADATA_KEYS.idempotencyKey] === attempt.idempotencyKey) return pi;
+      if (++scanned >= RECENT_LIST_SCAN) break;
+    }
+    return undefined;
+  }
+
   async function reconcile(
     attempt: PaymentAttempt,
   ): Promise<ChargeResult | { status: 'not_found'; searched?: boolean }> {
@@ -442,7 +470,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
           limit: 10,
         }),
       );
-      const pi = found.data[0];
+      const pi = found.data[0] ?? (await listRecent(attempt));
       // Search lags writes (normally under a minute): a miss is only evidence, which core weighs with time.
       return pi ? await settle(pi) : { status: 'not_found', searched: true };
     } catch (e) {

@@ -181,10 +181,8 @@ describe('a 500 saved under the charge key (Stripe replays it for every retry)',
     expect((await t.service.completeSession(id, body, ctx('pay-x'))).status).toBe(503);
     expect(s.succeededFor(id)).toHaveLength(1); // charged, but the answer is a saved 500
     clock.advance(1_000);
-    expect((await t.service.completeSession(id, body, ctx('pay-x'))).status).toBe(503);
-    clock.advance(30_000);
-    expect((await t.service.completeSession(id, body, ctx('pay-x'))).status).toBe(503);
-    clock.advance(300_000);
+    // Search does not show the PaymentIntent for a minute, but the gateway also lists recent PaymentIntents
+    // (the List API is read-after-write consistent): the retry finds the charge and completes at once.
     const done = await t.service.completeSession(id, body, ctx('pay-x'));
     expect((done.body as CheckoutSession).status).toBe('completed');
     expect(await t.service.recoverPendingPayments()).toEqual({ resumed: 0, stillPending: 0 });

@@ -451,6 +451,11 @@ export interface GatewayFixture {
   };
   /** The number of succeeded charges the PSP holds for a session (source of truth for double charges). */
   succeededCharges(sessionId: string): Promise<number> | number;
+  /**
+   * The current time, for attempts the suite hands to `reconcile` (a PSP may look recent attempts up by
+   * time). Pass `() => new Date()` for a real or emulated PSP. Default: a fixed instant.
+   */
+  now?: () => Date;
   cleanup?: () => Promise<void> | void;
 }
 
@@ -563,8 +568,9 @@ export function paymentGatewayContract(
           status: 'pending',
           amount: req.amount,
           currency: req.currency,
-          createdAt: T0,
-          updatedAt: T0,
+          // A real PSP may look recent attempts up by time: the attempt is as old as the charge.
+          createdAt: (f.now?.() ?? new Date(T0)).toISOString(),
+          updatedAt: (f.now?.() ?? new Date(T0)).toISOString(),
         };
         const found = await f.gateway.reconcile!(attempt);
         expect(found).toEqual(charged);

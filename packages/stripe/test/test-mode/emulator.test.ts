@@ -7,7 +7,8 @@ import { stripeTestModeSuite } from './suite.js';
 const KEY = 'sk_test_acp_test_mode_suite';
 
 stripeTestModeSuite(async () => {
-  const emulator = await startStripeEmulator();
+  // Search lags writes on Stripe (up to a minute), as here: nothing in the suite may depend on it.
+  const emulator = await startStripeEmulator({ searchLagMs: 60_000 });
   return {
     name: 'emulator',
     stripe: new Stripe(KEY, { ...emulator.stripeConfig, maxNetworkRetries: 0 }),

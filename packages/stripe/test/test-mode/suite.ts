@@ -108,6 +108,7 @@ export function stripeTestModeSuite(connect: () => Promise<TestModeTarget>): voi
           requiresAction: (amount, currency) => token('pm_card_authenticationRequired', amount, currency),
         },
         succeededCharges: (sid) => succeededFor(k, sid),
+        now: () => new Date(),
       };
     },
     { threeDSecure: true, reconcile: true },
