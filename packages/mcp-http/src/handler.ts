@@ -64,7 +64,11 @@ export interface AcpHttpOptions {
   mcp?: AcpMcpServerFactory | false;
   /** Bearer API keys accepted on REST and MCP (compared in constant time). */
   apiKeys?: readonly ApiKey[];
-  /** Custom bearer verification (OAuth introspection, JWT…): return the identity, or undefined to reject. */
+  /**
+   * Custom bearer verification (OAuth introspection, JWT…): return the identity, or undefined to reject. Its
+   * `clientId` is the caller sessions are bound to: an AuthInfo without a non-empty `clientId` (or with the
+   * reserved `internal`/`local`) is refused with 401.
+   */
   verifyToken?: (token: string, request: Request) => Promise<AuthInfo | undefined> | AuthInfo | undefined;
   /**
    * Hostnames accepted in `Host` (DNS-rebinding protection), port-agnostic. Default: localhost names only;
@@ -88,15 +92,18 @@ export interface AcpHttpOptions {
   discovery?: { documentationUrl?: string; locales?: string[] } | false;
   webhook?: WebhookMount;
   /**
-   * Per-caller token bucket on REST and `/mcp`: past it, 429 with `Retry-After`, before the body is read or
-   * anything changes. Default: on (60 burst, 5/s) when the handler is reachable beyond loopback (a non-loopback
+   * Per-caller token bucket on REST and `/mcp`: past it, 429 with `Retry-After`, before anything runs. Every
+   * JSON-RPC message of a `/mcp` batch takes a token; a batch is refused whole when the caller has not enough
+   * left. Without authentication (`allowUnauthenticated`, loopback) every client shares one bucket. Default: on (60 burst, 5/s) when the handler is reachable beyond loopback (a non-loopback
    * `publicUrl` or allowed Host, or `listen()` on a non-loopback address), off on loopback. `false` disables.
    */
   rateLimit?: RateLimitOptions | false;
   /**
    * Serve without authentication although the handler is publicly reachable (a non-loopback `publicUrl` or
-   * allowed Host, e.g. a tunnel for local work). Logged as a warning at construction. Never lets `listen()`
-   * bind a non-loopback address without keys.
+   * allowed Host, e.g. a tunnel for local work). Logged as a warning at construction. Without it, such a
+   * handler with neither `apiKeys` nor `verifyToken` is refused at construction (`AcpHttpConfigError`
+   * `unauthenticated_public_handler`), whatever serves it. Never lets `listen()` bind a non-loopback address
+   * without keys.
    */
   allowUnauthenticated?: boolean;
   logger?: Logger;
@@ -123,6 +130,26 @@ export interface AcpHttpHandler {
   readonly allowUnauthenticated?: boolean;
   /** Whether the per-caller rate limit is on. */
   readonly rateLimited?: boolean;
+  /**
+   * The handler's DNS-rebinding check (allowed `Host`, browser `Origin`) for routes served next to it (e.g. an
+   * app's own pages): the 403 to send, or `undefined` when the request may proceed.
+   */
+  checkHostAndOrigin?(request: Request): Response | undefined;
+}
+
+/**
+ * A handler configuration that is refused at construction (`code` says which rule): e.g. a publicly reachable
+ * handler without authentication, a reserved API key id, or an MCP factory that does not check the signing
+ * option. A `TypeError`, so existing `instanceof TypeError` checks keep working.
+ */
+export class AcpHttpConfigError extends TypeError {
+  constructor(
+    readonly code: 'unauthenticated_public_handler' | 'reserved_key_id' | 'signing_mismatch',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AcpHttpConfigError';
+  }
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -203,8 +230,11 @@ function createRateLimiter(options: RateLimitOptions) {
   const now = options.now ?? Date.now;
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
-    /** Takes one token for `caller`; returns the seconds to wait when there is none. */
-    take(caller: string): number | undefined {
+    /**
+     * Takes `n` tokens for `caller`, all or none; returns the seconds to wait when there are not enough (a batch
+     * larger than the burst can never pass: the wait is then a full refill).
+     */
+    take(caller: string, n = 1): number | undefined {
       const t = now();
       let b = buckets.get(caller);
       if (b) {
@@ -215,12 +245,13 @@ function createRateLimiter(options: RateLimitOptions) {
         b = { tokens: burst, at: t };
         buckets.set(caller, b);
       }
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
+      if (b.tokens >= n) {
+        b.tokens -= n;
         return undefined;
       }
-      return Math.max(1, Math.ceil((1 - b.tokens) / perSecond));
+      return Math.max(1, Math.ceil((Math.min(n, burst) - b.tokens) / perSecond));
     },
+    burst,
   };
 }
 
@@ -301,7 +332,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   const apiKeys = options.apiKeys ?? [];
   for (const k of apiKeys) {
     if (k.id === INTERNAL_CALLER || k.id === LOCAL_CALLER) {
-      throw new TypeError(`API key id "${k.id}" is reserved; choose another id.`);
+      throw new AcpHttpConfigError('reserved_key_id', `API key id "${k.id}" is reserved; choose another id.`);
     }
   }
   const authenticated = apiKeys.length > 0 || options.verifyToken !== undefined;
@@ -319,6 +350,13 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     allowedHosts === 'any' ||
     allowedHosts.some((h) => !isLoopbackHost(h));
   const allowUnauthenticated = options.allowUnauthenticated === true;
+  if (publiclyReachable && !authenticated && !allowUnauthenticated) {
+    // Closed by default wherever the handler runs (Workers, Bun, Deno, a custom server), not only in listen().
+    throw new AcpHttpConfigError(
+      'unauthenticated_public_handler',
+      'This handler is publicly reachable (a non-loopback publicUrl or allowed Host) but has no authentication: configure apiKeys or verifyToken, or, for local work only, allowUnauthenticated: true.',
+    );
+  }
   if (publiclyReachable && !authenticated && allowUnauthenticated) {
     options.logger?.warn(
       'UNAUTHENTICATED: this checkout API is publicly reachable and accepts requests without a key (allowUnauthenticated). Anyone who can reach it can create, read and pay sessions. For local work only.',
@@ -334,11 +372,14 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     if (!limiter && options.rateLimit !== false) limiter = createRateLimiter(options.rateLimit || {});
   };
   /** 429 (and its Retry-After) when `caller` has no token left; nothing has been read or changed yet. */
-  function limited(caller: string, isMcp: boolean): Answer | undefined {
-    const wait = limiter?.take(caller);
+  function limited(caller: string, isMcp: boolean, n = 1, batch = 1): Answer | undefined {
+    const wait = limiter?.take(caller, n);
     if (wait === undefined) return undefined;
     const headers = { 'retry-after': String(wait) };
-    const message = `Too many requests; retry in ${wait} s.`;
+    const message =
+      batch > limiter!.burst
+        ? `A batch of ${batch} JSON-RPC messages is more than this server accepts at once (${limiter!.burst}); send smaller batches.`
+        : `Too many requests; retry in ${wait} s.`;
     if (!isMcp) return acpError('rate_limited', message, headers);
     const err = toWireError(new AcpError('rate_limited', message));
     return json(429, { jsonrpc: '2.0', error: { code: -32000, message, data: err }, id: null }, headers);
@@ -346,7 +387,8 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   if (options.requestSigning && options.mcp && requestSigningOf(options.mcp) !== options.requestSigning) {
     // One signing rule for REST and MCP: a /mcp that skips (or checks differently) what REST enforces would
     // be a way around it.
-    throw new TypeError(
+    throw new AcpHttpConfigError(
+      'signing_mismatch',
       'requestSigning is set but the mcp factory does not verify the same signatures: build it with createAcpMcpServerFactory({ …, requestSigning }) using the same options object, or leave `mcp` unset.',
     );
   }
@@ -384,8 +426,12 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     if (options.verifyToken) {
       try {
         const info = await options.verifyToken(token, webRequest(request));
-        // `internal` and `local` are identities of the merchant and of unauthenticated local use.
-        if (!info || info.clientId === INTERNAL_CALLER || info.clientId === LOCAL_CALLER) return 'denied';
+        // Sessions are bound to `clientId`: without one, every such user would share one identity. `internal`
+        // and `local` are the identities of the merchant and of unauthenticated local use.
+        const id: unknown = info?.clientId;
+        if (typeof id !== 'string' || id.trim() === '' || id === INTERNAL_CALLER || id === LOCAL_CALLER) {
+          return 'denied';
+        }
         return info;
       } catch {
         return 'denied';
@@ -440,6 +486,13 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
       parsedBody = JSON.parse(new TextDecoder().decode(body));
     } catch {
       parsedBody = undefined;
+    }
+    // Every JSON-RPC message counts against the rate limit (one token was taken above), before anything runs:
+    // a batch of n tool calls is n requests, refused whole when the caller has not that many left.
+    if (Array.isArray(parsedBody) && parsedBody.length > 1) {
+      const n = parsedBody.length;
+      const batchTooMany = limited(auth?.clientId ?? LOCAL_CALLER, true, n - 1, n);
+      if (batchTooMany) return batchTooMany;
     }
     if (parsedBody !== undefined) return mcp.fetch(webRequest(request), { ...authOptions, parsedBody });
     const forwarded = new Request(request.url, {
@@ -605,6 +658,10 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     allowUnauthenticated,
     get rateLimited() {
       return limiter !== undefined;
+    },
+    checkHostAndOrigin(request: Request): Response | undefined {
+      const rejected = rebinding(request, false);
+      return rejected ? toResponse(rejected) : undefined;
     },
     async fetch(request: Request): Promise<Response> {
       return toResponse(await handle(request));

@@ -1,8 +1,10 @@
 // Closed by default (issue 10 item 7) and the per-caller rate limit (item 8b): a loopback bind behind a proxy
-// or tunnel is still public; a burst past the limit gets 429 + Retry-After before anything changes.
+// or tunnel is still public, and a publicly reachable handler without authentication is refused at
+// construction whatever serves it; a burst past the limit gets 429 + Retry-After before anything changes, and
+// a JSON-RPC batch takes one token per message.
 import { createTestCheckout } from '@acp/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAcpHttpHandler } from '../src/index.js';
+import { AcpHttpConfigError, createAcpHttpHandler } from '../src/index.js';
 import { createAcpNodeServer } from '../src/node.js';
 import { CAPS, headers, KEY, mcpClient, type Running, sessionCount, start, V } from './helpers.js';
 
@@ -13,21 +15,25 @@ afterEach(async () => {
 });
 
 describe('closed by default when publicly reachable', () => {
-  it('refuses to listen on loopback without keys when publicUrl or allowedHosts is public', async () => {
+  it('refuses to build a handler without keys when publicUrl or allowedHosts is public (typed error)', async () => {
     const { service } = createTestCheckout();
     for (const options of [
       { publicUrl: 'https://shop.example.com' },
       { allowedHosts: ['shop.example.com'] },
       { allowedHosts: 'any' as const },
     ]) {
-      const node = createAcpNodeServer({ service, ...options });
-      await expect(node.listen({ host: '127.0.0.1', port: 0 }), JSON.stringify(options)).rejects.toThrow(
-        /without authentication/,
-      );
-      expect(node.server.listening).toBe(false);
-      await node.close().catch(() => undefined);
+      let thrown: unknown;
+      try {
+        createAcpNodeServer({ service, ...options });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, JSON.stringify(options)).toBeInstanceOf(AcpHttpConfigError);
+      expect(thrown).toMatchObject({ code: 'unauthenticated_public_handler' });
+      expect(String(thrown)).toMatch(/no authentication: configure apiKeys or verifyToken/);
+      expect(() => createAcpHttpHandler({ service, ...options })).toThrow(AcpHttpConfigError);
     }
-    // With a key, or loopback only, it listens.
+    // With a key, a verifier, or loopback only, it is built and listens.
     const keyed = createAcpNodeServer({
       service,
       publicUrl: 'https://shop.example.com',
@@ -35,9 +41,51 @@ describe('closed by default when publicly reachable', () => {
     });
     await keyed.listen({ host: '127.0.0.1', port: 0 });
     await keyed.close();
+    const verified = createAcpHttpHandler({
+      service,
+      allowedHosts: ['shop.example.com'],
+      verifyToken: () => undefined,
+    });
+    expect(verified.authenticated).toBe(true);
     const local = createAcpNodeServer({ service, publicUrl: 'http://127.0.0.1:8787' });
     await local.listen({ host: '127.0.0.1', port: 0 });
     await local.close();
+  });
+
+  it('a publicly reachable web handler (publicUrl/allowedHosts public, no keys) does not serve checkout to anyone', async () => {
+    const checkout = createTestCheckout();
+    // The same options createAcpNodeServer().listen() refuses; used as a fetch handler (Workers, Bun, Deno,
+    // Hono, a custom node server) the construction itself refuses them.
+    let res: Response | undefined;
+    let refused: unknown;
+    try {
+      const handler = createAcpHttpHandler({
+        service: checkout.service,
+        catalog: checkout.catalog,
+        publicUrl: 'https://shop.example.com',
+        allowedHosts: ['shop.example.com'],
+      });
+      res = await handler.fetch(
+        new Request('https://shop.example.com/checkout_sessions', {
+          method: 'POST',
+          headers: {
+            host: 'shop.example.com',
+            'api-version': V,
+            'content-type': 'application/json',
+            'idempotency-key': crypto.randomUUID(),
+          },
+          body: JSON.stringify({ currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS }),
+        }),
+      );
+      await handler.close();
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(AcpHttpConfigError);
+    expect({ status: res?.status ?? 401, sessions: await sessionCount(checkout) }).toEqual({
+      status: 401,
+      sessions: 0,
+    });
   });
 
   it('allows an explicit, logged opt-out for local work, but never a non-loopback bind without keys', async () => {
@@ -146,13 +194,86 @@ describe('per-caller rate limit', () => {
     await client.close();
   });
 
+  it('one /mcp request carrying a JSON-RPC batch of tool calls takes one token per call', async () => {
+    r = await start({ rateLimit: { burst: 2, perSecond: 0.001 } });
+    const call = (i: number) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'tools/call',
+      params: {
+        name: 'create_checkout_session',
+        arguments: {
+          meta: { api_version: V, idempotency_key: crypto.randomUUID() },
+          payload: { currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS },
+        },
+      },
+    });
+    const batch = (n: number) =>
+      fetch(`${r!.url}/mcp`, {
+        method: 'POST',
+        headers: headers({
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+        }),
+        body: JSON.stringify(Array.from({ length: n }, (_, i) => call(i + 1))),
+      });
+    const res = await batch(50);
+    const text = await res.text();
+    // The limit is 2 requests; 50 sessions must not be created by one HTTP request.
+    expect(await sessionCount(r.checkout)).toBeLessThanOrEqual(2);
+    // Refused whole, before anything ran, with a message that says why.
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(text).toMatch(/batch of 50 JSON-RPC messages/);
+    expect(await sessionCount(r.checkout)).toBe(0);
+  });
+
+  it('a batch within the limit runs; the next one past what is left is refused whole', async () => {
+    r = await start({ rateLimit: { burst: 3, perSecond: 0.001 } });
+    const call = (i: number) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'tools/call',
+      params: {
+        name: 'create_checkout_session',
+        arguments: {
+          meta: { api_version: V, idempotency_key: crypto.randomUUID() },
+          payload: { currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS },
+        },
+      },
+    });
+    const send = (ids: number[]) =>
+      fetch(`${r!.url}/mcp`, {
+        method: 'POST',
+        headers: headers({
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+        }),
+        body: JSON.stringify(ids.map(call)),
+      });
+    const ok = await send([1, 2]);
+    expect(ok.status).toBe(200);
+    await ok.text();
+    expect(await sessionCount(r.checkout)).toBe(2);
+    const refused = await send([3, 4]);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { data: { code: 'rate_limited' } } });
+    expect(await sessionCount(r.checkout)).toBe(2);
+  });
+
   it('is on by default when publicly reachable, off on loopback, and can be turned off', () => {
     const { service } = createTestCheckout();
+    const apiKeys = [{ key: KEY }];
     expect(createAcpHttpHandler({ service }).rateLimited).toBe(false);
-    expect(createAcpHttpHandler({ service, publicUrl: 'https://shop.example.com' }).rateLimited).toBe(true);
-    expect(createAcpHttpHandler({ service, allowedHosts: ['shop.example.com'] }).rateLimited).toBe(true);
     expect(
-      createAcpHttpHandler({ service, allowedHosts: ['shop.example.com'], rateLimit: false }).rateLimited,
+      createAcpHttpHandler({ service, apiKeys, publicUrl: 'https://shop.example.com' }).rateLimited,
+    ).toBe(true);
+    expect(createAcpHttpHandler({ service, apiKeys, allowedHosts: ['shop.example.com'] }).rateLimited).toBe(
+      true,
+    );
+    expect(
+      createAcpHttpHandler({ service, apiKeys, allowedHosts: ['shop.example.com'], rateLimit: false })
+        .rateLimited,
     ).toBe(false);
   });
 });

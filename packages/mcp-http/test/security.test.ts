@@ -71,6 +71,60 @@ describe('HTTP security', () => {
     expect((await create(r.url, { authorization: 'Bearer other' })).status).toBe(401);
   });
 
+  it('two verified users whose AuthInfo has no clientId do not share one identity (or are refused)', async () => {
+    r = await start({
+      apiKeys: [],
+      // e.g. a JWT verifier mapping `sub` to clientId, for tokens without `sub`
+      verifyToken: (token) =>
+        token.startsWith('user-')
+          ? ({ token, scopes: [] } as unknown as { token: string; clientId: string; scopes: string[] })
+          : token.startsWith('blank-')
+            ? { token, clientId: '  ', scopes: [] }
+            : token.startsWith('named-')
+              ? { token, clientId: token, scopes: [] }
+              : undefined,
+    });
+    const as = (token: string) => ({
+      authorization: `Bearer ${token}`,
+      'api-version': V,
+      'content-type': 'application/json',
+    });
+    const createAs = (token: string) =>
+      fetch(`${r!.url}/checkout_sessions`, {
+        method: 'POST',
+        headers: { ...as(token), 'idempotency-key': crypto.randomUUID() },
+        body: JSON.stringify({
+          currency: 'usd',
+          line_items: [{ id: 'ebook_mcp' }],
+          capabilities: CAPS,
+          buyer: { email: 'alice@example.com', first_name: 'Alice', last_name: 'A' },
+        }),
+      });
+    // Without a clientId (or with a blank one) the caller has no identity to bind sessions to: refused.
+    for (const token of ['user-alice', 'blank-bob']) {
+      const refused = await createAs(token);
+      expect(refused.status, token).toBe(401);
+      expect(await refused.json()).toMatchObject({ code: 'unauthorized' });
+    }
+    const mcp = await fetch(`${r.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        ...as('user-alice'),
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(mcp.status).toBe(401);
+    expect(await sessionCount(r.checkout)).toBe(0);
+    // Users with their own clientId keep separate sessions.
+    const created = await createAs('named-alice');
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as { id: string }).id;
+    const read = await fetch(`${r.url}/checkout_sessions/${id}`, { headers: as('named-mallory') });
+    expect(read.status).toBe(404);
+  });
+
   it('rejects a foreign Host or Origin (DNS rebinding) on REST and MCP', async () => {
     r = await start();
     const host = await rawRequest(`${r.url}/checkout_sessions`, {

@@ -163,6 +163,36 @@ describe('REST request signing', () => {
     expect((await send('POST', `/checkout_sessions/${a}/cancel`, undefined, cancel)).status).toBe(401);
   });
 
+  it('a used signature is refused with a new Idempotency-Key, in hex spelling, and on a trailing-slash path', async () => {
+    r = await start({ requestSigning: { secrets: [SECRET] } });
+    const sig = await signRequest(SECRET, {
+      method: 'POST',
+      url: `${r.url}/checkout_sessions`,
+      body: createBody,
+    });
+    const toHex = (b64url: string) =>
+      Buffer.from(b64url.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('hex');
+    expect((await send('POST', '/checkout_sessions', createBody, sig)).status).toBe(201);
+    expect((await send('POST', '/checkout_sessions', createBody, sig)).status).toBe(401);
+    const hex = { ...sig, signature: toHex(sig.signature) };
+    expect((await send('POST', '/checkout_sessions', createBody, hex)).status).toBe(401);
+    expect((await send('POST', '/checkout_sessions/', createBody, sig)).status).toBe(401);
+    expect(await sessionCount(r.checkout)).toBe(1);
+  });
+
+  it('a signature for one path spelling does not verify another (trailing slash), even unused', async () => {
+    r = await start({ requestSigning: { secrets: [SECRET] } });
+    const sig = await signRequest(SECRET, {
+      method: 'POST',
+      url: `${r.url}/checkout_sessions`,
+      body: createBody,
+    });
+    const res = await send('POST', '/checkout_sessions/', createBody, sig);
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 'invalid_signature' });
+    expect(await sessionCount(r.checkout)).toBe(0);
+  });
+
   it('refuses timestamps outside the window in the past and in the future, and non-RFC 3339 ones', async () => {
     let now = Date.parse('2026-05-01T12:00:00Z');
     r = await start({ requestSigning: { secrets: [SECRET], toleranceSeconds: 300, now: () => now } });
@@ -239,6 +269,30 @@ describe('/mcp enforces the same signing option', () => {
     expect(link.structuredContent?.error?.code).toBe('invalid_signature');
     expect(await sessionCount(r.checkout)).toBe(1);
     await client.close();
+  });
+
+  it('an MCP signature for one tool or arguments does not verify another', async () => {
+    r = await start({ requestSigning: { secrets: [SECRET] } });
+    const a = args();
+    const s = await signMcpToolCall(SECRET, { name: 'get_checkout_session', arguments: a });
+    const res = await fetch(`${r.url}/mcp`, {
+      method: 'POST',
+      headers: headers({
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+      }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'create_checkout_session',
+          arguments: { ...a, meta: { ...a.meta, signature: s.signature, timestamp: s.timestamp } },
+        },
+      }),
+    });
+    expect(await res.text()).toContain('invalid_signature');
+    expect(await sessionCount(r.checkout)).toBe(0);
   });
 
   it('refuses a custom MCP factory that would not check the REST signing option', async () => {
