@@ -21,6 +21,7 @@ import {
 import { createPostgresStore } from '@acp/store-postgres';
 import { createSqliteStore } from '@acp/store-sqlite';
 import {
+  clientKeyMode,
   createStripeGateway,
   createStripeTestPayments,
   createStripeWebhookHandler,
@@ -32,6 +33,7 @@ import { catalogProducts } from './catalog.js';
 import type { DemoConfig } from './config.js';
 import { createDemoCatalog, type DemoCatalog } from './inventory.js';
 import type { DemoLogger } from './logger.js';
+import { createOrderLinks, type OrderLinks, orderLinkSecret } from './order-links.js';
 
 export const STORE_NAME = 'ACP Demo Store';
 /** The key the emulator accepts; it only ever talks to the local emulator. */
@@ -48,6 +50,8 @@ export interface DemoRuntime {
   testPayments: TestPaymentsProvider | undefined;
   stripeWebhook: StripeWebhookHandler;
   emulator: StripeEmulator | undefined;
+  /** Order permalinks (capability URLs) and their check. */
+  orderLinks: OrderLinks;
   /** Where a webhook for this process must be delivered (set by the caller that serves it). */
   setWebhookUrl(url: string): void;
   close(): Promise<void>;
@@ -61,15 +65,62 @@ export interface DemoRuntimeOverrides {
   stripeConfig?: Partial<Stripe.StripeConfig>;
 }
 
-/** `postgres://user:pass@host/db` → `postgres://user:***@host/db` (never print the password). */
+/**
+ * `postgres://user:pass@host:5432/db?sslpassword=…` → `postgres://host:5432/db`: scheme, host, port and database
+ * name only. A password can also sit in the query string (`?password=`), and user names are nobody's business
+ * in a log: nothing else is printed.
+ */
 export function redactDatabaseUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
+    const db = u.pathname.replace(/^\//, '').split('/')[0] ?? '';
+    return `${u.protocol}//${u.host}${db ? `/${db}` : ''}`;
   } catch {
     return '(unparsable URL)';
   }
+}
+
+/**
+ * The test-payments provider behind `collect_payment_info`: only when the stripe client itself sends a test key
+ * (`clientKeyMode`, not the configured string), and `mode` follows that client, so a client that is live or
+ * whose key cannot be read does not list the tool. The helpers still check the account (`livemode`) before
+ * their first request.
+ */
+export function demoTestPayments(
+  stripe: Stripe,
+  secretKey: string,
+  allowRawCards: boolean,
+): TestPaymentsProvider | undefined {
+  if (clientKeyMode(stripe) !== 'test') return undefined;
+  const helpers = createStripeTestPayments({ stripe, secretKey, allowRawCards });
+  return {
+    mode: 'test', // derived above from the client, not declared
+
+    rawCardsEnabled: helpers.rawCardsEnabled,
+    async createTestToken(input) {
+      const t =
+        'paymentMethodId' in input
+          ? await helpers.tokenFromPaymentMethod(input.paymentMethodId, {
+              amount: input.amount,
+              currency: input.currency,
+            })
+          : await helpers.tokenFromCard(
+              {
+                number: input.card.number,
+                exp_month: input.card.expMonth,
+                exp_year: input.card.expYear,
+                cvc: input.card.cvc,
+              },
+              { amount: input.amount, currency: input.currency },
+            );
+      return {
+        shared_payment_token: t.shared_payment_token,
+        expires_at: new Date(t.expires_at * 1000).toISOString(),
+        max_amount: t.max_amount,
+        currency: t.currency,
+      };
+    },
+  };
 }
 
 export async function createDemoRuntime(
@@ -159,9 +210,10 @@ async function buildRuntime(
           `STRIPE_SECRET_KEY was refused by Stripe (${err.statusCode ?? 401}: invalid, revoked or without access to the account). Check STRIPE_SECRET_KEY.`,
         );
       }
-      logger.warn('could not reach Stripe to check STRIPE_SECRET_KEY; advertising acct_demo', {
-        error: err.message,
-      });
+      logger.warn(
+        'could not reach Stripe to check STRIPE_SECRET_KEY: starting anyway, but payments may fail until Stripe is reachable (and STRIPE_SECRET_KEY is valid); advertising merchant id acct_demo',
+        { error: err.message },
+      );
     }
     logger.info(
       `payments: Stripe ${config.payments === 'stripe-live' ? 'LIVE mode: test-only tools disabled' : 'test mode'}`,
@@ -189,44 +241,18 @@ async function buildRuntime(
     logger,
   });
 
-  // Test-only helpers exist only with a test key; createStripeTestPayments itself refuses live keys.
-  let testPayments: TestPaymentsProvider | undefined;
-  if (config.payments !== 'stripe-live') {
-    const helpers = createStripeTestPayments({
-      stripe,
-      secretKey,
-      allowRawCards: config.ACP_ALLOW_RAW_TEST_CARDS,
-    });
-    testPayments = {
-      mode: 'test',
-      rawCardsEnabled: helpers.rawCardsEnabled,
-      async createTestToken(input) {
-        const t =
-          'paymentMethodId' in input
-            ? await helpers.tokenFromPaymentMethod(input.paymentMethodId, {
-                amount: input.amount,
-                currency: input.currency,
-              })
-            : await helpers.tokenFromCard(
-                {
-                  number: input.card.number,
-                  exp_month: input.card.expMonth,
-                  exp_year: input.card.expYear,
-                  cvc: input.card.cvc,
-                },
-                { amount: input.amount, currency: input.currency },
-              );
-        return {
-          shared_payment_token: t.shared_payment_token,
-          expires_at: new Date(t.expires_at * 1000).toISOString(),
-          max_amount: t.max_amount,
-          currency: t.currency,
-        };
-      },
-    };
-  }
+  // Test-only helpers exist only with a test key, as the stripe client itself reports it; createStripeTestPayments
+  // itself refuses live keys.
+  const testPayments =
+    config.payments !== 'stripe-live'
+      ? demoTestPayments(stripe, secretKey, config.ACP_ALLOW_RAW_TEST_CARDS)
+      : undefined;
 
   // ---------------------------------------------------------------- engine
+  const orderLinks = createOrderLinks(
+    orderLinkSecret(config.ACP_ORDER_LINK_SECRET, config.dataDir),
+    config.publicUrl,
+  );
   const merchant: MerchantConfig = {
     paymentHandlers: [
       tokenizedCardHandler({
@@ -243,6 +269,8 @@ async function buildRuntime(
     ],
     supportedCurrencies: ['usd'],
     orderPermalinkBase: `${config.publicUrl}/orders/`,
+    // Capability URLs: the buyer opens the order page from the link; ids alone open nothing.
+    orderPermalink: (orderId) => orderLinks.url(orderId),
     support: { email: 'support@demo-store.example', help_center_url: `${config.publicUrl}/policies/support` },
   };
   const service = createCheckoutService({
@@ -313,6 +341,7 @@ async function buildRuntime(
     testPayments,
     stripeWebhook,
     emulator,
+    orderLinks,
     setWebhookUrl(url) {
       webhookTarget.url = url;
       if (emulator) emulator.addWebhookEndpoint({ url, secret: webhookSecret });

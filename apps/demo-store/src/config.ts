@@ -45,6 +45,13 @@ export const EnvSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   ACP_SIGNING_SECRET: z.string().min(16).optional(),
+  /**
+   * The merchant's credential for the dashboard and any order page (HTTP Basic password with any user name, or
+   * `Authorization: Bearer`). Agent keys never open them.
+   */
+  ACP_MERCHANT_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Secret of the order permalinks' MAC (default: generated into the data directory). */
+  ACP_ORDER_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export interface ConfiguredKey {
@@ -77,6 +84,12 @@ export interface DemoConfig extends DemoEnv {
   publicUrl: string;
   /** `emulator` when no Stripe key is set: payments are simulated. */
   payments: 'emulator' | 'stripe-test' | 'stripe-live';
+  /**
+   * Who opens the dashboard (and any order page without its link token): `open` only for unauthenticated local
+   * work (no agent keys, loopback HOST and PUBLIC_URL, no live key); `merchant_key` with ACP_MERCHANT_KEY;
+   * otherwise `disabled` (agent keys never open it).
+   */
+  dashboard: 'open' | 'merchant_key' | 'disabled';
 }
 
 export class ConfigError extends Error {
@@ -134,6 +147,12 @@ export function loadConfig(
       'ACP_ALLOW_RAW_TEST_CARDS must not be set with a live STRIPE_SECRET_KEY (raw test cards exist in test mode only)',
     );
   }
+  const merchantKey = env.ACP_MERCHANT_KEY?.trim();
+  if (merchantKey && keys.some((k) => k.key === merchantKey)) {
+    problems.push(
+      'ACP_MERCHANT_KEY must differ from every ACP_API_KEYS key (agent keys never open the dashboard)',
+    );
+  }
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');
   }
@@ -150,9 +169,15 @@ export function loadConfig(
     : /_live_/.test(e.STRIPE_SECRET_KEY)
       ? 'stripe-live'
       : 'stripe-test';
+  const localOnly =
+    e.ACP_API_KEYS.length === 0 &&
+    isLoopback(host) &&
+    (publicHost === undefined || isLoopback(publicHost)) &&
+    payments !== 'stripe-live';
   return {
     ...e,
     dataDir,
+    dashboard: e.ACP_MERCHANT_KEY ? 'merchant_key' : localOnly ? 'open' : 'disabled',
     publicUrl: (
       e.PUBLIC_URL ?? `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${e.PORT}`
     ).replace(/\/$/, ''),

@@ -40,7 +40,13 @@ export function connectionHelp(config: DemoConfig, url: string): string {
           ? 'Stripe LIVE mode. Test-only tools are disabled.'
           : 'Stripe test mode.'
     }`,
-    `Dashboard:  ${url}/`,
+    `Dashboard:  ${url}/${
+      config.dashboard === 'disabled'
+        ? '   (DISABLED: agent keys do not open it; set ACP_MERCHANT_KEY to enable it)'
+        : config.dashboard === 'merchant_key'
+          ? '   (sign in with ACP_MERCHANT_KEY as the password, any user name)'
+          : ''
+    }`,
     `ACP REST:   ${url}/checkout_sessions   (discovery: ${url}/.well-known/acp.json)`,
     `MCP:        ${url}/mcp`,
     '',

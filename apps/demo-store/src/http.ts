@@ -16,6 +16,18 @@ const html = (body: string, status = 200) =>
     headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
   });
 
+/** An order page: its URL carries a capability token, so it is never cached, indexed or sent as a Referer. */
+const orderHtml = (body: string, status = 200) =>
+  new Response(body, {
+    status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-robots-tag': 'noindex',
+    },
+  });
+
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Whether `presented` is one of `keys`: fixed-length digests compared in constant time, every key checked. */
@@ -26,11 +38,32 @@ export function matchesAnyKey(presented: string, keys: readonly { key: string }[
   return found;
 }
 
+/** The merchant credential a request presents: the HTTP Basic password (any user name) or a Bearer token. */
+function presentedCredential(request: Request): string | undefined {
+  const header = request.headers.get('authorization') ?? '';
+  if (/^Basic\s+/i.test(header)) {
+    const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+    return decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : undefined;
+  }
+  if (/^Bearer\s+/i.test(header)) return header.replace(/^Bearer\s+/i, '').trim();
+  return undefined;
+}
+
+const LOCALHOST_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
 export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger): AcpHttpHandler {
   const { config } = runtime;
   const loopback = isLoopbackHost(config.HOST);
   const publicHost = new URL(config.publicUrl).hostname;
-  const allowedHosts = loopback && isLoopbackHost(publicHost) ? undefined : [publicHost];
+  // Bound to loopback behind a proxy or tunnel, the store also answers its own machine (the dashboard at
+  // http://127.0.0.1:PORT/); a foreign Host (DNS rebinding) is refused either way.
+  const allowedHosts = isLoopbackHost(publicHost)
+    ? loopback
+      ? undefined
+      : [publicHost]
+    : loopback
+      ? [publicHost, ...LOCALHOST_NAMES]
+      : [publicHost];
   const keys = config.ACP_API_KEYS;
   const acp = createAcpHttpHandler({
     service: runtime.service,
@@ -49,28 +82,50 @@ export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger):
     logger,
   });
 
+  if (config.dashboard === 'disabled') {
+    logger.warn(
+      'dashboard disabled: this store requires agent keys, and agent keys never open the dashboard. Set ACP_MERCHANT_KEY (16+ characters, not an agent key) and sign in with it as the password (any user name). Order links handed to buyers still open.',
+    );
+  }
+  const merchantKeys = config.ACP_MERCHANT_KEY ? [{ key: config.ACP_MERCHANT_KEY }] : [];
   /**
-   * The dashboard and order pages need a key whenever keys are configured (which they are whenever the store
-   * is reachable beyond loopback or takes real money): HTTP Basic auth with a key as the password (any user
-   * name), or `Authorization: Bearer <key>`. Without keys (loopback, local work) they are open.
+   * The merchant's view (dashboard, any order page): open only for unauthenticated local work; otherwise the
+   * ACP_MERCHANT_KEY credential (constant time), never an agent key.
    */
-  const pageAllowed = (request: Request): boolean => {
-    if (keys.length === 0) return true;
-    const header = request.headers.get('authorization') ?? '';
-    let presented: string | undefined;
-    if (/^Basic\s+/i.test(header)) {
-      const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
-      presented = decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : undefined;
-    } else if (/^Bearer\s+/i.test(header)) {
-      presented = header.replace(/^Bearer\s+/i, '').trim();
-    }
-    return presented !== undefined && matchesAnyKey(presented, keys);
+  const isMerchant = (request: Request): boolean => {
+    if (config.dashboard === 'open') return true;
+    if (merchantKeys.length === 0) return false;
+    const presented = presentedCredential(request);
+    return presented !== undefined && matchesAnyKey(presented, merchantKeys);
   };
+  const challenge = () =>
+    new Response(
+      config.dashboard === 'disabled'
+        ? 'The dashboard is disabled: set ACP_MERCHANT_KEY on the server and sign in with it (agent keys do not open it).'
+        : 'Authentication required: sign in with ACP_MERCHANT_KEY as the password.',
+      {
+        status: 401,
+        headers: {
+          'content-type': 'text/plain; charset=utf-8',
+          'cache-control': 'no-store',
+          'www-authenticate': `Basic realm="${STORE_NAME} merchant", charset="UTF-8"`,
+        },
+      },
+    );
+  /** Order pages: for whoever holds the permalink (its MAC) or the merchant; anything else is "not found". */
+  const orderNotFound = () => orderHtml(orderPage(null), 404);
 
   async function storePage(request: Request, url: URL): Promise<Response | undefined> {
     if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
     const path = url.pathname;
     const image = /^\/images\/([A-Za-z0-9_-]+)\.svg$/.exec(path);
+    const policy = /^\/policies\/([a-z]+)$/.exec(path);
+    const isDashboard = path === '/' || path === '/dashboard/data.json';
+    const isOrder = path.startsWith('/orders/');
+    if (!image && !policy && !isDashboard && !isOrder && path !== '/checkout/return') return undefined;
+    // The same DNS-rebinding rule as the API (allowed Host, browser Origin), from the toolkit's handler.
+    const foreign = acp.checkHostAndOrigin?.(request);
+    if (foreign) return foreign;
     if (image) {
       const svg = productSvg(image[1]!);
       return svg
@@ -80,32 +135,32 @@ export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger):
         : new Response('not found', { status: 404 });
     }
     if (path === '/checkout/return') return html(checkoutReturnPage(url.searchParams.get('status')));
-    const policy = /^\/policies\/([a-z]+)$/.exec(path);
     if (policy) {
       const body = policyPage(policy[1]!);
       return body ? html(body) : undefined;
     }
-    if (path === '/' || path === '/dashboard/data.json' || path.startsWith('/orders/')) {
-      if (!pageAllowed(request)) {
-        return new Response('authentication required', {
-          status: 401,
-          headers: { 'www-authenticate': `Basic realm="${STORE_NAME}", charset="UTF-8"` },
-        });
+    if (isOrder) {
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice('/orders/'.length));
+      } catch {
+        // `%E0%A4%A`, `%ZZ`: not an order id.
+        return orderNotFound();
       }
-      if (path.startsWith('/orders/')) {
-        return html(
-          orderPage(await runtime.service.getOrder(decodeURIComponent(path.slice('/orders/'.length)))),
-        );
+      if (!isMerchant(request) && !runtime.orderLinks.verify(id, url.searchParams.get('t'))) {
+        return orderNotFound();
       }
-      const data = await dashboardData(runtime.store, config.payments, new Date());
-      if (path === '/dashboard/data.json') {
-        return new Response(JSON.stringify(data), {
-          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-        });
-      }
-      return html(renderDashboard(data, STORE_NAME));
+      const record = await runtime.service.getOrder(id);
+      return record ? orderHtml(orderPage(record)) : orderNotFound();
     }
-    return undefined;
+    if (!isMerchant(request)) return challenge();
+    const data = await dashboardData(runtime.store, config.payments, new Date());
+    if (path === '/dashboard/data.json') {
+      return new Response(JSON.stringify(data), {
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      });
+    }
+    return html(renderDashboard(data, STORE_NAME));
   }
 
   return {
@@ -113,6 +168,7 @@ export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger):
     allowedHosts: acp.allowedHosts,
     ...(acp.publiclyReachable !== undefined ? { publiclyReachable: acp.publiclyReachable } : {}),
     ...(acp.allowUnauthenticated !== undefined ? { allowUnauthenticated: acp.allowUnauthenticated } : {}),
+    ...(acp.checkHostAndOrigin ? { checkHostAndOrigin: acp.checkHostAndOrigin } : {}),
     close: () => acp.close(),
     async fetch(request) {
       const url = new URL(request.url);
@@ -120,7 +176,7 @@ export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger):
         const own = await storePage(request, url);
         if (own) return own;
       } catch (e) {
-        logger.error('page failed', { path: url.pathname, error: (e as Error).message });
+        logger.error('page failed', { path: url.pathname, error: (e as Error).name });
         return html('<h1>Something went wrong</h1>', 500);
       }
       return acp.fetch(request);

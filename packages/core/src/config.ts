@@ -25,6 +25,11 @@ export interface MerchantConfig {
   supportedCurrencies?: string[];
   /** `permalink_url` of an order is this prefix + the order id. */
   orderPermalinkBase: string;
+  /**
+   * Builds an order's `permalink_url` instead of `orderPermalinkBase` + id, e.g. a capability URL carrying a MAC
+   * of the order id so that the page opens for the buyer but cannot be enumerated. Must be pure (no I/O).
+   */
+  orderPermalink?: (orderId: string) => string;
   support?: SupportInfo;
   /** Session lifetime. Default 6 hours. */
   sessionTtlSeconds?: number;
@@ -56,7 +61,10 @@ export interface MerchantConfig {
 }
 
 export interface ResolvedConfig
-  extends Required<Omit<MerchantConfig, 'interventions' | 'extensions' | 'links' | 'support'>> {
+  extends Required<
+    Omit<MerchantConfig, 'interventions' | 'extensions' | 'links' | 'support' | 'orderPermalink'>
+  > {
+  orderPermalink: ((orderId: string) => string) | undefined;
   interventions: NonNullable<MerchantConfig['interventions']>;
   extensions: ExtensionDeclaration[];
   links: Link[];
@@ -80,6 +88,7 @@ export function resolveConfig(config: MerchantConfig): ResolvedConfig {
     links: frozen(structuredClone(config.links ?? [])),
     supportedCurrencies: (config.supportedCurrencies ?? ['usd']).map((c) => c.toLowerCase()),
     orderPermalinkBase: config.orderPermalinkBase,
+    orderPermalink: config.orderPermalink,
     support: config.support ? frozen(structuredClone(config.support)) : undefined,
     sessionTtlSeconds: config.sessionTtlSeconds ?? 6 * 60 * 60,
     paymentLeaseSeconds: config.paymentLeaseSeconds ?? 60,

@@ -695,7 +695,8 @@ export function buildOrder(state: SessionState, orderId: string, now: string, co
     id: orderId,
     checkout_session_id: state.id,
     order_number: orderId.replace(/^ord_/, '').slice(-10).toUpperCase(),
-    permalink_url: `${config.orderPermalinkBase}${encodeURIComponent(orderId)}`,
+    permalink_url:
+      config.orderPermalink?.(orderId) ?? `${config.orderPermalinkBase}${encodeURIComponent(orderId)}`,
     status: 'confirmed',
     line_items: state.lines.map((l) => ({
       id: l.id,
