@@ -83,7 +83,11 @@ export interface TestToken {
  * by `@acp/stripe`'s test helpers). `collect_payment_info` exists only when one is given with `mode: 'test'`.
  */
 export interface TestPaymentsProvider {
-  /** `'live'` (or anything but `'test'`) makes `collect_payment_info` absent. */
+  /**
+   * `'live'` (or anything but `'test'`) makes `collect_payment_info` absent. Derive it from the PSP client that
+   * will send the requests (e.g. `@acp/stripe`'s `clientKeyMode(stripe) === 'test'`), never from a configured
+   * string: a client built with a live key beside a test-key setting must not list the tool.
+   */
   mode: 'test' | 'live';
   /** Accept raw TEST card numbers (Stripe test mode with "raw card data APIs" enabled). Default off. */
   rawCardsEnabled: boolean;
