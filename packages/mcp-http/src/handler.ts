@@ -94,8 +94,9 @@ export interface AcpHttpOptions {
   /**
    * Per-caller token bucket on REST and `/mcp`: past it, 429 with `Retry-After`, before anything runs. Every
    * JSON-RPC message of a `/mcp` batch takes a token; a batch is refused whole when the caller has not enough
-   * left. Without authentication (`allowUnauthenticated`, loopback) every client shares one bucket. Default: on (60 burst, 5/s) when the handler is reachable beyond loopback (a non-loopback
-   * `publicUrl` or allowed Host, or `listen()` on a non-loopback address), off on loopback. `false` disables.
+   * left. Without authentication (`allowUnauthenticated`, loopback) every client shares one bucket. Default:
+   * on (60 burst, 5/s) when the handler is reachable beyond loopback (a non-loopback `publicUrl` or allowed
+   * Host, or `listen()` on a non-loopback address), off on loopback. `false` disables.
    */
   rateLimit?: RateLimitOptions | false;
   /**
