@@ -10,8 +10,15 @@ import {
   luhnValid,
   type PaymentGatewayV1,
   redactPans,
+  sha256Hex,
 } from '../src/index.js';
-import { createMemoryGateway, createTestCheckout, SAMPLE_ADDRESS } from '../src/testing/index.js';
+import {
+  createMemoryGateway,
+  createMemoryStore,
+  createTestCheckout,
+  type MemoryStore,
+  SAMPLE_ADDRESS,
+} from '../src/testing/index.js';
 import { ctx, paymentData } from './helpers.js';
 
 const PAN = '4242424242424242';
@@ -362,5 +369,60 @@ describe('the service refuses card numbers in request fields', () => {
     const missing = await t.service.getSession(PAN, ctx());
     expect(missing.status).toBe(404);
     expect(JSON.stringify(missing.body)).not.toContain(PAN);
+  });
+});
+
+describe('idempotency keys are stored as a digest', () => {
+  /** A real memory store, with everything the service hands to it written down as JSON. */
+  function observedStore(): { store: MemoryStore; seen: string[] } {
+    const inner = createMemoryStore();
+    const seen: string[] = [];
+    const store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          seen.push(JSON.stringify(args));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { store, seen };
+  }
+
+  it('a card number as the Idempotency-Key is accepted, never handed to the store, and a retry still replays', async () => {
+    for (const key of ['4242-4242-4242-4242', '4242\u00a04242\u00a04242\u00a04242']) {
+      const { store, seen } = observedStore();
+      const t = createTestCheckout({ store });
+      const first = await t.service.createSession(
+        { ...base, buyer: { email: 'ada@example.com' } },
+        ctx({ idempotencyKey: key }),
+      );
+      expect(first.status).toBe(201);
+      const id = (first.body as CheckoutSession).id;
+      const done = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: key }),
+      );
+      expect((done.body as CheckoutSession).status).toBe('completed');
+      const again = await t.service.createSession(
+        { ...base, buyer: { email: 'ada@example.com' } },
+        ctx({ idempotencyKey: key }),
+      );
+      expect(again.replayed).toBe(true);
+      expect(again.body).toEqual(first.body);
+      const replayedComplete = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: key }),
+      );
+      expect(replayedComplete.replayed).toBe(true);
+      expect(t.gateway.charges).toHaveLength(1);
+      const everything = seen.join('\n');
+      expect(everything).toContain(sha256Hex(key));
+      expect(everything).not.toContain(JSON.stringify(key).slice(1, -1));
+      expect(containsPan(everything)).toBe(false);
+    }
   });
 });
