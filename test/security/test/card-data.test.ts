@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Capture, createCapture, describeValue } from '../src/capture.js';
 import { rawRequest } from '../src/http.js';
 import { scanForCardData } from '../src/pan.js';
-import { jsonPathOf, PAN_FORM_NUMBERS, PAN_FORMS, type Path, setAt, stringPaths } from '../src/pan-fields.js';
+import { jsonPathOf, PAN_FORM_NUMBERS, PAN_FORMS, setAt, stringPaths } from '../src/pan-fields.js';
 import {
   BUYER,
   CAPS,
