@@ -1,8 +1,16 @@
 // The one card-number (PAN) detector of the toolkit: pure, no I/O. Core refuses request fields that carry a
 // PAN-like value (so nothing stores, logs, echoes or sends one), and adapters reuse it (log redaction, test
-// helpers). It finds, anywhere in a string, a run of 12–19 digits written contiguously or in groups separated
-// by single spaces or dashes ("4242 4242 4242 4242", "4242-4242-4242-4242", "card 4242424242424242 12/31")
-// that passes the Luhn check and starts with a card network's major industry identifier.
+// helpers). It finds, anywhere in a string, 12–19 digits that pass the Luhn check and start with a card
+// network's major industry identifier, written contiguously or in groups ("4242 4242 4242 4242",
+// "4242-4242-4242-4242", "4242.4242.4242.4242", "4242 - 4242 - 4242 - 4242", "card 4242424242424242 12/31").
+//
+// The text is folded first, so a number looks the same however it was typed or pasted: Unicode NFKC
+// (full-width "４２４２", no-break and other spaces, full-width punctuation, circled digits…), then every other
+// decimal digit (`\p{Nd}`: Arabic-Indic, Devanagari, Thai…) to its ASCII value, and invisible format
+// characters (`\p{Cf}`: zero-width space, soft hyphen…) dropped. Offsets are reported on the ORIGINAL string.
+//
+// Not detected (see README "What the PAN detector sees"): a number split across two fields, spelled out in
+// words, or broken by letters or by separators other than those below.
 
 /** Luhn (mod 10) check of a string of digits (false for anything else or for fewer than 2 digits). */
 export function luhnValid(digits: string): boolean {
@@ -32,49 +40,171 @@ export const PAN_MAX_DIGITS = 19;
  */
 const CARD_FIRST_DIGIT = /^[2-9]/;
 
-/** Maximal runs of digit groups joined by single spaces or dashes. */
-const DIGIT_RUN = /\d+(?:[ -]\d+)*/g;
+/**
+ * Maximal runs of digit groups joined by 1–3 separator characters (on folded text): whitespace, dashes
+ * (`\p{Pd}`), `. _ / \ | , *`. Never `:` (times such as 12:30:45) nor `+` (phone numbers).
+ */
+const DIGIT_RUN = /\d+(?:[\s\p{Pd}._/\\|,*]{1,3}\d+)*/gu;
+
+/**
+ * A separator other than one ASCII space or one `-` (the ways card numbers are usually printed) joins two
+ * groups only when both hold at least this many digits: keeps prices ("1,299.00"), decimals, coordinates
+ * ("52.520008, 13.404954") and lists of small numbers ("36, 37, 38, 39, 40, 41, 42") from reading as cards.
+ */
+const MIN_GROUP_FOR_OTHER_SEPARATORS = 3;
+
+const NON_WHITESPACE_MARK = /[^\s]/gu;
+const DASH = /\p{Pd}/u;
 
 export interface PanMatch {
-  /** Offset of the first digit in the string. */
+  /** Offset of the first digit in the (original) string. */
   start: number;
-  /** Offset after the last digit. */
+  /** Offset after the last digit in the (original) string. */
   end: number;
   /** Number of digits. */
   length: number;
 }
 
+// ------------------------------------------------------------------------------------------------ folding
+
+const ND = /^\p{Nd}$/u;
+const CF = /^\p{Cf}$/u;
+const ANY_ND = /\p{Nd}/gu;
+
 /**
- * Every PAN-like span in `text`. Within a run of digit groups, any consecutive groups holding 12–19 digits
- * in total are a candidate (so a PAN followed by more digits, "4242 4242 4242 4242 12 31", is still found).
- * A run introduced by `+` with at most 15 digits is an E.164 phone number, not a card.
+ * ASCII value of a decimal digit code point. Unicode guarantees every `Nd` set is a contiguous run of ten
+ * code points from zero (and consecutive sets, e.g. the mathematical digits, are whole runs of ten), so the
+ * value is the number of consecutive `Nd` code points before it, modulo 10.
+ */
+function digitValue(cp: number): number {
+  let k = 0;
+  while (k < 64 && cp - k - 1 >= 0 && ND.test(String.fromCodePoint(cp - k - 1))) k++;
+  return k % 10;
+}
+
+/** Folded form of one non-ASCII code point (memoised; bounded). */
+const foldCache = new Map<number, string>();
+function foldCodePoint(cp: number): string {
+  const cached = foldCache.get(cp);
+  if (cached !== undefined) return cached;
+  const ch = String.fromCodePoint(cp);
+  let out: string;
+  if (CF.test(ch)) out = '';
+  else
+    out = ch
+      .normalize('NFKC')
+      .replace(ANY_ND, (d) => (d >= '0' && d <= '9' ? d : String(digitValue(d.codePointAt(0)!))));
+  if (foldCache.size >= 4096) foldCache.clear();
+  foldCache.set(cp, out);
+  return out;
+}
+
+interface Folded {
+  text: string;
+  /** Original offset of the code point each folded UTF-16 unit came from (absent: identity). */
+  from?: number[];
+  /** Original offset after that code point. */
+  to?: number[];
+}
+
+/** NFKC, every `\p{Nd}` to ASCII, `\p{Cf}` dropped; with the map back to original offsets. */
+function fold(text: string): Folded {
+  let ascii = true;
+  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+  if (ascii) return { text };
+  let out = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
+    const piece = cp < 0x80 ? text[i]! : foldCodePoint(cp);
+    for (let u = 0; u < piece.length; u++) {
+      from.push(i);
+      to.push(i + width);
+    }
+    out += piece;
+    i += width;
+  }
+  return { text: out, from, to };
+}
+
+// ------------------------------------------------------------------------------------------------ detection
+
+/** The punctuation of a separator (whitespace removed, every dash as `-`); `?` when it mixes characters. */
+function separatorMark(sep: string): string {
+  const marks = new Set((sep.match(NON_WHITESPACE_MARK) ?? []).map((c) => (DASH.test(c) ? '-' : c)));
+  if (marks.size === 0) return '';
+  return marks.size === 1 ? [...marks][0]! : '?';
+}
+
+/**
+ * Every PAN-like span in `text`, with offsets into `text` itself. Within a run of digit groups, any
+ * consecutive groups holding 12–19 digits in total are a candidate (so a PAN followed by more digits,
+ * "4242 4242 4242 4242 12 31", is still found), as long as their separators use at most one punctuation
+ * character (whitespace aside, dashes alike): "4242 - 4242 - 4242 - 4242" is one number, "1,299.00" or
+ * "415-555-2671, 415-555-2672" are not joined. A run introduced by `+` with at most 15 digits is an E.164
+ * phone number, not a card.
  */
 export function findPanLike(text: string): PanMatch[] {
-  if (typeof text !== 'string' || text.length < PAN_MIN_DIGITS) return [];
+  if (typeof text !== 'string' || text.length === 0) return [];
+  const folded = fold(text);
+  const f = folded.text;
+  let digitCount = 0;
+  for (let i = 0; i < f.length && digitCount < PAN_MIN_DIGITS; i++) {
+    const c = f.charCodeAt(i);
+    if (c >= 48 && c <= 57) digitCount++;
+  }
+  if (digitCount < PAN_MIN_DIGITS) return [];
+  const origStart = (i: number) => (folded.from ? folded.from[i]! : i);
+  const origEnd = (i: number) => (folded.to ? folded.to[i - 1]! : i);
   const found: PanMatch[] = [];
-  for (const m of text.matchAll(DIGIT_RUN)) {
+  for (const m of f.matchAll(DIGIT_RUN)) {
     const run = m[0];
     const at = m.index ?? 0;
-    const groups: { start: number; digits: string }[] = [];
-    const groupRe = /\d+/g;
+    const groups: { start: number; digits: string; joins: boolean; mark: string }[] = [];
     let total = 0;
-    for (const g of run.matchAll(groupRe)) {
-      groups.push({ start: at + (g.index ?? 0), digits: g[0] });
-      total += g[0].length;
+    let prevEnd = -1;
+    for (const g of run.matchAll(/\d+/g)) {
+      const start = at + (g.index ?? 0);
+      const digits = g[0];
+      let joins = false;
+      let mark = '';
+      if (prevEnd >= 0) {
+        const sep = f.slice(prevEnd, start);
+        const prev = groups[groups.length - 1]!;
+        joins =
+          sep === ' ' ||
+          sep === '-' ||
+          (prev.digits.length >= MIN_GROUP_FOR_OTHER_SEPARATORS &&
+            digits.length >= MIN_GROUP_FOR_OTHER_SEPARATORS);
+        mark = separatorMark(sep);
+      }
+      groups.push({ start, digits, joins, mark });
+      prevEnd = start + digits.length;
+      total += digits.length;
     }
     if (total < PAN_MIN_DIGITS) continue;
-    if (at > 0 && text[at - 1] === '+' && total <= 15) continue;
+    if (at > 0 && f[at - 1] === '+' && total <= 15) continue;
     for (let i = 0; i < groups.length; i++) {
       let digits = '';
+      let mark = '';
       for (let j = i; j < groups.length; j++) {
-        digits += groups[j]!.digits;
+        const g = groups[j]!;
+        if (j > i) {
+          if (!g.joins || g.mark === '?') break;
+          if (g.mark !== '') {
+            if (mark !== '' && mark !== g.mark) break;
+            mark = g.mark;
+          }
+        }
+        digits += g.digits;
         if (digits.length > PAN_MAX_DIGITS) break;
         if (digits.length < PAN_MIN_DIGITS) continue;
         if (CARD_FIRST_DIGIT.test(digits) && luhnValid(digits)) {
-          const last = groups[j]!;
           found.push({
-            start: groups[i]!.start,
-            end: last.start + last.digits.length,
+            start: origStart(groups[i]!.start),
+            end: origEnd(g.start + g.digits.length),
             length: digits.length,
           });
         }

@@ -308,6 +308,7 @@ export interface StoredSession {
 export interface IdempotencyBegin {
   /** Caller identity + method + path, e.g. `key_abc POST /checkout_sessions/cs_1/complete`. */
   scope: string;
+  /** SHA-256 (hex) of the client's Idempotency-Key: the key itself is never stored. */
   key: string;
   /** SHA-256 of the RFC 8785 canonical body. */
   requestHash: string;

@@ -296,7 +296,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         new AcpError('session_not_found', 'No checkout session with this id.', { param: '$.id' }),
       );
     }
-    const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key };
+    // Only a digest of the key is stored (a key may hold anything a client put there, a card number too).
+    const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key: sha256Hex(key) };
     let requestHash: string;
     try {
       requestHash = sha256Hex(canonicalJson(body === undefined ? null : body));

@@ -1,5 +1,6 @@
 // Card numbers never enter the engine: the detector (positive and negative controls), and the service's
 // refusal of PAN-like values in every field of every request body, before anything is stored or sent.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type CheckoutSession,
@@ -9,8 +10,15 @@ import {
   luhnValid,
   type PaymentGatewayV1,
   redactPans,
+  sha256Hex,
 } from '../src/index.js';
-import { createMemoryGateway, createTestCheckout, SAMPLE_ADDRESS } from '../src/testing/index.js';
+import {
+  createMemoryGateway,
+  createMemoryStore,
+  createTestCheckout,
+  type MemoryStore,
+  SAMPLE_ADDRESS,
+} from '../src/testing/index.js';
 import { ctx, paymentData } from './helpers.js';
 
 const PAN = '4242424242424242';
@@ -56,6 +64,125 @@ describe('PAN detector', () => {
     ]) {
       expect(containsPan(text), text).toBe(false);
     }
+  });
+
+  it('finds a card number however it was typed or pasted: Unicode spaces, doubled or other separators, other digits', () => {
+    for (const text of [
+      '4242\u00a04242\u00a04242\u00a04242', // no-break spaces (pasted from a web page or PDF)
+      '4242\u202f4242\u20074242\u30004242', // narrow no-break, figure and ideographic spaces
+      '4242  4242  4242  4242',
+      '4242\t4242\n4242\r\n4242',
+      '4242.4242.4242.4242',
+      '4242_4242_4242_4242',
+      '4242/4242/4242/4242',
+      '4242\\4242\\4242\\4242',
+      '4242|4242|4242|4242',
+      '4242,4242,4242,4242',
+      '4242*4242*4242*4242',
+      '4242 - 4242 - 4242 - 4242',
+      '4242 / 4242 / 4242 / 4242',
+      '4242\u20134242\u20134242\u20134242', // en dashes (word processors)
+      '4242 4242-4242 4242', // whitespace mixes with one kind of punctuation
+      '\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12', // full-width (CJK IME)
+      '\uff14\uff12\uff14\uff12\uff0d\uff14\uff12\uff14\uff12\uff0d\uff14\uff12\uff14\uff12\uff0d\uff14\uff12\uff14\uff12', // full-width dashes
+      '\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662', // Arabic-Indic digits
+      '\u096a\u0968\u096a\u0968 \u096a\u0968\u096a\u0968 \u096a\u0968\u096a\u0968 \u096a\u0968\u096a\u0968', // Devanagari digits
+      '\u{1d7d2}\u{1d7d0}'.repeat(8), // mathematical bold digits (astral)
+      '4242\u200b4242\u00ad4242\u20604242', // zero-width space, soft hyphen, word joiner
+      'spt_4242_4242_4242_4242',
+      'name: \u2463\u2461\u2463\u2461 4242 4242 4242', // circled digits
+    ]) {
+      expect(containsPan(text), JSON.stringify(text)).toBe(true);
+    }
+  });
+
+  it('offsets refer to the original string, so redaction cuts exactly the number however it was folded', () => {
+    const fullWidth = '\uff14\uff12\uff14\uff12 '.repeat(4).trim();
+    expect(redactPans(`pay ${fullWidth} now`)).toBe('pay [card number removed] now');
+    const astral = '\u{1d7d2}\u{1d7d0}'.repeat(8);
+    expect(findPanLike(`x ${astral}!`)).toEqual([{ start: 2, end: 2 + astral.length, length: 16 }]);
+    expect(redactPans(`x ${astral}!`)).toBe('x [card number removed]!');
+    expect(redactPans('a 4242\u200b4242\u200b4242\u200b4242 b')).toBe('a [card number removed] b');
+    expect(redactPans('\u00e9t\u00e9 4242\u00a04242\u00a04242\u00a04242 caf\u00e9')).toBe(
+      '\u00e9t\u00e9 [card number removed] caf\u00e9',
+    );
+  });
+
+  it('ordinary values are not cards: timestamps, prices, phone numbers, postal codes, lists, coordinates', () => {
+    for (const text of [
+      '2026-11-29 12:30:45',
+      '2026-11-29T12:30:45.123456+01:00',
+      '2026-11-29T12:30:45Z',
+      'Sun, 29 Nov 2026 12:30:45 GMT',
+      '29.11.2026 12:30',
+      '11/29/2026, 12:30:45 PM',
+      '1,299.00',
+      '$1,299,000.00',
+      'USD 1,299.00, 2,499.00 and 3,999.00',
+      '1.299,00 \u20ac',
+      '(415) 555-2671',
+      '415-555-2671',
+      '415.555.2671',
+      '415-555-2671, 415-555-2672',
+      '1-800-555-0199',
+      '+1 415 555 2671',
+      '+44 20 7946 0958',
+      '+33 1 42 68 53 00',
+      '+49 30 12345678',
+      '+81-3-1234-5678',
+      '94105-1234',
+      'SW1A 1AA',
+      '100-0001',
+      '75008 Paris',
+      '52.520008, 13.404954',
+      'sizes 36, 37, 38, 39, 40, 41, 42',
+      '1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13',
+      'v1.2.3',
+      '192.168.100.200',
+      'order ord_01JDX7Y2M8 at 12:30:45.123',
+    ]) {
+      expect(containsPan(text), text).toBe(false);
+    }
+  });
+
+  it('timestamps in any common format and E.164 phone numbers written with any separators are never cards', () => {
+    const instant = fc
+      .integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) })
+      .map((t) => new Date(t));
+    fc.assert(
+      fc.property(instant, (d) => {
+        const iso = d.toISOString();
+        for (const text of [
+          iso,
+          iso.replace('T', ' '),
+          iso.slice(0, 19),
+          d.toUTCString(),
+          `${iso.slice(0, 10)} ${iso.slice(11, 19)}`,
+        ])
+          expect(containsPan(text), text).toBe(false);
+      }),
+      { numRuns: 300, seed: 42 },
+    );
+    const phone = fc.record({
+      digits: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 8, maxLength: 15 }),
+      cut: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 6 }),
+      sep: fc.constantFrom(' ', '-', '.', ' - ', '\u00a0'),
+    });
+    fc.assert(
+      fc.property(phone, ({ digits, cut, sep }) => {
+        const groups: string[] = [];
+        let rest = digits.map(String).join('');
+        for (const n of cut) {
+          if (rest.length <= n) break;
+          groups.push(rest.slice(0, n));
+          rest = rest.slice(n);
+        }
+        groups.push(rest);
+        const text = `+${groups.join(sep)}`;
+        expect(containsPan(text), text).toBe(false);
+      }),
+      { numRuns: 300, seed: 42 },
+    );
   });
 
   it('redacts every span and reports positions', () => {
@@ -242,5 +369,60 @@ describe('the service refuses card numbers in request fields', () => {
     const missing = await t.service.getSession(PAN, ctx());
     expect(missing.status).toBe(404);
     expect(JSON.stringify(missing.body)).not.toContain(PAN);
+  });
+});
+
+describe('idempotency keys are stored as a digest', () => {
+  /** A real memory store, with everything the service hands to it written down as JSON. */
+  function observedStore(): { store: MemoryStore; seen: string[] } {
+    const inner = createMemoryStore();
+    const seen: string[] = [];
+    const store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          seen.push(JSON.stringify(args));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { store, seen };
+  }
+
+  it('a card number as the Idempotency-Key is accepted, never handed to the store, and a retry still replays', async () => {
+    for (const key of ['4242-4242-4242-4242', '4242\u00a04242\u00a04242\u00a04242']) {
+      const { store, seen } = observedStore();
+      const t = createTestCheckout({ store });
+      const first = await t.service.createSession(
+        { ...base, buyer: { email: 'ada@example.com' } },
+        ctx({ idempotencyKey: key }),
+      );
+      expect(first.status).toBe(201);
+      const id = (first.body as CheckoutSession).id;
+      const done = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: key }),
+      );
+      expect((done.body as CheckoutSession).status).toBe('completed');
+      const again = await t.service.createSession(
+        { ...base, buyer: { email: 'ada@example.com' } },
+        ctx({ idempotencyKey: key }),
+      );
+      expect(again.replayed).toBe(true);
+      expect(again.body).toEqual(first.body);
+      const replayedComplete = await t.service.completeSession(
+        id,
+        { payment_data: paymentData() },
+        ctx({ idempotencyKey: key }),
+      );
+      expect(replayedComplete.replayed).toBe(true);
+      expect(t.gateway.charges).toHaveLength(1);
+      const everything = seen.join('\n');
+      expect(everything).toContain(sha256Hex(key));
+      expect(everything).not.toContain(JSON.stringify(key).slice(1, -1));
+      expect(containsPan(everything)).toBe(false);
+    }
   });
 });

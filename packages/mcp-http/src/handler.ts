@@ -12,6 +12,7 @@ import {
   INTERNAL_CALLER,
   type Logger,
   type RequestContext,
+  redactPans,
   type ServiceResult,
   toWireError,
 } from '@acp/core';
@@ -311,6 +312,25 @@ export async function defaultKeyId(key: string): Promise<string> {
   return `key_${hex}`;
 }
 
+/**
+ * A request path as echoed in errors and logs: percent-decoded where it decodes (per segment) and passed
+ * through `redactPans`, so a card number in a URL (`/checkout_sessions/cs_1/4242%204242…`) is never repeated.
+ */
+function echoPath(path: string): string {
+  const decoded = path
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
+  const redacted = redactPans(decoded);
+  return redacted === decoded ? path : redacted;
+}
+
 function isJson(contentType: string | null): boolean {
   if (!contentType) return false;
   const essence = contentType.split(';')[0]!.trim().toLowerCase();
@@ -506,16 +526,17 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
 
   function restResponse(r: ServiceResult<unknown>, request: Incoming, idempotencyKey: string | null): Answer {
     const headers: Record<string, string> = { ...r.headers, 'cache-control': 'no-store' };
+    // Echoed headers never carry a card number back (a client may put anything in them).
     const requestId = request.headers.get('request-id');
-    if (requestId) headers['request-id'] = requestId;
-    if (request.method === 'POST' && idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    if (requestId) headers['request-id'] = redactPans(requestId);
+    if (request.method === 'POST' && idempotencyKey) headers['idempotency-key'] = redactPans(idempotencyKey);
     return json(r.status, r.body, headers);
   }
 
   async function handleRest(request: Incoming, path: string): Promise<Answer> {
     const isCollection = path === '/checkout_sessions' || path === '/checkout_sessions/';
     const m = isCollection ? undefined : SESSION_PATH.exec(path);
-    if (!isCollection && !m) return acpError('not_found', `No route for ${path}.`);
+    if (!isCollection && !m) return acpError('not_found', `No route for ${echoPath(path)}.`);
     const action = m?.[2];
     const allowed = isCollection || action ? 'POST' : 'GET, POST';
     if (!allowed.split(', ').includes(request.method)) {
@@ -642,9 +663,12 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
       if (path === '/.well-known/acp.json' && options.discovery !== false) return handleDiscovery(request);
       if (webhookPath && path === webhookPath) return await handleWebhook(request, options.webhook!);
       if (path.startsWith('/checkout_sessions')) return await handleRest(request, path);
-      return acpError('not_found', `No route for ${path}.`);
+      return acpError('not_found', `No route for ${echoPath(path)}.`);
     } catch (e) {
-      options.logger?.error('request failed', { error: e instanceof Error ? e.name : 'unknown', path });
+      options.logger?.error('request failed', {
+        error: e instanceof Error ? e.name : 'unknown',
+        path: echoPath(path),
+      });
       const err = toWireError(
         new AcpError('internal_error', 'The merchant could not process this request. It is safe to retry.'),
       );

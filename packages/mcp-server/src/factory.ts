@@ -713,7 +713,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       const isBinding = binding.has(name);
       const tool = isBinding ? undefined : local.get(name);
       if (!isBinding && !tool)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${redactPans(name)} not found`);
       if (options.requestSigning && !UNSIGNED_TOOLS.has(name)) {
         const refused = await checkToolSignature(
           options.requestSigning,
@@ -728,7 +728,8 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
         }
       }
       if (isBinding) return runBinding(name as BindingToolName, request.params.arguments);
-      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+      if (!tool)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${redactPans(name)} not found`);
       // Card numbers never enter through tool arguments (checked before the schema, whose messages quote keys).
       const panParam = findPanField(request.params.arguments ?? {}, { skip: PAN_ALLOWED_ARGS[name] ?? [] });
       if (panParam) {

@@ -8,11 +8,15 @@ export { luhnValid } from '@acp/core';
 const SENSITIVE_KEYS =
   /^(card(_?number)?|number|cvc|cvv|cvc2|exp_?(month|year)|expMonth|expYear|cardNumber|pan|secret|password|authorization|stripe_secret_key|api_key)$/i;
 
-/** Masks card numbers and Stripe secrets in free text. */
+/**
+ * Masks card numbers (whatever digits, spaces or separators they are written with: core's `redactPans`) and
+ * Stripe secrets (`sk_`/`rk_` keys, underscores after the prefix included, and `whsec_` signing secrets) in
+ * free text.
+ */
 export function redactText(text: string): string {
   return redactPans(text, '[REDACTED PAN]')
-    .replace(/\b(sk|rk)_(live|test)_[A-Za-z0-9]{6,}/g, '$1_$2_[REDACTED]')
-    .replace(/\bwhsec_[A-Za-z0-9]+/g, 'whsec_[REDACTED]');
+    .replace(/\b(sk|rk)_(live|test)_[A-Za-z0-9_]{6,}/g, '$1_$2_[REDACTED]')
+    .replace(/\bwhsec_[A-Za-z0-9_]+/g, 'whsec_[REDACTED]');
 }
 
 /** Deep copy with card fields (by name) replaced and every string passed through {@link redactText}. */

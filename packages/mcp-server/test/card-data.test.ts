@@ -3,6 +3,7 @@
 // in collect_payment_info's cardNumber (test mode, raw cards enabled).
 import { specPresent } from '@acp/spec-oracle';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redact, redactText } from '../src/index.js';
 import { API_VERSION, connect, createArgs, type Harness, memoryTestPayments } from './helpers.js';
 
 let h: Harness | undefined;
@@ -64,6 +65,17 @@ describe.skipIf(!specPresent())('card numbers in MCP tool arguments', () => {
     expect(JSON.stringify(product)).not.toMatch(/4242/);
   });
 
+  it('an unknown tool named like a card number: the protocol error does not echo it', async () => {
+    h = await connect();
+    for (const name of ['4242424242424242', '4242 4242 4242 4242', '\uff14\uff12\uff14\uff12'.repeat(4)]) {
+      const e = await h.client.callTool({ name, arguments: {} }).catch((x: unknown) => x);
+      expect(e, name).toMatchObject({ message: expect.stringContaining('not found') });
+      const text = `${(e as Error).message} ${JSON.stringify(e)}`;
+      expect(text, name).not.toContain(name);
+      expect(text, name).toContain('[card number removed]');
+    }
+  });
+
   it('binding payloads: core refuses with $.payload params; the session id is never echoed', async () => {
     h = await connect();
     const meta = () => ({ api_version: API_VERSION, idempotency_key: crypto.randomUUID() });
@@ -87,5 +99,34 @@ describe.skipIf(!specPresent())('card numbers in MCP tool arguments', () => {
     expect(missing).toMatchObject({ code: -32000, data: { code: 'session_not_found' } });
     expect(JSON.stringify(missing)).not.toMatch(/4242/);
     expect(h.checkout.store.stats().sessions).toBe(0);
+  });
+});
+
+describe('log redaction (redactText / redact)', () => {
+  it('masks card numbers in every form core detects, and nothing else', () => {
+    for (const pan of [
+      '4242\u00a04242\u00a04242\u00a04242',
+      '4242  4242  4242  4242',
+      '4242.4242.4242.4242',
+      '4242_4242_4242_4242',
+      '4242/4242/4242/4242',
+      '4242 - 4242 - 4242 - 4242',
+      '\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12',
+      '\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662',
+    ]) {
+      expect(redactText(`card ${pan} declined`), JSON.stringify(pan)).toBe('card [REDACTED PAN] declined');
+    }
+    expect(redactText('at 2026-11-29 12:30:45 total 1,299.00 call +44 20 7946 0958')).toBe(
+      'at 2026-11-29 12:30:45 total 1,299.00 call +44 20 7946 0958',
+    );
+    expect(redact({ note: 'pay with 5555.5555.5555.4444' })).toEqual({ note: 'pay with [REDACTED PAN]' });
+  });
+
+  it('masks Stripe secret keys whole, underscores after the prefix included', () => {
+    const text = redactText(
+      'keys sk_test_abc_def_0123456789 rk_live_51H_x_yZ0123456789 sk_live_abcdef123 whsec_ab_cd123',
+    );
+    expect(text).toBe('keys sk_test_[REDACTED] rk_live_[REDACTED] sk_live_[REDACTED] whsec_[REDACTED]');
+    expect(text).not.toMatch(/def|yZ01|cd123/);
   });
 });

@@ -6,10 +6,11 @@ import { containsPan } from '@acp/core';
 import type Stripe from 'stripe';
 
 /**
- * The shape of a Shared Payment Token id: `spt_` then letters, digits or underscores, at most 255 characters
- * in all (Stripe object ids; doc examples `spt_123`, `spt_1RgaZcFPC5QUO6ZCDVZuVA8q`).
+ * The shape of a Shared Payment Token id, as Stripe writes object ids: the `spt_` prefix, then letters and
+ * digits only (no further `_`, so `spt_4242_4242_4242_4242` is not an id), at most 255 characters in all
+ * (doc examples `spt_123`, `spt_1RgaZcFPC5QUO6ZCDVZuVA8q`; stripe.md §1).
  */
-export const SPT_ID_PATTERN = /^spt_[A-Za-z0-9_]{1,251}$/;
+export const SPT_ID_PATTERN = /^spt_[A-Za-z0-9]{1,251}$/;
 
 /** Whether `value` can be an SPT id: the SPT shape, and nothing that reads as a card number. */
 export function isSptId(value: unknown): value is string {

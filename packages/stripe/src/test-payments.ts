@@ -4,7 +4,9 @@
 // checkout (currency, max_amount = total, expiry <= 30 min). The token then goes through the normal SPT
 // charge path. Live keys make all of this impossible, whatever the configuration: the mode is read from the
 // `stripe` client itself (the key its authenticator sends), never from a string passed beside it, and the
-// account's `livemode` is checked with Stripe (GET /v1/balance) before the first test-only request.
+// account's `livemode` is checked with Stripe (GET /v1/balance) before the first test-only request. Raw
+// card numbers are stricter: they need a client whose key can be read and is a test key, and the account is
+// checked again before every PaymentMethod create (a key that changes behind the client is caught).
 // Card data is never stored, logged or echoed: not in results, errors or validation messages.
 import type Stripe from 'stripe';
 import { StripeAdapterError } from './errors.js';
@@ -60,13 +62,18 @@ export interface RawTestCard {
 export interface StripeTestPayments {
   /** `pm_card_visa` (or any `pm_…` test PaymentMethod) → a test SPT limited to this checkout. */
   tokenFromPaymentMethod(paymentMethod: string, request: TestTokenRequest): Promise<TestToken>;
-  /** A raw TEST card number → PaymentMethod → test SPT. Only with `allowRawCards: true`. */
+  /**
+   * A raw TEST card number → PaymentMethod → test SPT. Only with `allowRawCards: true`, a client whose key is
+   * readable and a test key (`clientKeyMode(stripe) === 'test'`; otherwise `live_mode_forbidden`), and an
+   * account Stripe reports in test mode, asked again before every PaymentMethod create.
+   */
   tokenFromCard(card: RawTestCard, request: TestTokenRequest): Promise<TestToken>;
   revokeToken(token: string): Promise<void>;
   /**
    * Asks Stripe whether the account behind the client is in test mode (`livemode` of GET /v1/balance) and
-   * throws `live_mode_forbidden` if not. Every helper runs it (once) before its first test-only request;
-   * call it at start-up to fail early. A failed check (network) throws `stripe_request_failed` and is
+   * throws `live_mode_forbidden` if not. Every helper runs it (once) before its first test-only request,
+   * and `tokenFromCard` asks Stripe again before every PaymentMethod create; call it at start-up to fail
+   * early. A failed check (network) throws `stripe_request_failed` and is
    * retried on the next call; a live answer is final.
    */
   assertTestMode(): Promise<void>;
@@ -186,45 +193,63 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
 
   let verified: Promise<void> | undefined;
   let live = false;
+  /** Asks Stripe now whether the account is in test mode (GET /v1/balance); a live answer is final. */
+  async function checkAccount(): Promise<void> {
+    let livemode: unknown;
+    try {
+      livemode = (await stripe.balance.retrieve()).livemode;
+    } catch (e) {
+      const code =
+        typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+      throw new StripeAdapterError(
+        'stripe_request_failed',
+        'Could not confirm with Stripe that the account is in test mode; test payment helpers stay disabled.',
+        { ...(code ? { stripeCode: code } : {}), retryable: true },
+      );
+    }
+    if (livemode !== false) {
+      live = true;
+      throw new StripeAdapterError(
+        'live_mode_forbidden',
+        'Test payment helpers are disabled: Stripe reports the account in live mode (livemode is not false).',
+      );
+    }
+  }
+
+  const liveModeError = () =>
+    new StripeAdapterError(
+      'live_mode_forbidden',
+      'Test payment helpers are disabled: the Stripe account is in live mode.',
+    );
+
   /** Client key mode, then the account's livemode (once; a failed lookup is retried next time). */
   function assertTestMode(): Promise<void> {
     if (live || clientKeyMode(stripe) === 'live') {
       live = true;
-      return Promise.reject(
-        new StripeAdapterError(
-          'live_mode_forbidden',
-          'Test payment helpers are disabled: the Stripe account is in live mode.',
-        ),
-      );
+      return Promise.reject(liveModeError());
     }
-    verified ??= (async () => {
-      let livemode: unknown;
-      try {
-        livemode = (await stripe.balance.retrieve()).livemode;
-      } catch (e) {
-        const code =
-          typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string'
-            ? e.code
-            : undefined;
-        throw new StripeAdapterError(
-          'stripe_request_failed',
-          'Could not confirm with Stripe that the account is in test mode; test payment helpers stay disabled.',
-          { ...(code ? { stripeCode: code } : {}), retryable: true },
-        );
-      }
-      if (livemode !== false) {
-        live = true;
-        throw new StripeAdapterError(
-          'live_mode_forbidden',
-          'Test payment helpers are disabled: Stripe reports the account in live mode (livemode is not false).',
-        );
-      }
-    })();
+    verified ??= checkAccount();
     const current = verified;
     current.catch(() => {
       if (verified === current && !live) verified = undefined;
     });
     return current;
+  }
+
+  /** Raw cards need a client whose key can be read and is a test key (a custom authenticator hides it). */
+  function assertRawCardClient(): void {
+    const mode = clientKeyMode(stripe);
+    if (live || mode === 'live') {
+      live = true;
+      throw liveModeError();
+    }
+    if (mode !== 'test') {
+      throw new StripeAdapterError(
+        'live_mode_forbidden',
+        'Raw card numbers need a stripe client built with a readable test key (new Stripe("sk_test_…")); this client\'s key cannot be read (custom authenticator), so no card data is sent with it. Use a test PaymentMethod such as pm_card_visa.',
+        { param: 'stripe' },
+      );
+    }
   }
 
   async function grant(paymentMethod: string, r: TestTokenRequest): Promise<TestToken> {
@@ -302,8 +327,11 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
       }
       if (card.cvc !== undefined && !/^\d{3,4}$/.test(card.cvc))
         throw invalid('card.cvc', 'card.cvc must be 3 or 4 digits.');
-      // Nothing goes to /v1/payment_methods unless the client and the account are both in test mode.
-      await assertTestMode();
+      // Nothing goes to /v1/payment_methods unless the client's own key is a readable test key and Stripe
+      // says, just now, that the account is in test mode: never a cached answer, never a hidden key.
+      assertRawCardClient();
+      await checkAccount();
+      assertRawCardClient();
       let pm: Stripe.PaymentMethod;
       try {
         pm = await stripe.paymentMethods.create({

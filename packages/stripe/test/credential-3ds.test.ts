@@ -63,6 +63,10 @@ describe('credential shape: only SPT ids reach Stripe', () => {
       'spt_',
       'spt_a/b',
       `spt_${'a'.repeat(260)}`,
+      // Underscores after the prefix are not part of a Stripe id, and these spell a card number.
+      'spt_4242_4242_4242_4242',
+      'spt_4242.4242.4242.4242',
+      'spt_a_b',
     ]) {
       const r = check('spt', token);
       expect(r.ok, token).toBe(false);
@@ -76,13 +80,19 @@ describe('credential shape: only SPT ids reach Stripe', () => {
 
   it('charge() with a card number as the token: token_unusable, and no request carries it (path or otherwise)', async () => {
     const before = s.emulator.requests.length;
-    for (const token of [PAN, '4242 4242 4242 4242 12/31 737', `spt_${PAN}`, '../../v1/balance']) {
+    for (const token of [
+      PAN,
+      '4242 4242 4242 4242 12/31 737',
+      `spt_${PAN}`,
+      'spt_4242_4242_4242_4242',
+      '../../v1/balance',
+    ]) {
       const r = await s.gateway.charge(request(token));
       expect(r).toMatchObject({ status: 'declined', code: 'token_unusable', declineCode: 'not_found' });
       expect(JSON.stringify(r)).not.toContain('4242');
     }
     expect(s.emulator.requests.length).toBe(before);
-    expect(requestLogText()).not.toMatch(/4242 ?4242/);
+    expect(requestLogText()).not.toMatch(/4242[ _]?4242/);
   });
 
   it('retrieveGrantedToken refuses a non-SPT id before building a URL', async () => {

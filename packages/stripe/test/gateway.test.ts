@@ -161,7 +161,7 @@ describe('token usage limits are checked before charging', () => {
       {},
       'revoked',
     ],
-    ['unknown', async () => 'spt_does_not_exist', {}, 'not_found'],
+    ['unknown', async () => 'spt_doesNotExist0001', {}, 'not_found'],
   ];
   it.each(cases)(
     '%s → declined token_unusable, and no PaymentIntent is created',

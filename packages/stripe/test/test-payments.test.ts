@@ -132,7 +132,7 @@ describe('the mode comes from the client, not from a string beside it', () => {
     }
   });
 
-  it('a test client checks the account once before its first test-only request', async () => {
+  it('a test client checks the account once for tokens, and again before every raw card PaymentMethod', async () => {
     const fresh = await startStripeEmulator({ allowRawCards: true });
     try {
       const client = new Stripe(KEY, { ...fresh.stripeConfig, maxNetworkRetries: 0 });
@@ -143,12 +143,70 @@ describe('the mode comes from the client, not from a string beside it', () => {
       });
       await p.tokenFromCard(card, req);
       await p.tokenFromPaymentMethod('pm_card_visa', req);
+      await p.tokenFromCard(card, req);
       expect(fresh.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'GET /v1/balance',
         'GET /v1/balance',
         'POST /v1/payment_methods',
         'POST /v1/test_helpers/shared_payment/granted_tokens',
         'POST /v1/test_helpers/shared_payment/granted_tokens',
+        'GET /v1/balance',
+        'POST /v1/payment_methods',
+        'POST /v1/test_helpers/shared_payment/granted_tokens',
       ]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('raw cards need a readable test key on the client: a custom authenticator is refused before any request, even on a test account', async () => {
+    const fresh = await startStripeEmulator({ allowRawCards: true });
+    try {
+      const client = new Stripe('', {
+        ...fresh.stripeConfig,
+        maxNetworkRetries: 0,
+        authenticator: async (request) => {
+          await Promise.resolve();
+          request.headers.Authorization = `Bearer ${KEY}`;
+        },
+      });
+      expect(clientKeyMode(client)).toBe('unknown');
+      const p = createStripeTestPayments({ stripe: client, allowRawCards: true });
+      const e = await rejected(p.tokenFromCard(card, req));
+      expect([e.code, e.param]).toEqual(['live_mode_forbidden', 'stripe']);
+      expect(e.message).not.toContain('4242');
+      expect(fresh.requests).toEqual([]);
+      // pm_card_* tokens still work with such a client (the account check decides).
+      await p.tokenFromPaymentMethod('pm_card_visa', req);
+      expect(fresh.requests.some((r) => r.path.startsWith('/v1/payment_methods'))).toBe(false);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a key that turns live after the first check: the next raw card is refused, nothing reaches /v1/payment_methods with it', async () => {
+    const fresh = await startStripeEmulator({ allowRawCards: true });
+    try {
+      let current = KEY;
+      const client = new Stripe('', {
+        ...fresh.stripeConfig,
+        maxNetworkRetries: 0,
+        // A synchronous authenticator is readable: the key it sends is checked every time.
+        authenticator: (request) => {
+          request.headers.Authorization = `Bearer ${current}`;
+          return Promise.resolve();
+        },
+      });
+      const p = createStripeTestPayments({ stripe: client, allowRawCards: true });
+      await p.tokenFromCard(card, req);
+      current = LIVE;
+      expect((await rejected(p.tokenFromCard(card, req))).code).toBe('live_mode_forbidden');
+      expect((await rejected(p.tokenFromPaymentMethod('pm_card_visa', req))).code).toBe(
+        'live_mode_forbidden',
+      );
+      const cardRequests = fresh.requests.filter((r) => r.path === '/v1/payment_methods');
+      expect(cardRequests).toHaveLength(1);
+      expect(cardRequests.every((r) => r.status === 200)).toBe(true);
     } finally {
       await fresh.close();
     }

@@ -31,14 +31,18 @@ export function jsonPathOf(path: Path, root = '$'): string {
 }
 
 /**
- * Card numbers as people type them into the wrong field: with expiry and CVC, grouped with dashes, bare,
- * and embedded in text. Test numbers from Stripe's table (Visa, Mastercard, Discover, Diners).
+ * Card numbers as people type or paste them into the wrong field: with expiry and CVC, grouped with dashes,
+ * bare, embedded in text, with no-break spaces (pasted from a web page), dots, and full-width digits (CJK
+ * input). Test numbers from Stripe's table (Visa, Mastercard, Discover, Diners, Amex).
  */
 export const PAN_FORMS = [
   '4242 4242 4242 4242 12/31 737',
   'card: 5555-5555-5555-4444',
   '6011111111111117',
   'please charge 3056 9300 0902 0004 thanks',
+  'card\u00a04000\u00a00566\u00a05566\u00a05556',
+  '5200.8282.8282.8210',
+  '\uff13\uff17\uff18\uff12\uff18\uff12\uff12\uff14\uff16\uff13\uff11\uff10\uff10\uff10\uff15',
 ] as const;
 
 /** The digits of every PAN_FORMS entry, for the exact-number scan. */
@@ -47,4 +51,7 @@ export const PAN_FORM_NUMBERS = [
   '5555555555554444',
   '6011111111111117',
   '3056930009020004',
+  '4000056655665556',
+  '5200828282828210',
+  '378282246310005',
 ] as const;

@@ -58,9 +58,12 @@ export function findPans(text: string, source = 'text'): PanHit[] {
   return hits;
 }
 
-/** A regex that finds `digits` written with any single space/dash separators between digits. */
+/**
+ * A regex that finds `digits` written with up to three separator characters (whitespace, dashes, `._/\\|,*`)
+ * between digits. Texts are NFKC-normalized before the scan, so full-width digits and no-break spaces count.
+ */
 export function spelledNumber(digits: string): RegExp {
-  return new RegExp(`(?<!\\d)${digits.split('').join('[ -]?')}(?!\\d)`);
+  return new RegExp(`(?<!\\d)${digits.split('').join('[\\s._/\\\\|,*-]{0,3}')}(?!\\d)`);
 }
 
 /** A CVC written as a token of its own (not inside a longer digit or alphanumeric run). */
@@ -85,7 +88,9 @@ export function scanForCardData(
   const leaks: CardLeak[] = [];
   const numbers = used.numbers.map((n) => ({ n, re: spelledNumber(n.replace(/[ -]/g, '')) }));
   const cvcs = used.cvcs.map((c) => ({ c, re: cvcToken(c) }));
-  for (const { source, text } of texts) {
+  for (const { source, text: raw } of texts) {
+    // Full-width digits, no-break spaces and the like read as what they are.
+    const text = raw.normalize('NFKC');
     for (const hit of findPans(text, source)) {
       const around = text.slice(Math.max(0, hit.index - 60), hit.index + 80).replace(/\d/g, '#');
       leaks.push({ source, kind: 'pan', detail: `${hit.masked} in …${around}…` });

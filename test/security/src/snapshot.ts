@@ -2,11 +2,14 @@
 // text, in primary-key order. Two snapshots compare equal when nothing was written. `rejectionDiff` checks the
 // one write a rejected request may make: ACP stores a 4xx answer under the request's own Idempotency-Key so a
 // retry replays it (core reading 10) — one new idempotency row for that key, holding exactly that answer.
+// Core stores only the SHA-256 (hex) of an Idempotency-Key, so rows are matched by the key's digest.
+import { createHash } from 'node:crypto';
 import type { PostgresStore } from '@acp/store-postgres';
 import type { SqliteStore } from '@acp/store-sqlite';
 
 export interface IdemRow {
   scope: string;
+  /** As stored: the SHA-256 (hex) of the request's Idempotency-Key. */
   key: string;
   state: string;
   /** The stored response JSON text (`{status, body, headers}`), or null while in flight. */
@@ -88,7 +91,8 @@ export function snapshotCounts(s: Snapshot) {
 /**
  * Problems with the writes between `before` and `after` for a rejected request (empty = unchanged). When the
  * request carried an Idempotency-Key and got a 4xx, one new `done` record for that key holding exactly the
- * answer (`status`, `body`) is allowed.
+ * answer (`status`, `body`) is allowed. A string key is matched by its SHA-256 (what core stores); a RegExp
+ * is matched against the stored key as is.
  */
 export function rejectionDiff(
   before: Snapshot,
@@ -114,7 +118,7 @@ export function rejectionDiff(
     const allowed =
       answer?.idempotencyKey !== undefined &&
       (typeof answer.idempotencyKey === 'string'
-        ? r.key === answer.idempotencyKey
+        ? r.key === createHash('sha256').update(answer.idempotencyKey, 'utf8').digest('hex')
         : answer.idempotencyKey.test(r.key)) &&
       r.state === 'done' &&
       r.response !== null &&

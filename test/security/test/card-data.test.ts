@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { requireService } from '@acp/test-env';
 import type { Client } from '@modelcontextprotocol/client';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Capture, createCapture, describeValue } from '../src/capture.js';
 import { rawRequest } from '../src/http.js';
 import { scanForCardData } from '../src/pan.js';
-import { jsonPathOf, PAN_FORM_NUMBERS, PAN_FORMS, type Path, setAt, stringPaths } from '../src/pan-fields.js';
+import { jsonPathOf, PAN_FORM_NUMBERS, PAN_FORMS, setAt, stringPaths } from '../src/pan-fields.js';
 import {
   BUYER,
   CAPS,
@@ -368,8 +368,12 @@ describe('no card data anywhere after a run with raw test cards', () => {
     stack.sqlite!.database.pragma('wal_checkpoint(PASSIVE)');
     for (const suffix of ['', '-wal', '-shm', '-journal']) {
       const file = `${stack.sqliteFile!}${suffix}`;
-      if (existsSync(file))
-        texts.push({ source: `sqlite${suffix || '.db'}`, text: readFileSync(file).toString('latin1') });
+      if (existsSync(file)) {
+        const bytes = readFileSync(file);
+        texts.push({ source: `sqlite${suffix || '.db'}`, text: bytes.toString('latin1') });
+        // UTF-8 too: a full-width or no-break-space card number is multi-byte text in the file.
+        texts.push({ source: `sqlite${suffix || '.db'}.utf8`, text: bytes.toString('utf8') });
+      }
     }
     const dbBytes = texts.filter((t) => t.source.startsWith('sqlite')).reduce((n, t) => n + t.text.length, 0);
     expect(dbBytes).toBeGreaterThan(0);
@@ -402,5 +406,162 @@ describe('no card data anywhere after a run with raw test cards', () => {
     }
     expect(texts.find((t) => t.source.endsWith('orders'))?.text).toMatch(/ord_/);
     expect(scanForCardData(texts, USED)).toEqual([]);
+  });
+});
+
+// ---- Card numbers in the forms people type or paste, in tokens, headers and paths (review findings).
+
+describe('card numbers however typed or pasted, in tokens, headers and paths: refused or redacted, never stored', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ webhooks: false });
+    stacks.push(stack);
+  });
+
+  /** SQLite main file + WAL as UTF-8 text (what a backup or a stolen disk holds). */
+  function dbBytes(): string {
+    let out = '';
+    for (const f of [stack.sqliteFile!, `${stack.sqliteFile!}-wal`]) {
+      if (existsSync(f)) out += readFileSync(f).toString('utf8');
+    }
+    return out;
+  }
+
+  const PAN = '4242424242424242';
+  /** The same test PAN as people type or paste it. */
+  const VARIANTS: Record<string, string> = {
+    'no-break spaces (pasted from a web page/PDF)': '4242\u00a04242\u00a04242\u00a04242',
+    'double spaces': '4242  4242  4242  4242',
+    dots: '4242.4242.4242.4242',
+    underscores: '4242_4242_4242_4242',
+    slashes: '4242/4242/4242/4242',
+    'full-width digits (CJK IME)':
+      '\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12',
+    'dash with spaces': '4242 - 4242 - 4242 - 4242',
+    'Arabic-Indic digits':
+      '\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662\u0664\u0662',
+    'zero-width spaces': '4242\u200b4242\u200b4242\u200b4242',
+  };
+
+  for (const [label, value] of Object.entries(VARIANTS)) {
+    it(`refuses a card number written with ${label} in buyer.first_name (not stored)`, async () => {
+      const res = await rawRequest(`${stack.url}/checkout_sessions`, {
+        method: 'POST',
+        headers: restHeaders({ 'idempotency-key': idempotencyKey() }),
+        body: JSON.stringify({
+          currency: 'usd',
+          line_items: [{ id: 'ebook_mcp' }],
+          capabilities: CAPS,
+          buyer: { email: 'ada@example.com', first_name: value, last_name: 'Lovelace' },
+        }),
+      });
+      const stored = dbBytes().includes(value);
+      expect({ status: res.status, stored }).toEqual({ status: 400, stored: false });
+      expect(JSON.parse(res.text)).toMatchObject({ code: 'invalid', param: '$.buyer.first_name' });
+      expect(res.text).not.toContain(value);
+    });
+  }
+
+  it('ordinary values with digits and separators are accepted (timestamps, prices, phone numbers, postal codes)', async () => {
+    const res = await rawRequest(`${stack.url}/checkout_sessions`, {
+      method: 'POST',
+      headers: restHeaders({ 'idempotency-key': idempotencyKey() }),
+      body: JSON.stringify({
+        currency: 'usd',
+        line_items: [{ id: 'ebook_mcp' }],
+        capabilities: CAPS,
+        buyer: {
+          email: 'ada@example.com',
+          first_name: 'Ada',
+          last_name: 'Lovelace',
+          phone_number: '+14155552671',
+        },
+        metadata: {
+          at: '2026-11-29 12:30:45',
+          iso: '2026-11-29T12:30:45.123+01:00',
+          price: '1,299.00',
+          phone: '+44 20 7946 0958',
+          us_phone: '(415) 555-2671',
+          postal: '94105-1234',
+          coords: '52.520008, 13.404954',
+        },
+      }),
+    });
+    expect(res.status).toBe(201);
+  });
+
+  it('a PAN in spt_ form with underscores is neither stored in an attempt nor sent to Stripe in a URL path', async () => {
+    const created = await restPost(stack, '/checkout_sessions', {
+      currency: 'usd',
+      line_items: [{ id: 'ebook_mcp' }],
+      capabilities: CAPS,
+      buyer: { email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' },
+    });
+    const id = created.id as string;
+    expect(created.status).toBe('ready_for_payment');
+    const token = 'spt_4242_4242_4242_4242';
+    const res = await rawRequest(`${stack.url}/checkout_sessions/${id}/complete`, {
+      method: 'POST',
+      headers: restHeaders({ 'idempotency-key': idempotencyKey() }),
+      body: JSON.stringify(validComplete(token)),
+    });
+    const sentToStripe = stack.emulator.requests.filter((r) => r.path.includes(token)).map((r) => r.path);
+    expect({
+      status: res.status,
+      sentToStripe,
+      stored: dbBytes().includes(token),
+    }).toEqual({ status: 400, sentToStripe: [], stored: false });
+    expect(JSON.parse(res.text)).toMatchObject({ param: '$.payment_data.instrument.credential.token' });
+    expect(res.text).not.toContain('4242');
+  });
+
+  it('a card number in the Idempotency-Key header is neither stored in the database nor echoed; a retry still replays', async () => {
+    const key = `4242-4242-4242-4242`;
+    const send = () =>
+      rawRequest(`${stack.url}/checkout_sessions`, {
+        method: 'POST',
+        headers: restHeaders({ 'idempotency-key': key }),
+        body: JSON.stringify({ currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS }),
+      });
+    const res = await send();
+    expect(res.status).toBe(201);
+    // Stored only as a digest: never the number itself.
+    expect({
+      echoed: String(res.headers['idempotency-key'] ?? '').includes(key),
+      stored: dbBytes().includes(key),
+    }).toEqual({
+      echoed: false,
+      stored: false,
+    });
+    const again = await send();
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(JSON.parse(again.text).id).toBe(JSON.parse(res.text).id);
+  });
+
+  it('a card number in an unknown REST path is not echoed in the 404', async () => {
+    const res = await rawRequest(`${stack.url}/checkout_sessions/cs_1/${PAN}`, {
+      headers: restHeaders(),
+    });
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain(PAN);
+  });
+
+  it('a card number in the Request-Id header is not echoed back', async () => {
+    const res = await rawRequest(`${stack.url}/checkout_sessions/cs_nope`, {
+      headers: restHeaders({ 'request-id': `4242 4242 4242 4242` }),
+    });
+    expect(String(res.headers['request-id'] ?? '')).not.toContain('4242 4242 4242 4242');
+  });
+
+  it('a card number as an MCP tool name is not echoed in the error', async () => {
+    const client = await stack.mcp();
+    let text = '';
+    try {
+      text = JSON.stringify(await client.callTool({ name: PAN, arguments: {} }));
+    } catch (e) {
+      text = String((e as Error).message);
+    }
+    expect(text).not.toContain(PAN);
   });
 });

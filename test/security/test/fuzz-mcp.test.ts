@@ -179,8 +179,9 @@ async function callShopper(name: string, args: Record<string, unknown>): Promise
       violation(tally, 'isError without content', shown(name, args));
     if (error?.code === 'internal_error') violation(tally, 'internal_error', shown(name, args));
     // complete_checkout runs under a key derived from the request (ChatGPT cannot send one), so like any
-    // keyed ACP request its 4xx answer is stored for the identical retry; nothing else may change.
-    const own = name === 'complete_checkout' ? /^chatgpt-complete-[0-9a-f]{32}$/ : undefined;
+    // keyed ACP request its 4xx answer is stored for the identical retry; nothing else may change. Core
+    // stores only the key's SHA-256, so the record's key is a digest (its answer must still match exactly).
+    const own = name === 'complete_checkout' ? /^[0-9a-f]{64}$/ : undefined;
     const status = typeof error?.code === 'string' ? statusOf(error.code) : 400;
     for (const p of rejectionDiff(before, await stack.snapshot(), {
       idempotencyKey: own,

@@ -192,6 +192,38 @@ describe('a live key disables every test-only path', () => {
     }
   });
 
+  it('a client whose authenticator switches to a live key never sends a card number with it', async () => {
+    const emulator = await startStripeEmulator({ allowRawCards: true });
+    try {
+      let current = 'sk_test_rotating_key_123';
+      const stripe = new Stripe('', {
+        ...emulator.stripeConfig,
+        maxNetworkRetries: 0,
+        // e.g. a key fetched from a secrets manager on each request
+        authenticator: async (r) => {
+          await Promise.resolve();
+          r.headers.Authorization = `Bearer ${current}`;
+        },
+      });
+      const helpers = createStripeTestPayments({ stripe, allowRawCards: true });
+      const card = { number: '4242424242424242', exp_month: 12, exp_year: 2031, cvc: '7319' };
+      await helpers.tokenFromPaymentMethod('pm_card_visa', { amount: 500, currency: 'usd' });
+      current = 'sk_live_rotated_key_456'; // the operator goes live
+      const e = await helpers
+        .tokenFromCard(card, { amount: 500, currency: 'usd' })
+        .catch((err: unknown) => err);
+      expect(e).toMatchObject({ code: 'live_mode_forbidden' });
+      const cardRequestsWithLiveKey = emulator.requests.filter(
+        (r) => r.path === '/v1/payment_methods' && r.body.includes('4242424242424242') && r.status === 401,
+      );
+      expect(cardRequestsWithLiveKey).toEqual([]);
+      // The key cannot be read from such a client, so no raw card is ever sent with it, live or not.
+      expect(emulator.requests.some((r) => r.path === '/v1/payment_methods')).toBe(false);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('the emulator refuses live keys, so a live key can never mint a card PaymentMethod there either', async () => {
     const emulator = await startStripeEmulator({ allowRawCards: true });
     try {

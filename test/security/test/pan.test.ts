@@ -40,6 +40,9 @@ describe('card-data scanner', () => {
         { source: 'b', text: '{"cvc":"7319"}' },
         { source: 'c', text: 'card[cvc]=123' },
         { source: 'd', text: 'pi_3Ab7319x cvc_check pass 2026-04-17T10:17:31.319Z' },
+        { source: 'e', text: 'name 4000\u00a00000\u00a00000\u00a00002' },
+        { source: 'f', text: 'x 4000.0000.0000.0002 y' },
+        { source: 'g', text: '\uff14\uff10\uff10\uff10'.concat('\uff10'.repeat(11), '\uff12') },
       ],
       used,
     );
@@ -49,6 +52,11 @@ describe('card-data scanner', () => {
       'b:cvc_field',
       'b:used_cvc',
       'c:cvc_field',
+      'e:pan',
+      'e:used_number',
+      'f:used_number',
+      'g:pan',
+      'g:used_number',
     ]);
   });
 });
