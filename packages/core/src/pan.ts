@@ -131,6 +131,19 @@ function fold(text: string): Folded {
 
 // ------------------------------------------------------------------------------------------------ detection
 
+/**
+ * Machine identifiers are not typed card numbers, but their digit runs pass the rules above about once in two
+ * hundred (a UUID's last group preceded by a digit-ending group, "…-a716-446655440000"). UUIDs
+ * (8-4-4-4-12 hex) and hex strings of 32 or more characters with a letter (digests, trace ids) are blanked,
+ * length kept so offsets still line up, before detection. A card number written inside such a shape is not
+ * detected; nobody types one that way.
+ */
+const MACHINE_ID =
+  /(?<![0-9A-Za-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[0-9a-f]*[a-f])[0-9a-f]{32,})(?![0-9A-Za-z])/gi;
+function maskMachineIds(text: string): string {
+  return text.replace(MACHINE_ID, (m) => '#'.repeat(m.length));
+}
+
 /** The punctuation of a separator (whitespace removed, every dash as `-`); `?` when it mixes characters. */
 function separatorMark(sep: string): string {
   const marks = new Set((sep.match(NON_WHITESPACE_MARK) ?? []).map((c) => (DASH.test(c) ? '-' : c)));
@@ -149,7 +162,7 @@ function separatorMark(sep: string): string {
 export function findPanLike(text: string): PanMatch[] {
   if (typeof text !== 'string' || text.length === 0) return [];
   const folded = fold(text);
-  const f = folded.text;
+  const f = maskMachineIds(folded.text);
   let digitCount = 0;
   for (let i = 0; i < f.length && digitCount < PAN_MIN_DIGITS; i++) {
     const c = f.charCodeAt(i);

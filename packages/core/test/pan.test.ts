@@ -185,6 +185,32 @@ describe('PAN detector', () => {
     );
   });
 
+  it('machine identifiers are not cards: random UUIDs and hex digests never match, a card beside one still does', () => {
+    // Before UUIDs and hex digests were blanked, about 1 in 220 random UUIDs read as a card
+    // ("…-a716-446655440000"), so 1 request in 220 carrying one in any field was refused.
+    fc.assert(
+      fc.property(fc.uuid(), fc.boolean(), (uuid, upper) => {
+        const id = upper ? uuid.toUpperCase() : uuid;
+        expect(findPanLike(id)).toEqual([]);
+        expect(findPanLike(`trace ${id}, attempt 2`)).toEqual([]);
+      }),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 32 }), (bytes) => {
+        const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+        fc.pre(/[a-f]/.test(hex));
+        expect(findPanLike(hex)).toEqual([]);
+      }),
+      { numRuns: 5_000 },
+    );
+    const text = 'ref 550e8400-e29b-41d4-a716-446655440000 card 4242 4242 4242 4242';
+    const spans = findPanLike(text);
+    expect(spans).toContainEqual({ start: 46, end: 65, length: 16 });
+    expect(spans.every((m) => m.start >= 46)).toBe(true);
+    expect(redactPans(text, '[x]')).toBe('ref 550e8400-e29b-41d4-a716-446655440000 card [x]');
+  });
+
   it('redacts every span and reports positions', () => {
     expect(redactPans(`pay ${TYPED} now`)).toBe('pay [card number removed] 12/31 737 now');
     expect(redactPans('no card here')).toBe('no card here');
