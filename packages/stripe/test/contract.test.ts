@@ -21,7 +21,7 @@ paymentGatewayContract(
         requiresAction: (amount, currency) => s.token('pm_card_authenticationRequired', amount, currency),
       },
       succeededCharges: (sessionId) => s.succeededFor(sessionId).length,
-    now: () => new Date(),
+      now: () => new Date(),
     };
   },
   { threeDSecure: true, reconcile: true },
