@@ -2,7 +2,13 @@
 // packages/stripe/test/money-review-findings.test.ts): what may close an attempt whose key answered a 5xx,
 // refunds whose order does not exist yet, duplicate payments, and payment-link reuse.
 import { describe, expect, it } from 'vitest';
-import type { CheckoutSession, Logger, PaymentGatewayV1, ReconcileProof } from '../src/index.js';
+import type {
+  CheckoutSession,
+  Logger,
+  PaymentGatewayV1,
+  ReconcileProof,
+  ReconcileResult,
+} from '../src/index.js';
 import { createMemoryGateway, createTestCheckout, MEMORY_TEST_TOKENS } from '../src/testing/index.js';
 import { ctx, paymentData } from './helpers.js';
 
@@ -28,7 +34,10 @@ function withProof(proof: ReconcileProof) {
     ...memory,
     async reconcile(attempt, window) {
       const r = await memory.reconcile!(attempt, window);
-      return r.status === 'not_found' ? { status: 'not_found', proof } : r;
+      // `searched: true` is what the port used to say for a search miss (which closed attempts then).
+      return r.status === 'not_found'
+        ? ({ status: 'not_found', proof, searched: true } as ReconcileResult)
+        : r;
     },
   };
   return { memory, gateway };
