@@ -710,16 +710,28 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       // never drop the money. It is the order's payment, or a duplicate to refund.
       const order = await store.getOrderBySession(sessionId);
       if (order?.paymentId !== result.paymentId) {
-        await settleExtraPayment(
-          {
+        const extra: ExtraPayment = {
+          sessionId,
+          paymentId: result.paymentId,
+          amount: result.amount,
+          currency: result.currency,
+          ...(order ? { orderId: order.order.id } : {}),
+        };
+        try {
+          await settleExtraPayment(extra, order !== null);
+        } catch (e) {
+          // Nothing redelivers this one (it is not a webhook): hand it to the operator.
+          const reason =
+            'The automatic refund of a duplicate payment could not be made now; refund it at the PSP.';
+          logger?.error('could not refund a duplicate payment; refund it at the PSP', {
             sessionId,
             paymentId: result.paymentId,
-            amount: result.amount,
-            currency: result.currency,
-            ...(order ? { orderId: order.order.id } : {}),
-          },
-          order !== null,
-        );
+            cause: describeCause(e),
+          });
+          await runEffects([
+            { type: 'event.emit', event: { type: 'unmatched_payment', payment: extra, reason } },
+          ]);
+        }
       }
     }
     if (result === undefined && done.transition) {

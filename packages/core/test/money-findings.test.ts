@@ -232,6 +232,48 @@ describe('a second payment for a paid session (finding 4)', () => {
   });
 });
 
+describe('a charge that succeeds after its attempt was closed (a send hung past its lease)', () => {
+  it('is not dropped: the later payment is refunded as a duplicate and the order keeps the first', async () => {
+    const memory = createMemoryGateway();
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gateway: PaymentGatewayV1 = {
+      ...memory,
+      async charge(req) {
+        calls++;
+        if (calls === 3) await gate; // this send hangs in our process, past its lease
+        return memory.charge(req);
+      },
+    };
+    const t = createTestCheckout({ gateway });
+    const { id, total } = await ready(t);
+    memory.injectFaults('server_error', 'server_error');
+    const body = { payment_data: paymentData(MEMORY_TEST_TOKENS.succeeds) };
+    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
+    t.clock.advance(10_000);
+    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
+    t.clock.advance(100_000);
+    const hung = t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }));
+    await new Promise((r) => setTimeout(r, 10));
+    t.clock.advance(301_000);
+    // Another request: the hung send's lease passed, the key is quiet, nothing is listed: closed; attempt 2 pays.
+    const other = await t.service.completeSession(id, body, ctx({ idempotencyKey: 'b' }));
+    expect((other.body as CheckoutSession).status).toBe('completed');
+    const order = (await t.service.getOrderBySession(id))!;
+    release();
+    expect((await hung).status).toBe(200);
+    expect(memory.succeededChargesFor(id)).toHaveLength(2);
+    const late = memory.succeededChargesFor(id).find((c) => c.paymentId !== order.paymentId)!;
+    expect((await t.service.getOrderBySession(id))?.paymentId).toBe(order.paymentId);
+    expect(t.events.events.filter((e) => e.type === 'payment_refunded_duplicate')).toMatchObject([
+      { payment: { sessionId: id, paymentId: late.paymentId, amount: total, orderId: order.order.id } },
+    ]);
+  });
+});
+
 describe('payment-link attempts (finding 7)', () => {
   it('a pending link attempt is reused only for an identical request', async () => {
     const requests: { idempotencyKey: string; buyerEmail?: string }[] = [];
