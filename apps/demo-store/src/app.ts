@@ -283,6 +283,11 @@ async function buildRuntime(
     events: {
       version: 1,
       emit(event: DomainEvent) {
+        if (!('order' in event)) {
+          // A duplicate payment refunded, or one needing the operator (also logged at error level by core).
+          logger.info(event.type, { session: event.payment.sessionId, payment: event.payment.paymentId });
+          return;
+        }
         logger.info(event.type, {
           order: event.order.order.id,
           session: event.order.sessionId,

@@ -36,10 +36,11 @@ export interface MerchantConfig {
   /** How long one process owns an in-flight charge before another may resume it. Default 60 s. */
   paymentLeaseSeconds?: number;
   /**
-   * How long a charge whose PSP key answered a 5xx must stay quiet (nothing sent under the key) before a
-   * lookup that finds no payment counts as proof that nothing was charged, so the attempt may be closed and a
-   * new one started. It covers the PSP's search lag (Stripe: searchable "in less than a minute" normally).
-   * Default 300 s. Set 0 only against a PSP (or emulator) whose lookup is immediately consistent.
+   * A charge whose PSP key answered a 5xx (Stripe saves it and replays it for 24 h): for this long after the
+   * first 5xx the engine keeps resending under the same key (a 5xx the PSP did not save heals that way); then
+   * it stops, and once nothing was sent under the key for this long again, a lookup that PROVES no payment
+   * exists (the gateway's `list` or `payment` proof, never a search) closes the attempt, so a new one may
+   * start. See the core README, "A 5xx saved under the key". Default 300 s.
    */
   unconfirmedPaymentGraceSeconds?: number;
   /**
@@ -52,6 +53,12 @@ export interface MerchantConfig {
    * arrives) at most this often per process, and not within this time after the link opened. Default 10 s.
    */
   linkCheckIntervalSeconds?: number;
+  /**
+   * The recovery timer (`recoverPendingPayments`) asks the PSP about at most this many open payment links per
+   * pass (those not asked about for the longest time first; each at most once per
+   * `linkCheckIntervalSeconds`). Default 50.
+   */
+  linkChecksPerRecoveryPass?: number;
   /** Hosted payment link lifetime (Stripe allows 30 min to 24 h). Default 1 hour. */
   paymentLinkTtlSeconds?: number;
   /** Largest quantity accepted on one line. Default 999. */
@@ -96,6 +103,7 @@ export function resolveConfig(config: MerchantConfig): ResolvedConfig {
     unconfirmedPaymentGraceSeconds: config.unconfirmedPaymentGraceSeconds ?? 300,
     readRecoveryBudgetMs: config.readRecoveryBudgetMs ?? 2000,
     linkCheckIntervalSeconds: config.linkCheckIntervalSeconds ?? 10,
+    linkChecksPerRecoveryPass: config.linkChecksPerRecoveryPass ?? 50,
     maxLineQuantity: config.maxLineQuantity ?? 999,
     maxTotalAmount: config.maxTotalAmount ?? 99_999_999,
   };

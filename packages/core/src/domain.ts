@@ -183,7 +183,26 @@ export interface PaymentAttempt {
    * proving there is no charge (see the core README, "A 5xx saved under the key"). Cleared by any other
    * answer to a send.
    */
-  serverError?: { firstAt: string; lastAt: string };
+  serverError?: {
+    firstAt: string;
+    lastAt: string;
+    /** How many sends answered a 5xx in a row (absent on attempts stored before it was counted: 1). */
+    count?: number;
+  };
+  /**
+   * When charges were sent under this attempt's key: `firstAt` no later than the first send, `lastAt` no
+   * earlier than the start of the last one (recorded, like the attempt itself, before the send). Any payment
+   * the PSP created under the key was created between `firstAt` and `lastAt` plus one lease
+   * (`paymentLeaseSeconds`): the window `reconcile` must scan completely before an attempt can be proven
+   * uncharged. Absent on attempts stored before it existed (then `createdAt` .. `updatedAt` is used).
+   */
+  sends?: { firstAt: string; lastAt: string };
+  /**
+   * For a payment link: fingerprint (SHA-256 of the canonical JSON) of the PSP request the attempt sent. A
+   * recorded link attempt is reused (same key) only for an identical request: a PSP refuses a key reused with
+   * other parameters.
+   */
+  linkFingerprint?: string;
   card?: { brand?: string; last4?: string };
   createdAt: string;
   updatedAt: string;
@@ -198,6 +217,15 @@ export interface OrderRecord {
   paymentId?: string;
   attemptId?: string;
   buyer?: Buyer;
+  /**
+   * Set when the PSP captured another amount or currency than the session's total (`amount`/`currency` above
+   * are always what was captured, so refunds are limited by the capture): the order is placed anyway (the
+   * buyer paid) and flagged for the operator (`payment_mismatch` event, error log).
+   */
+  paymentMismatch?: {
+    expected: { amount: MinorUnits; currency: string };
+    captured: { amount: MinorUnits; currency: string };
+  };
   createdAt: string;
   updatedAt: string;
 }
@@ -209,6 +237,30 @@ export interface StoredResponse {
   headers?: Record<string, string>;
 }
 
+/** A payment the PSP took for a session that did not become (or could not become) that session's order. */
+export interface ExtraPayment {
+  sessionId: string;
+  /** The session's order, when it has one (made from another payment). */
+  orderId?: string;
+  paymentId: string;
+  amount: MinorUnits;
+  currency: string;
+}
+
 export type DomainEvent =
   | { type: 'order_created'; order: OrderRecord }
-  | { type: 'order_updated'; order: OrderRecord; reason: 'refund' | 'status' };
+  | { type: 'order_updated'; order: OrderRecord; reason: 'refund' | 'status' }
+  /** The order was placed from a capture whose amount or currency differs from the session's total. */
+  | { type: 'payment_mismatch'; order: OrderRecord }
+  /**
+   * A second payment for an already paid session (e.g. a hosted link paid after an SPT charge completed the
+   * session) was refunded automatically (reason `duplicate`, once per payment). Delivered at least once:
+   * consumers deduplicate by `payment.paymentId`.
+   */
+  | {
+      type: 'payment_refunded_duplicate';
+      payment: ExtraPayment;
+      refund: { refundId: string; status: 'succeeded' | 'pending' };
+    }
+  /** A payment that is not the session's order and could not be refunded automatically: act on it at the PSP. */
+  | { type: 'unmatched_payment'; payment: ExtraPayment; reason: string };

@@ -198,15 +198,41 @@ export type PaymentLinkResult =
       /**
        * `server_error`: the PSP answered 5xx, which it saves under the key and replays on every retry; the
        * engine then drops the link attempt so the next call uses a new key (nobody has that link's URL).
+       * `key_conflict`: the PSP refused the key as used with other parameters (Stripe `idempotency_error`);
+       * the engine drops the attempt and retries at once with a new key.
        */
-      reason?: 'network' | 'rate_limited' | 'server_error' | 'unknown';
+      reason?: 'network' | 'rate_limited' | 'server_error' | 'key_conflict' | 'unknown';
     };
+
+/**
+ * When charges were sent under an attempt's PSP key: every payment the PSP created under it was created at or
+ * after `sentFrom` and at or before `sentUntil` (by core's clock; the gateway adds its own clock slack).
+ */
+export interface ReconcileWindow {
+  sentFrom: string;
+  sentUntil: string;
+}
+
+/**
+ * What a `not_found` from `reconcile` is worth:
+ * - `list`: a read-after-write consistent lookup (Stripe: the List API) scanned the whole `window` and found no
+ *   payment for the attempt: proof that nothing was charged under its key.
+ * - `payment`: the attempt's own payment, retrieved, shows nothing was charged (a 3DS continuation whose
+ *   PaymentIntent still waits for authentication): proof.
+ * - `search`: only an eventually consistent lookup (Stripe search lags writes, more during an outage) found
+ *   nothing: evidence, never proof.
+ * - `none`: no lookup was possible.
+ */
+export type ReconcileProof = 'list' | 'payment' | 'search' | 'none';
+
+export type ReconcileResult = ChargeResult | { status: 'not_found'; proof: ReconcileProof };
 
 /** What the PSP says about a hosted payment link (Stripe: the Checkout Session and its PaymentIntent). */
 export type PaymentLinkStatus =
   | { status: 'open' }
   | { status: 'paid'; paymentId: string; amount: MinorUnits; currency: string }
   | { status: 'expired' }
+  /** Unknown for now (PSP unavailable, or the PSP does not know the link: never read as `expired`). */
   | { status: 'retryable_failure'; message: string };
 
 export interface RefundRequest {
@@ -244,12 +270,13 @@ export interface PaymentGatewayV1 {
   /** Charge (or, with `continuePaymentId`, confirm after 3DS). Idempotent per `idempotencyKey`. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /**
-   * Reconcile an attempt whose outcome is unknown (crash, lost response): look the payment up, never charge
-   * anew. Returns `not_found` when the PSP has no payment for that attempt; `searched: true` says the gateway
-   * really looked (e.g. a metadata search) rather than skipping the lookup. Only a searched `not_found` can
-   * help prove that an attempt whose key answered a 5xx charged nothing.
+   * Reconcile an attempt whose outcome is unknown (crash, lost response, a 5xx): look the payment up, never
+   * charge anew. Returns the payment's outcome, or `not_found` with the kind of `proof` the lookup gives (see
+   * `ReconcileProof`). Core closes an attempt whose key answered a 5xx as uncharged only on a `list` or
+   * `payment` proof (core README, "A 5xx saved under the key"). `window` says when charges were sent under
+   * the attempt's key; a gateway that cannot scan it completely must not answer `list`.
    */
-  reconcile?(attempt: PaymentAttempt): Promise<ChargeResult | { status: 'not_found'; searched?: boolean }>;
+  reconcile?(attempt: PaymentAttempt, window?: ReconcileWindow): Promise<ReconcileResult>;
   createPaymentLink?(request: PaymentLinkRequest): Promise<PaymentLinkResult>;
   /**
    * Looks a payment link up at the PSP (never changes it). Used to reconcile links whose webhooks never
@@ -290,6 +317,12 @@ export type PaymentEvent =
   | {
       type: 'refund.updated';
       paymentId: string;
+      /**
+       * The checkout session the refunded payment was taken for, when the adapter can tell (Stripe: the
+       * PaymentIntent's `acp_checkout_session_id` metadata). A refund of one of our payments whose order does
+       * not exist yet makes `handlePaymentEvent` throw, so the PSP redelivers it; others are ignored.
+       */
+      sessionId?: string;
       refundId: string;
       amount: MinorUnits;
       currency: string;

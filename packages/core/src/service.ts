@@ -4,7 +4,14 @@
 // resulting { status, body, headers } to their wire (HTTP, MCP).
 import type * as z from 'zod';
 import { type MerchantConfig, type ResolvedConfig, resolveConfig } from './config.js';
-import type { DomainEvent, OrderRecord, PaymentAttempt, SessionState, StoredResponse } from './domain.js';
+import type {
+  DomainEvent,
+  ExtraPayment,
+  OrderRecord,
+  PaymentAttempt,
+  SessionState,
+  StoredResponse,
+} from './domain.js';
 import {
   draftsFromState,
   type LineDraft,
@@ -27,9 +34,12 @@ import {
   type Effect,
   type EngineContext,
   expireIfDue,
+  linkPaymentDisposition,
   paymentLinkOpened,
+  pendingChargePlan,
   permission,
   resumeAttempt,
+  sendWindow,
   type Transition,
   updateSession,
 } from './engine/transitions.js';
@@ -500,6 +510,17 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   }
 
   /**
+   * The expiry transition of a session past its `expires_at`, or undefined. A session waiting for 3DS gets
+   * its waiting attempt, so that the expiry abandons it and cancels its payment at the PSP.
+   */
+  async function expiryOf(state: SessionState): Promise<Transition | undefined> {
+    const t = expireIfDue(state, ctxNow());
+    if (!t || state.status !== 'authentication_required' || !state.currentAttemptId) return t;
+    const waiting = await store.getPaymentAttempt(state.currentAttemptId);
+    return expireIfDue(state, ctxNow(), waiting ?? undefined);
+  }
+
+  /**
    * Load → expire if due → decide → commit, retried on version conflicts. `decide` may return a final
    * response without a transition.
    */
@@ -511,9 +532,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   ): Promise<{ result: ServiceResult<T>; stored: boolean; transition?: Transition }> {
     for (let i = 0; i < MAX_CAS_RETRIES; i++) {
       let stored = await load(id);
-      const expired = expireIfDue(stored.state, ctxNow());
+      const expired = await expiryOf(stored.state);
       if (expired) {
         if (!(await commit(expired, stored.version))) continue;
+        await runEffects(expired.effects);
         stored = { state: expired.state, version: stored.version + 1 };
       }
       const decision = await decide(stored);
@@ -543,45 +565,50 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
 
   /** What executing a payment effect produced: the PSP's answer, or proof that the attempt charged nothing. */
   type ChargeOutcome = { result: ChargeResult; sent: boolean } | { close: true };
+  type ChargePlan = ReturnType<typeof pendingChargePlan>;
 
   /**
    * Executes a payment effect of a committed transition: `payment.charge` sends the charge; `payment.resume`
-   * (an attempt whose outcome is unknown) first looks the payment up and only then sends the same request
-   * again under the same PSP key.
+   * (an attempt whose outcome is unknown) first looks the payment up and only then, if `plan` allows it, sends
+   * the same request again under the same PSP key.
    *
    * A 5xx saved under the key (Stripe saves the first response of a request whose execution began, 500s
-   * included, and replays it for 24 h) would make every resend answer the same 5xx. Such an attempt is
-   * closed as uncharged only on proof: (1) its key answered a 5xx to a send, (2) after the first 5xx, resends
-   * go on for at most `unconfirmedPaymentGraceSeconds` (an unsaved 5xx heals that way), then stop, (3) the key
-   * stayed quiet (nothing sent under it) for a further full grace period, long enough for the PSP's search
-   * index to show any payment created by those sends, and (4) the gateway's lookup then *searched* and found
-   * no payment for the attempt. A payment found at any point wins (one charge, one order).
+   * included, and replays it for 24 h) would make every resend answer the same 5xx. Such an attempt is closed
+   * as uncharged only when `plan.close` (the timing rule of `pendingChargePlan`) holds AND the gateway's
+   * lookup PROVES that no payment exists: a `list` proof (a read-after-write consistent scan of every send's
+   * window, which core passes) or a `payment` proof (the payment itself shows no charge). A search that finds
+   * nothing is never proof: Stripe's search lags writes, and lags more during an outage, which a 5xx is. A
+   * payment found at any point wins (one charge, one order).
    */
   async function executePayment(
     effect: Extract<Effect, { type: 'payment.charge' | 'payment.resume' }>,
+    plan?: ChargePlan,
   ): Promise<ChargeOutcome> {
     const attempt = effect.attempt;
     let sent = false;
     try {
-      if (effect.type === 'payment.resume' && gateway.reconcile) {
-        const found = await gateway.reconcile(attempt);
-        if (found.status !== 'not_found') return { result: found, sent: false };
-        if (attempt.serverError && found.searched) {
-          const now = clock.now().getTime();
-          const grace = config.unconfirmedPaymentGraceSeconds * 1000;
-          if (now - Date.parse(attempt.serverError.firstAt) >= grace) {
-            const quiet = now - Date.parse(attempt.serverError.lastAt);
-            if (quiet >= grace) return { close: true };
-            return {
-              result: {
-                status: 'retryable_failure',
-                reason: 'server_error',
-                message: 'The payment provider failed; waiting to confirm that nothing was charged.',
-                retryAfterSeconds: Math.max(1, Math.ceil((grace - quiet) / 1000)),
-              },
-              sent: false,
-            };
+      if (effect.type === 'payment.resume') {
+        if (gateway.reconcile) {
+          const found = await gateway.reconcile(attempt, sendWindow(attempt, config));
+          if (found.status !== 'not_found') return { result: found, sent: false };
+          if (plan?.close && (found.proof === 'list' || found.proof === 'payment')) return { close: true };
+          if (plan?.close) {
+            logger?.warn('a charge whose key answered a 5xx could not be proven uncharged yet', {
+              attemptId: attempt.id,
+              proof: found.proof,
+            });
           }
+        }
+        if (plan && !plan.send) {
+          return {
+            result: {
+              status: 'retryable_failure',
+              reason: 'server_error',
+              message: 'The payment provider failed; waiting to confirm that nothing was charged.',
+              retryAfterSeconds: plan.retryAfterSeconds ?? 5,
+            },
+            sent: false,
+          };
         }
       }
       if (!attempt.credentialToken || !attempt.handlerId) {
@@ -636,11 +663,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   ): Promise<{ result: ServiceResult; stored: boolean; closed?: boolean }> {
     const orderId = ids.orderId();
     const result = 'close' in outcome ? undefined : outcome.result;
+    let superseded: SessionState | undefined;
     const done = await casLoop<CheckoutSession>(
       sessionId,
       async ({ state }) => {
         if (state.currentAttemptId !== attempt.id || state.status !== 'complete_in_progress') {
           // Someone else applied an outcome first; answer with the current state.
+          superseded = state;
           return sessionResponse(200, state, await orderFor(state));
         }
         if (!result) return { ok: true, transition: closeUnchargedAttempt(state, attempt, ctxNow()) };
@@ -677,19 +706,60 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       result === undefined || result.status === 'retryable_failure' ? undefined : idem,
     );
     if (done.transition) await runEffects(done.transition.effects);
-    return result === undefined && done.transition ? { ...done, closed: true } : done;
+    if (superseded && result?.status === 'succeeded') {
+      // This attempt charged, but the session already has another outcome (e.g. a hosted link paid first):
+      // never drop the money. It is the order's payment, or a duplicate to refund.
+      const order = await store.getOrderBySession(sessionId);
+      if (order?.paymentId !== result.paymentId) {
+        const extra: ExtraPayment = {
+          sessionId,
+          paymentId: result.paymentId,
+          amount: result.amount,
+          currency: result.currency,
+          ...(order ? { orderId: order.order.id } : {}),
+        };
+        try {
+          await settleExtraPayment(extra, order !== null);
+        } catch (e) {
+          // Nothing redelivers this one (it is not a webhook): hand it to the operator.
+          const reason =
+            'The automatic refund of a duplicate payment could not be made now; refund it at the PSP.';
+          logger?.error('could not refund a duplicate payment; refund it at the PSP', {
+            sessionId,
+            paymentId: result.paymentId,
+            cause: describeCause(e),
+          });
+          await runEffects([
+            { type: 'event.emit', event: { type: 'unmatched_payment', payment: extra, reason } },
+          ]);
+        }
+      }
+    }
+    if (result === undefined && done.transition) {
+      // A closed charge: the request that asked for it starts a new attempt (new key). A 3DS continuation that
+      // went back to authentication_required answers with that state, which is then stored under the request's
+      // key like any final answer: the engine never resends an authentication result under a new key itself.
+      if (done.transition.state.status === 'authentication_required') return { ...done, stored: false };
+      return { ...done, closed: true };
+    }
+    return done;
   }
 
-  /** Resume a pending attempt whose lease passed (returns undefined when not applicable). */
+  /**
+   * Resume a pending attempt whose lease passed (returns undefined when not applicable). `purpose` `cancel`
+   * only looks the payment up (and closes a proven-uncharged attempt): a cancel never sends a charge.
+   */
   async function resumePending(
     state: SessionState,
     version: number,
     idem: IdemRef | undefined,
+    purpose: 'pay' | 'cancel' = 'pay',
   ): Promise<{ result: ServiceResult; stored: boolean; closed?: boolean } | undefined> {
     if (state.status !== 'complete_in_progress' || !state.currentAttemptId) return undefined;
     const attempt = await store.getPaymentAttempt(state.currentAttemptId);
     if (!attempt) return undefined;
-    const d = resumeAttempt(state, attempt, ctxNow());
+    const plan = pendingChargePlan(attempt, ctxNow(), purpose);
+    const d = resumeAttempt(state, attempt, ctxNow(), { send: plan.send });
     if (!d.ok) return { result: errorResult(d.error), stored: false };
     if (!(await commit(d.transition, version))) {
       return {
@@ -703,7 +773,70 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     }
     const effect = paymentEffectOf(d.transition);
     if (!effect) return undefined;
-    return finalizeCharge(state.id, effect.attempt, await executePayment(effect), idem);
+    return finalizeCharge(state.id, effect.attempt, await executePayment(effect, plan), idem);
+  }
+
+  /**
+   * A payment the PSP took for a session that is not (and cannot become) that session's order: a second
+   * payment for an already paid session. It is refunded automatically, in full, with reason `duplicate` and an
+   * idempotency key derived from the payment id (so however many instances or redelivered webhooks see it,
+   * the PSP refunds it once), logged at error level and reported with a `payment_refunded_duplicate` event;
+   * when the refund cannot be made, an `unmatched_payment` event asks the operator to act. A refund the PSP
+   * cannot take right now throws (a webhook then answers non-2xx and is redelivered).
+   */
+  async function settleExtraPayment(payment: ExtraPayment, duplicate: boolean): Promise<void> {
+    const fields = {
+      sessionId: payment.sessionId,
+      paymentId: payment.paymentId,
+      ...(payment.orderId ? { orderId: payment.orderId } : {}),
+      amount: payment.amount,
+      currency: payment.currency,
+    };
+    if (!duplicate || !gateway.refund) {
+      const reason = duplicate
+        ? 'The payment gateway cannot refund: refund this duplicate payment at the PSP.'
+        : 'A payment succeeded for a checkout session that has no order for it: check it at the PSP.';
+      logger?.error('a payment does not match any order', { ...fields, reason });
+      await runEffects([{ type: 'event.emit', event: { type: 'unmatched_payment', payment, reason } }]);
+      return;
+    }
+    logger?.error(
+      'a second payment for an already paid checkout session: refunding it as a duplicate',
+      fields,
+    );
+    let r: Awaited<ReturnType<NonNullable<PaymentGatewayV1['refund']>>>;
+    try {
+      r = await gateway.refund({
+        orderId: payment.orderId ?? payment.sessionId,
+        paymentId: payment.paymentId,
+        currency: payment.currency,
+        reason: 'duplicate',
+        idempotencyKey: duplicateRefundKey(payment.paymentId),
+      });
+    } catch (e) {
+      r = { status: 'failed', retryable: true, message: describeCause(e) ?? 'The refund call failed.' };
+    }
+    if (r.status === 'failed') {
+      if (r.retryable) {
+        throw new AcpError('payment_unavailable', 'Could not refund a duplicate payment yet; retry.', {
+          retryAfterSeconds: 30,
+        });
+      }
+      const reason = `The automatic refund of a duplicate payment failed: ${r.message}`;
+      logger?.error('could not refund a duplicate payment; refund it at the PSP', { ...fields, reason });
+      await runEffects([{ type: 'event.emit', event: { type: 'unmatched_payment', payment, reason } }]);
+      return;
+    }
+    await runEffects([
+      {
+        type: 'event.emit',
+        event: {
+          type: 'payment_refunded_duplicate',
+          payment,
+          refund: { refundId: r.refundId, status: r.status },
+        },
+      },
+    ]);
   }
 
   // ---------------------------------------------------------------------------------------- links
@@ -765,12 +898,20 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
    */
   function linkCheckDue(id: string, openedAt: string): boolean {
     const now = clock.now().getTime();
-    const last = Math.max(linkChecks.get(id) ?? 0, Date.parse(openedAt) || 0);
-    if (now - last < config.linkCheckIntervalSeconds * 1000) return false;
+    if (now - lastLinkCheck(id, openedAt) < config.linkCheckIntervalSeconds * 1000) return false;
+    markLinkCheck(id, now);
+    return true;
+  }
+
+  /** When this process last asked the PSP about a session's link, or when the link opened if later. */
+  function lastLinkCheck(id: string, openedAt: string): number {
+    return Math.max(linkChecks.get(id) ?? 0, Date.parse(openedAt) || 0);
+  }
+
+  function markLinkCheck(id: string, now: number): void {
     linkChecks.delete(id);
     linkChecks.set(id, now);
     if (linkChecks.size > 10_000) linkChecks.delete(linkChecks.keys().next().value!);
-    return true;
   }
 
   /** Starts (or joins) the recovery of one session: a pending charge, or an open payment link. */
@@ -843,8 +984,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       try {
         let stored = await load(id);
         assertOwner(stored.state, ctx);
-        const expired = expireIfDue(stored.state, ctxNow());
+        const expired = await expiryOf(stored.state);
         if (expired && (await commit(expired, stored.version))) {
+          await runEffects(expired.effects);
           stored = { state: expired.state, version: stored.version + 1 };
         }
         // Payment recovery runs off the request path: the read waits for it only a bounded time, so a GET
@@ -900,9 +1042,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         if (refused) throw refused;
         for (let i = 0; i < MAX_CAS_RETRIES; i++) {
           let { state, version } = await load(id);
-          const expired = expireIfDue(state, ctxNow());
+          const expired = await expiryOf(state);
           if (expired) {
             if (!(await commit(expired, version))) continue;
+            await runEffects(expired.effects);
             state = expired.state;
             version += 1;
           }
@@ -973,11 +1116,12 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         const request =
           body === undefined || body === null ? undefined : parse(CancelSessionRequest, body, ctx);
         await authorize(id, ctx);
-        // A pending charge is reconciled first: once it is proven uncharged (or declined) the session is
-        // payable again and may be canceled; while money may be moving, cancel stays refused.
+        // A pending charge is looked up first (never resent: a cancel must not charge): once it is proven
+        // uncharged (or declined) the session is payable again and may be canceled; while money may be
+        // moving, cancel stays refused.
         const current = await load(id);
         if (current.state.status === 'complete_in_progress') {
-          await resumePending(current.state, current.version, undefined);
+          await resumePending(current.state, current.version, undefined, 'cancel');
         }
         const outcome = await casLoop(
           id,
@@ -1030,9 +1174,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         await authorize(id, ctx);
         for (let i = 0; i < MAX_CAS_RETRIES; i++) {
           let { state, version } = await load(id);
-          const expired = expireIfDue(state, ctxNow());
+          const expired = await expiryOf(state);
           if (expired) {
             if (!(await commit(expired, version))) continue;
+            await runEffects(expired.effects);
             state = expired.state;
             version += 1;
           }
@@ -1062,10 +1207,19 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             };
           }
           if (created.status === 'retryable_failure') {
-            if (created.reason === 'server_error') {
+            if (created.reason === 'server_error' || created.reason === 'key_conflict') {
               const dropped = abandonPaymentLinkAttempt(d.transition.state, effect.attempt, ctxNow());
-              if (!(await commit(dropped, version))) {
+              const committed = await commit(dropped, version);
+              if (!committed) {
                 logger?.warn('could not drop a payment link attempt after a PSP 5xx; a retry will');
+              }
+              // The PSP refused the key as used with other parameters: nobody has a link under it, so this call
+              // goes on at once with a new attempt (new key).
+              if (created.reason === 'key_conflict') {
+                logger?.warn('payment link key refused as reused with other parameters; using a new key', {
+                  attemptId: effect.attempt.id,
+                });
+                if (committed) continue;
               }
             }
             throw new AcpError('payment_unavailable', created.message, {
@@ -1085,7 +1239,21 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     async handlePaymentEvent(event) {
       if (event.type === 'refund.updated') {
         const record = await store.getOrderByPayment(event.paymentId);
-        if (!record) return { applied: false, reason: 'unknown_payment' };
+        if (!record) {
+          // A refund of one of our payments whose order is not recorded yet (the PSP does not order its
+          // webhooks: a refund can arrive before the payment's own event): throw, so the PSP redelivers it
+          // later. A session that is completed already has its order from another payment (this refund is of
+          // a duplicate payment); payments that are not ours are ignored.
+          const stored = event.sessionId ? await store.getSession(event.sessionId) : null;
+          if (stored && stored.state.status !== 'completed') {
+            throw new AcpError(
+              'payment_in_progress',
+              'The order for this refunded payment is not recorded yet; redeliver the event later.',
+              { retryAfterSeconds: 60 },
+            );
+          }
+          return { applied: false, reason: 'unknown_payment' };
+        }
         const updated = await store.upsertOrderRefund(
           record.order.id,
           {
@@ -1110,6 +1278,32 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       for (let i = 0; i < MAX_CAS_RETRIES; i++) {
         const stored = await store.getSession(event.sessionId);
         if (!stored) return { applied: false, reason: 'unknown_session' };
+        if (event.type === 'payment_link.succeeded') {
+          const disposition = linkPaymentDisposition(stored.state);
+          if (disposition === 'wait') {
+            // A charge attempt of this session is in flight: its outcome decides which payment is the order.
+            throw new AcpError(
+              'payment_in_progress',
+              'A charge for this checkout session is in progress; redeliver the payment event later.',
+              { retryAfterSeconds: 30 },
+            );
+          }
+          if (disposition === 'completed') {
+            const order = await store.getOrderBySession(event.sessionId);
+            if (order?.paymentId === event.paymentId) return { applied: false, reason: 'no_change' };
+            await settleExtraPayment(
+              {
+                sessionId: event.sessionId,
+                paymentId: event.paymentId,
+                amount: event.amount,
+                currency: event.currency,
+                ...(order ? { orderId: order.order.id } : {}),
+              },
+              true,
+            );
+            return { applied: false, reason: 'duplicate_payment' };
+          }
+        }
         const t = applyPaymentLinkEvent(stored.state, event, { ...ctxNow(), orderId });
         if (!t) return { applied: false, reason: 'no_change' };
         if (!(await commit(t, stored.version))) continue;
@@ -1200,8 +1394,12 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         }
         cursor = page.nextCursor;
       } while (cursor);
-      // Open payment links whose webhooks may never arrive: ask the PSP (paid → order, expired → payable).
+      // Open payment links whose webhooks may never arrive: ask the PSP (paid → order, expired → payable),
+      // throttled like reads (not within linkCheckIntervalSeconds of the link opening or of this process's
+      // last check) and at most linkChecksPerRecoveryPass per pass, least recently checked first.
       if (gateway.retrievePaymentLink) {
+        const due: { state: SessionState; last: number }[] = [];
+        const now = clock.now().getTime();
         cursor = undefined;
         do {
           const page = await store.listSessions({
@@ -1210,12 +1408,23 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             ...(cursor ? { cursor } : {}),
           });
           for (const { state } of page.sessions) {
-            const r = await reconcileLink(state);
-            if (r === 'completed' || r === 'reopened') resumed++;
+            const last = lastLinkCheck(state.id, state.updatedAt);
+            if (now - last >= config.linkCheckIntervalSeconds * 1000) due.push({ state, last });
             else stillPending++;
           }
           cursor = page.nextCursor;
         } while (cursor);
+        due.sort((a, b) => a.last - b.last);
+        for (const [i, { state }] of due.entries()) {
+          if (i >= config.linkChecksPerRecoveryPass) {
+            stillPending++;
+            continue;
+          }
+          markLinkCheck(state.id, now);
+          const r = await reconcileLink(state);
+          if (r === 'completed' || r === 'reopened') resumed++;
+          else stillPending++;
+        }
       }
       return { resumed, stillPending };
     },
@@ -1238,8 +1447,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           ...(cursor ? { cursor } : {}),
         });
         for (const { state, version } of page.sessions) {
-          const t = expireIfDue(state, ctxNow());
-          if (t && (await commit(t, version))) expired++;
+          const t = await expiryOf(state);
+          if (t && (await commit(t, version))) {
+            expired++;
+            await runEffects(t.effects);
+          }
         }
         cursor = page.nextCursor;
       } while (cursor);
@@ -1260,6 +1472,9 @@ function paymentEffectOf(t: Transition) {
       e.type === 'payment.charge' || e.type === 'payment.resume',
   );
 }
+
+/** The PSP idempotency key of the automatic refund of a duplicate payment: one refund per payment, ever. */
+export const duplicateRefundKey = (paymentId: string) => `acp_duplicate_refund_${paymentId}`;
 
 function permissionError(state: SessionState): AcpError {
   return state.status === 'completed'

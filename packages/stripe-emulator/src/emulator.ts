@@ -56,6 +56,9 @@ import { checkoutChallengePage, checkoutPage, messagePage, threeDSecurePage } fr
 import { seededRandom } from './random.js';
 import { type StripeEventObject, WebhookDispatcher, type WebhookEndpoint } from './webhooks.js';
 
+/** Default `searchLagMs`: Stripe's search shows new data "in less than a minute" under normal conditions. */
+export const DEFAULT_SEARCH_LAG_MS = 60_000;
+
 /** The API version the emulated account is pinned to (stripe-node 23's default). Any version is accepted. */
 export const EMULATOR_API_VERSION = '2026-10-28.endive';
 
@@ -147,8 +150,10 @@ export interface StripeEmulatorOptions {
   /**
    * PaymentIntent search lags writes: a PaymentIntent becomes searchable this long after it was created.
    * Stripe: "Don't use search in read-after-write flows where strict consistency is necessary. Under normal
-   * operating conditions, data is searchable in less than a minute" (https://docs.stripe.com/search). Default
-   * 0 (immediately searchable, kinder than Stripe); set it to test code that reconciles by search.
+   * operating conditions, data is searchable in less than a minute. Propagation of new or updated data can be
+   * more delayed during an outage" (https://docs.stripe.com/search#data-freshness). Default 60 000 ms (the
+   * normal worst case), so code that needs a charge at once must use the List API, as Stripe says. Set 0 only
+   * in a test that does not depend on search freshness, and say why.
    */
   searchLagMs?: number;
   /**
@@ -1151,7 +1156,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     }
     const limit = Math.min(100, Number(str(p, 'limit') ?? '10') || 10);
     const expand = expandOf(p).map((e) => e.replace(/^data\./, ''));
-    const lag = options.searchLagMs ?? 0;
+    const lag = options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS;
     const found = [...intents.values()]
       .filter((pi) => pi.created * 1000 + lag <= nowMs() && tests.every((t) => t(pi)))
       .reverse();

@@ -764,6 +764,24 @@ describe('fault injection', () => {
     }
   });
 
+  it('by default search lags like Stripe (up to a minute: docs.stripe.com/search#data-freshness); the List API sees a new PaymentIntent at once', async () => {
+    let now = Date.parse('2026-11-24T12:00:00Z');
+    const faithful = await startStripeEmulator({ now: () => now });
+    try {
+      const s2 = client(faithful, 'sk_test_emulator', 0);
+      const pi = await create(s2, 'default-lag');
+      const search = () => s2.paymentIntents.search({ query: "metadata['key']:'default-lag'" });
+      expect((await search()).data).toHaveLength(0);
+      expect((await s2.paymentIntents.list({ limit: 10 })).data.map((x) => x.id)).toContain(pi.id);
+      now += 59_000;
+      expect((await search()).data).toHaveLength(0);
+      now += 1_000;
+      expect((await search()).data.map((x) => x.id)).toEqual([pi.id]);
+    } finally {
+      await faithful.close();
+    }
+  });
+
   it('429 surfaces as StripeRateLimitError (not retried by stripe-node)', async () => {
     emulator.injectFaults({ kind: 'rate_limited', path: '/v1/payment_intents' });
     const e = await cardError(create(client(emulator, 'sk_test_emulator', 2), 'fault-429'));

@@ -10,6 +10,8 @@ import type {
   PaymentLinkRequest,
   PaymentLinkResult,
   PaymentLinkStatus,
+  ReconcileResult,
+  ReconcileWindow,
   RefundRequest,
   RefundResult,
 } from '@acp/core';
@@ -70,11 +72,19 @@ export interface StripeGatewayOptions {
     cancelUrl?: string;
   };
   /**
-   * How `reconcile` finds a PaymentIntent when the attempt has no payment id yet: `search` uses the
-   * PaymentIntent Search API on `metadata['acp_idempotency_key']` (default); `none` reports `not_found`
-   * and relies on the engine charging again with the same idempotency key (Stripe replays the first result).
+   * How `reconcile` finds a PaymentIntent when the attempt has no payment id yet. It always lists the
+   * PaymentIntents created while charges were sent under the attempt's key (the List API is read-after-write
+   * consistent: https://docs.stripe.com/search#data-freshness) and matches `metadata['acp_idempotency_key']`;
+   * a complete scan that finds nothing is the proof core needs to close an attempt whose key answered a 5xx.
+   * When the scan is cut short (`reconcileListLimit`), `search` (default) also asks the PaymentIntent Search
+   * API, which lags writes and only gives evidence; `none` skips search.
    */
   reconcileBy?: 'search' | 'none';
+  /**
+   * At most this many PaymentIntents are listed per `reconcile` (pages of 100). A window holding more is
+   * inconclusive: the attempt is never closed on it (core keeps it pending and retries). Default 2000.
+   */
+  reconcileListLimit?: number;
   /** Retries of a plain 429 (stripe-node does not retry those), with the same idempotency key. Default 2. */
   rateLimitRetries?: number;
   /** Base delay between 429 retries, doubled each time. Default 500 ms. */
@@ -122,12 +132,8 @@ function checkAuthentication(a: AuthenticationSettings | undefined): Authenticat
 }
 
 const EXPAND = ['latest_charge', 'payment_method'];
-/** Attempts younger than this are also looked up with the List API (search may not show them yet). */
-const RECENT_ATTEMPT_SECONDS = 15 * 60;
-/** How far before the attempt's creation the list starts (clock difference between us and Stripe). */
+/** Added on both sides of the window `reconcile` lists (clock difference between us and Stripe). */
 const CLOCK_SLACK_SECONDS = 5 * 60;
-/** At most this many recent PaymentIntents are scanned. */
-const RECENT_LIST_SCAN = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -206,6 +212,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
   const now = options.now ?? Date.now;
   const logger = options.logger;
   const describe = options.description ?? ((sid: string) => `Checkout ${sid}`);
+  const listLimit = Math.max(100, options.reconcileListLimit ?? 2000);
 
   /** Runs a Stripe call, retrying plain 429s with backoff (the idempotency key stays the same). */
   async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -423,45 +430,64 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
   }
 
   /**
-   * Search lags writes ("Don't use search for read-after-write flows … data is searchable in under 1 minute";
-   * https://docs.stripe.com/search#data-freshness), so a charge sent moments ago may not be searchable yet.
-   * For a recent attempt, the List API (immediately consistent) is scanned from the attempt's creation on
-   * (minus clock slack), newest first, for a PaymentIntent carrying the attempt's key; bounded to
-   * `RECENT_LIST_SCAN` objects. Older attempts rely on search alone, which has long caught up.
+   * Lists the PaymentIntents created while charges were sent under the attempt's key (core's `window`, plus
+   * clock slack on both sides), newest first, for one carrying the attempt's key in its metadata. The List API
+   * is read-after-write consistent ("For read-after-write flows that require immediate data availability, use
+   * the various list APIs": https://docs.stripe.com/search#data-freshness), so a COMPLETE scan that finds
+   * nothing proves there is no PaymentIntent for the key. A scan cut short by `reconcileListLimit` proves
+   * nothing (`complete: false`).
    */
-  async function listRecent(attempt: PaymentAttempt): Promise<Stripe.PaymentIntent | undefined> {
-    const created = Math.floor(Date.parse(attempt.createdAt) / 1000);
-    if (!Number.isFinite(created) || now() / 1000 - created > RECENT_ATTEMPT_SECONDS) return undefined;
+  async function listWindow(
+    attempt: PaymentAttempt,
+    window: ReconcileWindow | undefined,
+  ): Promise<{ found?: Stripe.PaymentIntent; complete: boolean }> {
+    const from = Date.parse(window?.sentFrom ?? attempt.sends?.firstAt ?? attempt.createdAt);
+    // Without a window from core: everything from the first send until now.
+    const until = window ? Date.parse(window.sentUntil) : now();
+    if (!Number.isFinite(from) || !Number.isFinite(until)) return { complete: false };
     let scanned = 0;
     for await (const pi of stripe.paymentIntents.list({
-      created: { gte: created - CLOCK_SLACK_SECONDS },
+      created: {
+        gte: Math.floor(from / 1000) - CLOCK_SLACK_SECONDS,
+        lte: Math.ceil(until / 1000) + CLOCK_SLACK_SECONDS,
+      },
       limit: 100,
       expand: EXPAND.map((e) => `data.${e}`),
     })) {
-      if (pi.metadata?.[METADATA_KEYS.idempotencyKey] === attempt.idempotencyKey) return pi;
-      if (++scanned >= RECENT_LIST_SCAN) break;
+      if (pi.metadata?.[METADATA_KEYS.idempotencyKey] === attempt.idempotencyKey) {
+        return { found: pi, complete: true };
+      }
+      if (++scanned >= listLimit) return { complete: false };
     }
-    return undefined;
+    return { complete: true };
   }
 
-  async function reconcile(
-    attempt: PaymentAttempt,
-  ): Promise<ChargeResult | { status: 'not_found'; searched?: boolean }> {
-    if (attempt.kind !== 'charge') return { status: 'not_found' };
+  async function reconcile(attempt: PaymentAttempt, window?: ReconcileWindow): Promise<ReconcileResult> {
+    if (attempt.kind !== 'charge') return { status: 'not_found', proof: 'none' };
     try {
       if (attempt.paymentId?.startsWith('pi_')) {
         const paymentId = attempt.paymentId;
         const pi = await call(() => stripe.paymentIntents.retrieve(paymentId, { expand: EXPAND }));
-        // A 3DS continuation whose confirm never reached Stripe: let the engine confirm it (same key).
+        // A 3DS continuation whose PaymentIntent still waits (its confirm never took effect): nothing was
+        // charged, and the PaymentIntent itself is the proof. Core confirms again under the same key, or, if
+        // that key holds a saved 5xx, returns the session to authentication_required.
         if (
           attempt.continuesAttemptId &&
           (pi.status === 'requires_action' || pi.status === 'requires_confirmation')
         ) {
-          return { status: 'not_found' };
+          return { status: 'not_found', proof: 'payment' };
         }
         return await settle(pi);
       }
-      if ((options.reconcileBy ?? 'search') === 'none') return { status: 'not_found' };
+      const listed = await listWindow(attempt, window);
+      if (listed.found) return await settle(listed.found);
+      if (listed.complete) return { status: 'not_found', proof: 'list' };
+      if ((options.reconcileBy ?? 'search') === 'none') return { status: 'not_found', proof: 'none' };
+      // The window held too many PaymentIntents to scan: search finds older ones, but lags writes ("more
+      // delayed during an outage"), so a miss is only evidence.
+      logger?.warn('reconcile: the List API window was too large to scan; falling back to search', {
+        attemptId: attempt.id,
+      });
       const key = attempt.idempotencyKey.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
       const found = await call(() =>
         stripe.paymentIntents.search({
@@ -470,9 +496,8 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
           limit: 10,
         }),
       );
-      const pi = found.data[0] ?? (await listRecent(attempt));
-      // Search lags writes (normally under a minute): a miss is only evidence, which core weighs with time.
-      return pi ? await settle(pi) : { status: 'not_found', searched: true };
+      const pi = found.data[0];
+      return pi ? await settle(pi) : { status: 'not_found', proof: 'search' };
     } catch (e) {
       return retryable(classifyError(e), attempt.paymentId);
     }
@@ -584,6 +609,18 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
       };
     } catch (e) {
       const c = classifyError(e);
+      if (c.kind === 'idempotency') {
+        // The key was used with other parameters: nobody has a link under it. Core drops the attempt and
+        // retries at once with a new key (never a misleading "retry to get the link" for 24 h).
+        logger?.error?.('Stripe idempotency_error on a Checkout Session create: the key is abandoned', {
+          attemptId: req.attemptId,
+        });
+        return {
+          status: 'retryable_failure',
+          reason: 'key_conflict',
+          message: 'The payment link request conflicted with an earlier one; retry.',
+        };
+      }
       if (c.kind === 'network' || c.kind === 'server' || c.kind === 'rate_limited') {
         const r = retryable(c);
         return {
@@ -625,7 +662,13 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
       return { status: 'open' };
     } catch (e) {
       const c = classifyError(e);
-      if (c.kind === 'invalid' && c.code === 'resource_missing') return { status: 'expired' };
+      if (c.kind === 'invalid' && c.code === 'resource_missing') {
+        // Never read as "expired": Stripe does not know the id under THIS key (another account, a restricted
+        // key, a transient error) while the hosted page may still be paid. The link stays open.
+        logger?.error?.('Stripe does not know a payment link (resource_missing): check the API key/account', {
+          linkId,
+        });
+      }
       return { status: 'retryable_failure', message: 'Stripe could not be asked about the payment link.' };
     }
   }
@@ -653,7 +696,12 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
       }
     } catch (e) {
       const c = classifyError(e);
-      if (c.kind === 'invalid' && c.code === 'resource_missing') return { status: 'expired' as const };
+      if (c.kind === 'invalid' && c.code === 'resource_missing') {
+        // Not "expired" (see retrievePaymentLink): the hosted page may still be payable.
+        logger?.error?.('Stripe does not know a payment link (resource_missing): check the API key/account', {
+          linkId,
+        });
+      }
       return {
         status: 'retryable_failure' as const,
         message: 'Stripe could not close the payment link; retry.',

@@ -62,12 +62,38 @@ export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions)
     return undefined;
   }
 
-  function fromRefund(r: Stripe.Refund): PaymentEvent | undefined {
+  /**
+   * The checkout session a PaymentIntent was taken for (its `acp_checkout_session_id` metadata), so that core
+   * can tell a refund of one of its payments whose order is not recorded yet (Stripe does not order webhook
+   * deliveries) from a refund of a payment that is not ours. Read from Stripe: a refund does not carry its
+   * PaymentIntent's metadata.
+   */
+  async function sessionOfPayment(paymentId: string): Promise<string | undefined> {
+    if (!/^pi_[A-Za-z0-9_]+$/.test(paymentId)) return undefined;
+    try {
+      const pi = await stripe.paymentIntents.retrieve(paymentId);
+      return pi.metadata?.[METADATA_KEYS.sessionId] ?? undefined;
+    } catch (e) {
+      // Unknown to this account: not one of our payments. Anything else (network, 5xx) throws: the webhook
+      // answers 500 and Stripe redelivers.
+      if (e instanceof Stripe.errors.StripeInvalidRequestError && e.code === 'resource_missing')
+        return undefined;
+      throw e;
+    }
+  }
+
+  async function fromRefund(
+    r: Stripe.Refund,
+    sessions: Map<string, string | undefined>,
+  ): Promise<PaymentEvent | undefined> {
     const paymentId = idOf(r.payment_intent);
     if (!paymentId) return undefined;
+    if (!sessions.has(paymentId)) sessions.set(paymentId, await sessionOfPayment(paymentId));
+    const sessionId = sessions.get(paymentId);
     return {
       type: 'refund.updated',
       paymentId,
+      ...(sessionId ? { sessionId } : {}),
       refundId: r.id,
       amount: r.amount,
       currency: r.currency,
@@ -128,12 +154,18 @@ export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions)
         // The charge does not say which refund happened: report every refund of the charge (the engine keeps
         // one ledger entry per refund with its latest status, so repeats change nothing).
         const refunds = await stripe.refunds.list({ charge: charge.id, limit: 100 });
-        return refunds.data.map(fromRefund).filter((e): e is PaymentEvent => e !== undefined);
+        const sessions = new Map<string, string | undefined>();
+        const events: PaymentEvent[] = [];
+        for (const r of refunds.data) {
+          const e = await fromRefund(r, sessions);
+          if (e) events.push(e);
+        }
+        return events;
       }
       case 'refund.created':
       case 'refund.updated':
       case 'refund.failed': {
-        const e = fromRefund(event.data.object as Stripe.Refund);
+        const e = await fromRefund(event.data.object as Stripe.Refund, new Map());
         return e ? [e] : [];
       }
       default:

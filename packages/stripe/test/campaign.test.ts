@@ -18,8 +18,9 @@ const SESSIONS = 24;
 const CARDS = ['pm_card_visa', 'pm_card_mastercard', 'pm_card_visa_chargeDeclined', 'pm_card_amex'];
 
 it('under injected faults every session is charged at most once and every charge has exactly one order', async () => {
-  // A 500 is saved under its key (as at Stripe): such an attempt is closed once a search proves no charge.
-  // The emulator's search is immediately consistent here (no searchLagMs), so no grace period is needed.
+  // A 500 is saved under its key (as at Stripe): such an attempt is closed once the List API (read-after-write
+  // consistent, unlike search, which lags 60 s here as at Stripe) proves no charge. No grace period is needed
+  // for that proof; the attempt is still resent once more after its first 500.
   const t = createTestCheckout({
     gateway: s.gateway,
     clock: createSystemClock(),

@@ -231,12 +231,13 @@ describe('3D Secure', () => {
         },
       },
     };
-    // Before the continuation reaches Stripe, reconcile leaves it to the engine.
+    // Before the continuation reaches Stripe, the PaymentIntent still waits: nothing was charged, and the
+    // PaymentIntent itself proves it (the engine confirms under its key, or returns to authentication_required).
     expect(
       await s.gateway.reconcile!(
         attemptOf(cont, { paymentId: r.paymentId, continuesAttemptId: req.attemptId }),
       ),
-    ).toEqual({ status: 'not_found' });
+    ).toEqual({ status: 'not_found', proof: 'payment' });
     const done = await s.gateway.charge(cont);
     expect(done).toMatchObject({ status: 'succeeded', paymentId: r.paymentId, amount: 2599 });
     expect(s.succeededFor(req.sessionId)).toHaveLength(1);
@@ -300,7 +301,8 @@ describe('network errors, 5xx and 429', () => {
       reason: 'server_error',
     });
     expect(s.succeededFor(req.sessionId)).toHaveLength(0);
-    expect(await s.gateway.reconcile!(attemptOf(req))).toEqual({ status: 'not_found', searched: true });
+    // The List API (read-after-write consistent) scanned the whole window: proof that nothing was charged.
+    expect(await s.gateway.reconcile!(attemptOf(req))).toEqual({ status: 'not_found', proof: 'list' });
     // A new key (what core does once it proved nothing was charged) charges once.
     expect(await s.gateway.charge({ ...req, idempotencyKey: `${req.idempotencyKey}_2` })).toMatchObject({
       status: 'succeeded',
@@ -345,7 +347,43 @@ describe('network errors, 5xx and 429', () => {
     expect(await s.gateway.reconcile!(attemptOf(bad))).toEqual(declined);
     expect(await s.gateway.reconcile!(attemptOf(request('spt_x')))).toEqual({
       status: 'not_found',
-      searched: true,
+      proof: 'list',
+    });
+  });
+
+  it('reconcile lists exactly the window core gives (plus clock slack) and a scan cut short is no proof', async () => {
+    const req = request(await s.token('pm_card_visa', 2599));
+    s.emulator.injectFaults({ kind: 'server_error_executed', method: 'POST', path: '/v1/payment_intents' });
+    expect(await s.gateway.charge(req)).toMatchObject({
+      status: 'retryable_failure',
+      reason: 'server_error',
+    });
+    const now = Date.now();
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    // A window of sends that covers the charge finds it (search would not: it lags a minute by default).
+    expect(
+      await s.gateway.reconcile!(attemptOf(req), { sentFrom: at(-60_000), sentUntil: at(60_000) }),
+    ).toMatchObject({ status: 'succeeded' });
+    const lists = s.emulator.requests.filter((r) => r.method === 'GET' && r.path === '/v1/payment_intents');
+    const q = new URLSearchParams(lists.at(-1)!.body);
+    expect(Number(q.get('created[gte]'))).toBe(Math.floor((now - 60_000) / 1000) - 300);
+    expect(Number(q.get('created[lte]'))).toBe(Math.ceil((now + 60_000) / 1000) + 300);
+    // A window that ended long before the charge does not see it (and says so only as a list proof).
+    expect(
+      await s.gateway.reconcile!(attemptOf(req), { sentFrom: at(-3_600_000), sentUntil: at(-3_000_000) }),
+    ).toEqual({ status: 'not_found', proof: 'list' });
+    // More PaymentIntents in the window than the scan limit: inconclusive, search is only evidence.
+    const capped = createStripeGateway({ stripe: s.stripe, reconcileListLimit: 100 });
+    for (let i = 0; i < 100; i++) await s.stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
+    const other = attemptOf(request('spt_y', { idempotencyKey: 'acp_never_sent' }));
+    expect(await capped.reconcile!(other, { sentFrom: at(-60_000), sentUntil: at(60_000) })).toEqual({
+      status: 'not_found',
+      proof: 'search',
+    });
+    const none = createStripeGateway({ stripe: s.stripe, reconcileListLimit: 100, reconcileBy: 'none' });
+    expect(await none.reconcile!(other, { sentFrom: at(-60_000), sentUntil: at(60_000) })).toEqual({
+      status: 'not_found',
+      proof: 'none',
     });
   });
 });

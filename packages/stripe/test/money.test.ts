@@ -263,6 +263,9 @@ describe('payment links', () => {
       expect((await postForm(link.url, { action: 'pay', payment_method: 'pm_card_visa' })).status).toBe(303);
     }
     expect(s.emulator.webhooks.deliveries).toHaveLength(0);
+    // Right after opening, recovery does not ask Stripe (throttled like reads: the webhook normally comes).
+    expect(await t.service.recoverPendingPayments()).toEqual({ resumed: 0, stillPending: 2 });
+    clock.advance(11_000);
     // Session a: the recovery timer (or start-up) finds the paid Checkout Session.
     expect(await t.service.recoverPendingPayments()).toEqual({ resumed: 2, stillPending: 0 });
     // Session b was completed by the same pass; a read shows it, and nothing happens twice.
@@ -296,10 +299,12 @@ describe('payment links', () => {
   });
 
   it('an expired link found by recovery makes the session payable again', async () => {
-    const { s, t } = await stack({ webhooks: false });
+    const clock = createManualClock(new Date());
+    const { s, t } = await stack({ clock, webhooks: false });
     const { id } = await readySession(t);
     const link = (await t.service.createPaymentLink(id, { caller: 'agent_money' })).body as { url: string };
     await s.stripe.checkout.sessions.expire(link.url.split('/').pop()!);
+    clock.advance(11_000); // past linkCheckIntervalSeconds after the link opened
     expect(await t.service.recoverPendingPayments()).toEqual({ resumed: 1, stillPending: 0 });
     expect((await t.service.loadSession(id))?.status).toBe('ready_for_payment');
   });
@@ -313,10 +318,11 @@ describe('reads answer promptly when the PSP hangs', () => {
     expect(
       (await t.service.completeSession(id, payWith(await s.token('pm_card_visa', total)), ctx())).status,
     ).toBe(503);
+    // The lookup (the List API: search lags writes) is slow.
     s.emulator.injectFaults({
       kind: 'latency',
       method: 'GET',
-      path: '/v1/payment_intents/search',
+      path: /^\/v1\/payment_intents$/,
       ms: 3_000,
     });
     const answer = await Promise.race([

@@ -1,6 +1,6 @@
 // The webhook handler on its own: signature checks on the raw body and the event translation table.
 import type { PaymentEvent } from '@acp/core';
-import { signWebhookPayload } from '@acp/stripe-emulator';
+import { signWebhookPayload, startStripeEmulator } from '@acp/stripe-emulator';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { createStripeWebhookHandler } from '../src/index.js';
@@ -99,28 +99,56 @@ describe('translation', () => {
       (await deliver('checkout.session.expired', { ...session, status: 'expired', payment_status: 'unpaid' }))
         .seen,
     ).toEqual([{ type: 'payment_link.expired', sessionId: 'cs_acp_1', linkId: 'cs_test_1' }]);
-    expect(
-      (
-        await deliver('refund.updated', {
-          id: 're_1',
+    // A refund carries its PaymentIntent's checkout session (read from Stripe: refunds do not carry the
+    // PaymentIntent's metadata), so core can tell one of its payments from a foreign one.
+    const emulator = await startStripeEmulator();
+    try {
+      const real = new Stripe('sk_test_webhooks', { ...emulator.stripeConfig, maxNetworkRetries: 0 });
+      const ours = await real.paymentIntents.create({
+        amount: 500,
+        currency: 'usd',
+        metadata: { acp_checkout_session_id: 'cs_acp_1' },
+      });
+      const seen: PaymentEvent[] = [];
+      const handle = createStripeWebhookHandler({
+        stripe: real,
+        webhookSecret: SECRET,
+        onEvent: (e) => void seen.push(e),
+      });
+      for (const pi of [ours.id, 'pi_not_ours']) {
+        const body = event('refund.updated', {
+          id: `re_${pi}`,
           object: 'refund',
-          payment_intent: 'pi_1',
+          payment_intent: pi,
           amount: 500,
           currency: 'usd',
           status: 'succeeded',
           reason: null,
-        })
-      ).seen,
-    ).toEqual([
-      {
-        type: 'refund.updated',
-        paymentId: 'pi_1',
-        refundId: 're_1',
-        amount: 500,
-        currency: 'usd',
-        status: 'succeeded',
-      },
-    ]);
+        });
+        expect((await handle(body, signWebhookPayload(body, SECRET, now()))).status).toBe(200);
+      }
+      expect(seen).toEqual([
+        {
+          type: 'refund.updated',
+          paymentId: ours.id,
+          sessionId: 'cs_acp_1',
+          refundId: `re_${ours.id}`,
+          amount: 500,
+          currency: 'usd',
+          status: 'succeeded',
+        },
+        {
+          type: 'refund.updated',
+          paymentId: 'pi_not_ours',
+          refundId: 're_pi_not_ours',
+          amount: 500,
+          currency: 'usd',
+          status: 'succeeded',
+        },
+      ]);
+    } finally {
+      await emulator.close();
+    }
     expect((await deliver('customer.created', { id: 'cus_1' })).r).toEqual({
       status: 200,
       body: { received: true, ignored: true },

@@ -109,8 +109,9 @@ function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       }),
     paymentLeaseSeconds: int('ACP_REL_PAYMENT_LEASE_SECONDS', 60),
     // The emulator saves injected 500s under their key, as Stripe does; a charge attempt behind one is closed
-    // once a search finds no payment. The emulator's search is immediately consistent (no searchLagMs), so
-    // the campaign needs no grace period (against Stripe keep core's default, which covers its search lag).
+    // once the List API (read-after-write consistent; search lags and is never proof) shows no payment for
+    // its key. The campaign shortens the grace period to 0 to close such attempts quickly (against Stripe keep
+    // core's default).
     unconfirmedPaymentGraceSeconds: int('ACP_REL_UNCONFIRMED_GRACE_SECONDS', 0),
     idempotencyLockSeconds: int('ACP_REL_IDEMPOTENCY_LOCK_SECONDS', 60),
     recoveryIntervalMs: int('ACP_REL_RECOVERY_INTERVAL_MS', 0),

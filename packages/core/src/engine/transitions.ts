@@ -13,6 +13,8 @@ import type {
   Order,
 } from '../spec/2026-04-17/schemas.generated.js';
 import { type CheckoutStatus, STATUS_RULES } from '../status.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { sha256Hex } from '../util/sha256.js';
 import {
   buildLines,
   buildOptions,
@@ -133,28 +135,58 @@ function evaluate(
   return next;
 }
 
-/** Moves a non-terminal session past its `expires_at` to `expired`. Returns undefined when nothing changes. */
-export function expireIfDue(state: SessionState, ctx: EngineContext): Transition | undefined {
+/**
+ * Moves a non-terminal session past its `expires_at` to `expired`. Returns undefined when nothing changes.
+ * `waiting` is the attempt an `authentication_required` session waits on: its payment (left waiting for 3DS)
+ * is abandoned and canceled at the PSP, as when such a session is canceled.
+ */
+export function expireIfDue(
+  state: SessionState,
+  ctx: EngineContext,
+  waiting?: PaymentAttempt,
+): Transition | undefined {
   if (!STATUS_RULES[state.status].expires) return undefined;
   if (ctx.now.getTime() < Date.parse(state.expiresAt)) return undefined;
+  const abandoned = abandonWaitingPayment(state, waiting, ctx);
+  const next: SessionState = {
+    ...state,
+    status: 'expired',
+    updatedAt: iso(ctx.now),
+    notices: [],
+    messages: [
+      {
+        type: 'error',
+        code: 'expired',
+        content_type: 'plain',
+        content: 'This checkout session has expired. Start a new one to buy these items.',
+        resolution: 'recoverable',
+      },
+    ],
+  };
+  return { state: next, effects: abandoned.effects, attempts: abandoned.attempts };
+}
+
+/**
+ * The attempt an `authentication_required` session waits on, abandoned, and the effect that cancels its PSP
+ * payment (nobody will authenticate it any more: the session is canceled or expired).
+ */
+function abandonWaitingPayment(
+  state: SessionState,
+  waiting: PaymentAttempt | undefined,
+  ctx: EngineContext,
+): { effects: Effect[]; attempts: PaymentAttempt[] } {
+  if (
+    state.status !== 'authentication_required' ||
+    waiting === undefined ||
+    waiting.id !== state.currentAttemptId ||
+    waiting.status !== 'requires_action' ||
+    !waiting.paymentId
+  ) {
+    return { effects: [], attempts: [] };
+  }
   return {
-    state: {
-      ...state,
-      status: 'expired',
-      updatedAt: iso(ctx.now),
-      notices: [],
-      messages: [
-        {
-          type: 'error',
-          code: 'expired',
-          content_type: 'plain',
-          content: 'This checkout session has expired. Start a new one to buy these items.',
-          resolution: 'recoverable',
-        },
-      ],
-    },
-    effects: [],
-    attempts: [],
+    attempts: [{ ...waiting, status: 'abandoned', updatedAt: iso(ctx.now) }],
+    effects: [{ type: 'payment.cancel', paymentId: waiting.paymentId }],
   };
 }
 
@@ -292,6 +324,8 @@ function newAttempt(
     amount: state.totals.total,
     currency: state.currency,
     leaseUntil: iso(plusSeconds(ctx.now, ctx.config.paymentLeaseSeconds)),
+    // A charge is sent right after this attempt is committed.
+    ...(kind === 'charge' ? { sends: { firstAt: now, lastAt: now } } : {}),
     createdAt: now,
     updatedAt: now,
     ...extra,
@@ -419,7 +453,9 @@ export function beginComplete(
     attemptCount: attempt.number,
     currentAttemptId: attempt.id,
   };
-  delete next.authenticationMetadata;
+  // A 3DS continuation keeps the authentication metadata (rendered only in authentication_required): if its
+  // confirm is proven never to have charged, the session goes back to waiting for authentication.
+  if (!continuePaymentId) delete next.authenticationMetadata;
   return ok({ state: next, effects: [{ type: 'payment.charge', attempt }], attempts });
 }
 
@@ -466,10 +502,68 @@ function stripUndefined<T extends object>(value: T): T {
 }
 
 /**
+ * What resuming a pending charge attempt may do (core README, "A 5xx saved under the key"):
+ * - `send`: look the payment up, then, if none is found, send the charge again under the SAME key (never a new
+ *   charge: the PSP answers with the first outcome). A payment (`pay`) resume does this unless the key is in
+ *   its proving phase below; a `cancel` never sends (a buyer who cancels must not be charged by it).
+ * - `close`: the attempt may be closed as uncharged, now, if the gateway PROVES nothing was charged (a `list`
+ *   or `payment` proof; search is never proof). Only for a key whose last sends answered a 5xx (Stripe saves
+ *   it and replays it for 24 h, so resending never heals): after `unconfirmedPaymentGraceSeconds` since the
+ *   first 5xx AND at least one resend that got a 5xx too (a 5xx that was not saved heals by resending; a
+ *   cancel skips this), the engine stops sending under the key; once nothing was sent for a further grace
+ *   period (no send of ours can still be executing at the PSP when it is looked up), a proof closes it.
+ * - otherwise the resume only looks the payment up and answers "retry later" (`retryAfterSeconds`).
+ */
+export function pendingChargePlan(
+  attempt: PaymentAttempt,
+  ctx: EngineContext,
+  purpose: 'pay' | 'cancel',
+): { send: boolean; close: boolean; retryAfterSeconds?: number } {
+  const se = attempt.serverError;
+  if (!se) return { send: purpose === 'pay', close: false };
+  const now = ctx.now.getTime();
+  const grace = ctx.config.unconfirmedPaymentGraceSeconds * 1000;
+  const sinceFirst = now - Date.parse(se.firstAt);
+  if (purpose === 'pay' && (sinceFirst < grace || (se.count ?? 1) < 2)) return { send: true, close: false };
+  const lastSend = Math.max(Date.parse(se.lastAt), Date.parse(attempt.sends?.lastAt ?? se.lastAt));
+  const wait = Math.max(grace - sinceFirst, grace - (now - lastSend));
+  if (wait <= 0) return { send: false, close: true };
+  return { send: false, close: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
+}
+
+/**
+ * The window in which charges were sent under an attempt's key (for `reconcile`): from the first send to the
+ * start of the last one plus one lease (a send runs only while its process holds the attempt's lease).
+ */
+export function sendWindow(
+  attempt: PaymentAttempt,
+  config: Pick<EngineContext['config'], 'paymentLeaseSeconds'>,
+): { sentFrom: string; sentUntil: string } {
+  const times = [
+    attempt.sends?.lastAt,
+    attempt.serverError?.lastAt,
+    attempt.sends ? undefined : attempt.updatedAt,
+  ]
+    .filter((t): t is string => t !== undefined)
+    .map((t) => Date.parse(t));
+  const last = Math.max(Date.parse(attempt.createdAt), ...times);
+  return {
+    sentFrom: attempt.sends?.firstAt ?? attempt.createdAt,
+    sentUntil: new Date(last + config.paymentLeaseSeconds * 1000).toISOString(),
+  };
+}
+
+/**
  * Resumes an attempt left `pending` (lost response, crash, PSP outage) once its lease has passed: the same
  * PSP idempotency key is used again, so the PSP answers with the original outcome instead of charging twice.
+ * `options.send` (see `pendingChargePlan`) records the coming send on the attempt before it is made.
  */
-export function resumeAttempt(state: SessionState, attempt: PaymentAttempt, ctx: EngineContext): Decision {
+export function resumeAttempt(
+  state: SessionState,
+  attempt: PaymentAttempt,
+  ctx: EngineContext,
+  options: { send?: boolean } = {},
+): Decision {
   if (
     state.status !== 'complete_in_progress' ||
     state.currentAttemptId !== attempt.id ||
@@ -494,6 +588,9 @@ export function resumeAttempt(state: SessionState, attempt: PaymentAttempt, ctx:
     leaseUntil: iso(plusSeconds(ctx.now, ctx.config.paymentLeaseSeconds)),
     updatedAt: iso(ctx.now),
   };
+  if (options.send !== false) {
+    leased.sends = { firstAt: attempt.sends?.firstAt ?? attempt.createdAt, lastAt: iso(ctx.now) };
+  }
   return ok({
     state: { ...state, updatedAt: iso(ctx.now) },
     effects: [{ type: 'payment.resume', attempt: leased }],
@@ -527,7 +624,7 @@ export function applyChargeResult(
         ...(result.card ? { card: result.card } : {}),
       };
       delete done.leaseUntil;
-      return placeOrder(state, done, result.paymentId, ctx, [done]);
+      return placeOrder(state, done, result.paymentId, ctx, [done], result);
     }
     case 'declined': {
       const failed: PaymentAttempt = {
@@ -552,6 +649,7 @@ export function applyChargeResult(
         ],
       };
       delete next.currentAttemptId;
+      delete next.authenticationMetadata;
       next.status = statusFromMessages(next.messages);
       return { state: next, effects: [], attempts: [failed] };
     }
@@ -598,7 +696,12 @@ export function applyChargeResult(
         // Remember 5xx answers to a send (the PSP saves them under the key); any other answer to a send may
         // mean the request executed, so it clears the mark.
         if (result.reason === 'server_error') {
-          pending.serverError = { firstAt: attempt.serverError?.firstAt ?? now, lastAt: now };
+          const se = attempt.serverError;
+          pending.serverError = {
+            firstAt: se?.firstAt ?? now,
+            lastAt: now,
+            count: se ? (se.count ?? 1) + 1 : 1,
+          };
         } else delete pending.serverError;
       }
       return { state: { ...state, updatedAt: now }, effects: [], attempts: [pending] };
@@ -607,9 +710,10 @@ export function applyChargeResult(
 }
 
 /**
- * Closes the current attempt as proven uncharged (its PSP key answered a 5xx, nothing was sent under it for
- * the grace period, and a PSP lookup then found no payment). The session is payable again; the next complete
- * starts a new attempt with a new key.
+ * Closes the current attempt as proven uncharged (see `pendingChargePlan`). A charge: the session is payable
+ * again and the next complete starts a new attempt with a new key. A 3DS continuation (its confirm answered a
+ * 5xx, and its payment still waits for authentication): the session goes back to `authentication_required`,
+ * waiting on the same payment, and the next complete with `authentication_result` confirms it under a new key.
  */
 export function closeUnchargedAttempt(
   state: SessionState,
@@ -619,6 +723,38 @@ export function closeUnchargedAttempt(
   const now = iso(ctx.now);
   if (state.status !== 'complete_in_progress' || state.currentAttemptId !== attempt.id) {
     return { state, effects: [], attempts: [] };
+  }
+  if (attempt.continuesAttemptId && attempt.paymentId && state.authenticationMetadata) {
+    const waiting: PaymentAttempt = {
+      ...attempt,
+      status: 'requires_action',
+      updatedAt: now,
+      failure: {
+        code: 'psp_server_error',
+        message: 'The payment provider failed to confirm the authenticated payment; nothing was charged.',
+      },
+    };
+    delete waiting.leaseUntil;
+    return {
+      state: {
+        ...state,
+        status: 'authentication_required',
+        updatedAt: now,
+        notices: [
+          {
+            type: 'error',
+            code: 'requires_3ds',
+            content_type: 'plain',
+            content:
+              'The payment provider failed while confirming the 3D Secure authentication, and nothing was charged. Complete again with authentication_result (authenticate again if the result can be used only once).',
+            param: '$.authentication_result',
+            resolution: 'requires_buyer_input',
+          },
+        ],
+      },
+      effects: [],
+      attempts: [waiting],
+    };
   }
   const closed: PaymentAttempt = {
     ...attempt,
@@ -630,6 +766,11 @@ export function closeUnchargedAttempt(
     },
   };
   delete closed.leaseUntil;
+  // A continuation that cannot go back to waiting (stored without its metadata): its payment is abandoned.
+  const effects: Effect[] =
+    attempt.continuesAttemptId && attempt.paymentId
+      ? [{ type: 'payment.cancel', paymentId: attempt.paymentId }]
+      : [];
   const next: SessionState = {
     ...state,
     updatedAt: now,
@@ -643,17 +784,23 @@ export function closeUnchargedAttempt(
     ],
   };
   delete next.currentAttemptId;
+  delete next.authenticationMetadata;
   next.status = statusFromMessages(next.messages);
-  return { state: next, effects: [], attempts: [closed] };
+  return { state: next, effects, attempts: [closed] };
 }
 
-/** Completes the session and builds its one order. */
+/**
+ * Completes the session and builds its one order. `captured` is what the PSP really captured: the order records
+ * it (so refunds are limited by the capture); when it differs from the session's total the order is still
+ * placed (the buyer paid) but flagged (`paymentMismatch`, a `payment_mismatch` event).
+ */
 function placeOrder(
   state: SessionState,
   attempt: PaymentAttempt | undefined,
   paymentId: string | undefined,
   ctx: EngineContext & { orderId?: string },
   attempts: PaymentAttempt[],
+  captured?: { amount: number; currency: string },
 ): Transition {
   const orderId = ctx.orderId ?? `ord_${state.id}`;
   const now = iso(ctx.now);
@@ -663,16 +810,20 @@ function placeOrder(
   delete next.paymentLink;
   next.messages = next.messages.filter((m) => m.type !== 'error');
   const order = buildOrder(next, orderId, now, ctx.config);
+  const expected = { amount: state.totals.total, currency: state.currency };
+  const got = captured ? { amount: captured.amount, currency: captured.currency.toLowerCase() } : expected;
+  const mismatch = got.amount !== expected.amount || got.currency !== expected.currency;
   const record: OrderRecord = {
     order,
     sessionId: state.id,
-    currency: state.currency,
-    amount: state.totals.total,
+    currency: got.currency,
+    amount: got.amount,
     createdAt: now,
     updatedAt: now,
     ...(paymentId ? { paymentId } : {}),
     ...(attempt ? { attemptId: attempt.id } : {}),
     ...(state.buyer ? { buyer: state.buyer } : {}),
+    ...(mismatch ? { paymentMismatch: { expected, captured: got } } : {}),
   };
   return {
     state: next,
@@ -685,6 +836,9 @@ function placeOrder(
         lines: state.lines.map((l) => ({ productId: l.itemId, quantity: l.quantity })),
       },
       { type: 'event.emit', event: { type: 'order_created', order: record } },
+      ...(mismatch
+        ? [{ type: 'event.emit' as const, event: { type: 'payment_mismatch' as const, order: record } }]
+        : []),
     ],
   };
 }
@@ -756,17 +910,9 @@ export function cancelSession(
   if (state.status === 'in_progress' && state.paymentLink) {
     effects.push({ type: 'payment_link.expire', linkId: state.paymentLink.linkId });
   }
-  const attempts: PaymentAttempt[] = [];
-  if (
-    state.status === 'authentication_required' &&
-    waiting !== undefined &&
-    waiting.id === state.currentAttemptId &&
-    waiting.status === 'requires_action' &&
-    waiting.paymentId
-  ) {
-    attempts.push({ ...waiting, status: 'abandoned', updatedAt: iso(ctx.now) });
-    effects.push({ type: 'payment.cancel', paymentId: waiting.paymentId });
-  }
+  const abandoned = abandonWaitingPayment(state, waiting, ctx);
+  effects.push(...abandoned.effects);
+  const attempts: PaymentAttempt[] = abandoned.attempts;
   delete next.paymentLink;
   delete next.currentAttemptId;
   delete next.authenticationMetadata;
@@ -823,17 +969,18 @@ export function beginPaymentLink(
       refused ?? new AcpError('session_not_payable', 'This checkout session is not ready for payment.'),
     );
   }
-  // A link attempt recorded by an earlier call whose PSP answer was lost is reused as is: same key, same
-  // parameters (a PSP rejects a key reused with different parameters).
-  const reuse =
+  // A link attempt recorded by an earlier call whose PSP answer was lost is reused as is (same key) only when
+  // the request it would send now is identical to the one it sent (a PSP rejects a key reused with other
+  // parameters: the buyer's email, lines, shipping may have changed since, e.g. at a declined complete).
+  const reusable =
     pending !== undefined &&
     pending.kind === 'payment_link' &&
     pending.status === 'pending' &&
     pending.id === state.pendingLinkAttemptId &&
-    pending.amount === state.totals.total &&
-    pending.currency === state.currency &&
+    pending.linkFingerprint !== undefined &&
     pending.linkExpiresAt !== undefined &&
     Date.parse(pending.linkExpiresAt) - ctx.now.getTime() > LINK_REUSE_MIN_MS;
+  const reuse = reusable && linkFingerprint(linkRequestFor(state, pending)) === pending.linkFingerprint;
   let attempt: PaymentAttempt;
   if (reuse) {
     attempt = pending;
@@ -848,7 +995,30 @@ export function beginPaymentLink(
     );
     attempt = newAttempt(state, 'payment_link', ctx, { linkExpiresAt: new Date(linkExpiry).toISOString() });
     delete attempt.leaseUntil;
+    attempt.linkFingerprint = linkFingerprint(linkRequestFor(state, attempt));
   }
+  const request = linkRequestFor(state, attempt);
+  // The attempt is committed before the PSP call, like a charge.
+  const next: SessionState = {
+    ...state,
+    attemptCount: Math.max(state.attemptCount, attempt.number),
+    pendingLinkAttemptId: attempt.id,
+    updatedAt: iso(ctx.now),
+  };
+  return ok({
+    state: next,
+    effects: [{ type: 'payment_link.create', attempt, request }],
+    attempts: reuse ? [] : [attempt],
+  });
+}
+
+/** Fingerprint of a payment-link request: SHA-256 of its canonical JSON (RFC 8785). */
+export function linkFingerprint(request: PaymentLinkRequest): string {
+  return sha256Hex(canonicalJson(request));
+}
+
+/** The PSP request a payment-link attempt sends for the session as it is now. */
+function linkRequestFor(state: SessionState, attempt: PaymentAttempt): PaymentLinkRequest {
   const shipping = state.selectedFulfillmentOptions
     .map((s) => state.fulfillmentOptions.find((o) => o.id === s.option_id))
     .find((o) => o !== undefined && o.type !== 'digital');
@@ -871,18 +1041,7 @@ export function beginPaymentLink(
     ...(shipping ? { shipping: { title: shipping.title, amount: shipping.subtotal } } : {}),
     ...(state.buyer?.email ? { buyerEmail: state.buyer.email } : {}),
   };
-  // The attempt is committed before the PSP call, like a charge.
-  const next: SessionState = {
-    ...state,
-    attemptCount: Math.max(state.attemptCount, attempt.number),
-    pendingLinkAttemptId: attempt.id,
-    updatedAt: iso(ctx.now),
-  };
-  return ok({
-    state: next,
-    effects: [{ type: 'payment_link.create', attempt, request }],
-    attempts: reuse ? [] : [attempt],
-  });
+  return request;
 }
 
 /**
@@ -930,10 +1089,26 @@ export function paymentLinkOpened(
 }
 
 /**
+ * What a paid link's payment means for its session:
+ * - `order`: it becomes the session's order (whatever the status: canceled or expired included, the payment
+ *   wins);
+ * - `wait`: a charge attempt of the session is in flight (`complete_in_progress`): its outcome must be known
+ *   first, never dropped, so the event is applied later (the service throws and the PSP redelivers; if both
+ *   payments succeed, the later one is refunded as a duplicate);
+ * - `completed`: the session already has its order: unless that order is this payment, it is a duplicate.
+ */
+export function linkPaymentDisposition(state: Pick<SessionState, 'status'>): 'order' | 'wait' | 'completed' {
+  if (state.status === 'completed') return 'completed';
+  if (state.status === 'complete_in_progress') return 'wait';
+  return 'order';
+}
+
+/**
  * Applies a PSP event about a payment link. Duplicates and out-of-order deliveries are harmless: a
  * completed session ignores everything, and expiry/failure only apply to the link that is currently open.
  * A successful payment always wins: it completes the session even if it was canceled or expired meanwhile,
- * because money was taken and must end in exactly one order.
+ * because money was taken and must end in exactly one order. While a charge attempt is in flight
+ * (`complete_in_progress`) a payment is not applied (see `linkPaymentDisposition`).
  */
 export function applyPaymentLinkEvent(
   state: SessionState,
@@ -948,6 +1123,7 @@ export function applyPaymentLinkEvent(
     (!('linkId' in event) || event.linkId === undefined || event.linkId === current.linkId);
   switch (event.type) {
     case 'payment_link.succeeded': {
+      if (linkPaymentDisposition(state) !== 'order') return undefined;
       const attemptId =
         current?.linkId === event.linkId ? current.attemptId : `${state.id}:link:${event.linkId}`;
       const attempt: PaymentAttempt = {
@@ -963,7 +1139,7 @@ export function applyPaymentLinkEvent(
         createdAt: now,
         updatedAt: now,
       };
-      return placeOrder(state, attempt, event.paymentId, ctx, [attempt]);
+      return placeOrder(state, attempt, event.paymentId, ctx, [attempt], event);
     }
     case 'payment_link.expired':
     case 'payment_link.failed': {

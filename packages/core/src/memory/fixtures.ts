@@ -11,7 +11,7 @@ import type {
   PricingV1,
   Product,
 } from '../ports.js';
-import type { CheckoutService } from '../service.js';
+import type { CheckoutService, Logger } from '../service.js';
 import { createCheckoutService } from '../service.js';
 import {
   createFlatRatePricing,
@@ -125,6 +125,7 @@ export interface TestCheckoutOptions {
   clock?: Clock;
   ids?: Ids;
   events?: EventSinkV1;
+  logger?: Logger;
 }
 
 /** The in-memory reference wiring. Any adapter can be swapped in to test it inside the full engine. */
@@ -142,6 +143,7 @@ export function createTestCheckout(options: TestCheckoutOptions = {}): TestCheck
     clock: options.clock ?? clock,
     ids: options.ids ?? createSequentialIds(),
     events: options.events ?? events,
+    ...(options.logger ? { logger: options.logger } : {}),
     config: sampleMerchantConfig(options.config),
   });
   return { service, store, catalog, gateway, clock, events };

@@ -202,7 +202,10 @@ export function createMemoryGateway(): MemoryGateway {
 
     async reconcile(attempt: PaymentAttempt) {
       const existing = byKey.get(attempt.idempotencyKey);
-      return existing ? structuredClone(existing.result) : { status: 'not_found' as const, searched: true };
+      // The in-memory record of every key is complete and immediately consistent: a miss is proof.
+      return existing
+        ? structuredClone(existing.result)
+        : { status: 'not_found' as const, proof: 'list' as const };
     },
 
     async createPaymentLink(request): Promise<PaymentLinkResult> {
@@ -229,7 +232,9 @@ export function createMemoryGateway(): MemoryGateway {
 
     async retrievePaymentLink(linkId) {
       const l = links.get(linkId);
-      if (!l || l.status === 'expired') return { status: 'expired' as const };
+      // An unknown link is not an expired one (it may exist where we cannot see it): unknown for now.
+      if (!l) return { status: 'retryable_failure' as const, message: 'Unknown payment link.' };
+      if (l.status === 'expired') return { status: 'expired' as const };
       if (l.status === 'paid') {
         return {
           status: 'paid' as const,

@@ -572,15 +572,21 @@ export function paymentGatewayContract(
           createdAt: (f.now?.() ?? new Date(T0)).toISOString(),
           updatedAt: (f.now?.() ?? new Date(T0)).toISOString(),
         };
-        const found = await f.gateway.reconcile!(attempt);
+        const at = (f.now?.() ?? new Date(T0)).getTime();
+        // The window of sends core passes: the charge above was sent within it.
+        const window = {
+          sentFrom: new Date(at - 60_000).toISOString(),
+          sentUntil: new Date(at + 60_000).toISOString(),
+        };
+        const found = await f.gateway.reconcile!(attempt, window);
         expect(found).toEqual(charged);
-        const missing = await f.gateway.reconcile!({
-          ...attempt,
-          id: `${sid}:9`,
-          number: 9,
-          idempotencyKey: `acp_${sid}_attempt_9`,
-        });
+        const missing = await f.gateway.reconcile!(
+          { ...attempt, id: `${sid}:9`, number: 9, idempotencyKey: `acp_${sid}_attempt_9` },
+          window,
+        );
         expect(missing).toMatchObject({ status: 'not_found' });
+        // A miss says what it is worth: only `list` / `payment` may close an attempt (see ReconcileProof).
+        expect(['list', 'payment', 'search', 'none']).toContain((missing as { proof?: unknown }).proof);
         expect(await f.succeededCharges(sid)).toBe(1);
       },
     );
