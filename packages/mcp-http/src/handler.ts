@@ -343,6 +343,9 @@ function webRequest(request: Incoming): Request {
 
 const EMPTY_BODY = new Uint8Array(0);
 
+/** Headers a reverse proxy adds (RFC 7239 `Forwarded` and the de-facto `X-Forwarded-*` / `X-Real-IP`). */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
+
 const SESSION_PATH = /^\/checkout_sessions\/([^/]+)(?:\/(complete|cancel))?\/?$/;
 
 export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
@@ -464,6 +467,19 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   // Host values already accepted (a handful in practice): validating one parses a URL.
   const acceptedHosts = new Set<string>();
   function rebinding(request: Incoming, isMcp: boolean): Answer | undefined {
+    // Closed by default, also when the configuration does not say a proxy is in front: a reverse proxy that
+    // keeps `Host: 127.0.0.1` (nginx's default `proxy_set_header Host $proxy_host`) makes a public
+    // deployment look like loopback. A request that came through a proxy is refused by a handler without
+    // authentication unless that was explicitly allowed.
+    if (
+      !authenticated &&
+      !allowUnauthenticated &&
+      PROXY_HEADERS.some((h) => request.headers.get(h) !== null)
+    ) {
+      const message =
+        'This request came through a proxy but the server has no authentication: set publicUrl / PUBLIC_URL and API keys (ACP_API_KEYS), or allowUnauthenticated for local work.';
+      return isMcp ? jsonRpcError(403, -32000, `Forbidden: ${message}`) : acpError('forbidden', message);
+    }
     const hostHeader = request.headers.get('host');
     if (allowedHosts !== 'any' && !(hostHeader !== null && acceptedHosts.has(hostHeader))) {
       const host = validateHostHeader(hostHeader, [...allowedHosts]);

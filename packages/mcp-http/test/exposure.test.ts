@@ -88,6 +88,84 @@ describe('closed by default when publicly reachable', () => {
     });
   });
 
+  it('behind a proxy that keeps Host: 127.0.0.1 (no publicUrl), a keyless handler refuses proxied requests', async () => {
+    // nginx's default `proxy_set_header Host $proxy_host` makes a public deployment look like loopback; the
+    // proxy's own headers give it away.
+    const checkout = createTestCheckout();
+    const handler = createAcpHttpHandler({ service: checkout.service, catalog: checkout.catalog });
+    const post = (extra: Record<string, string>) =>
+      handler.fetch(
+        new Request('http://127.0.0.1:8787/checkout_sessions', {
+          method: 'POST',
+          headers: {
+            host: '127.0.0.1:8787',
+            'api-version': V,
+            'content-type': 'application/json',
+            'idempotency-key': crypto.randomUUID(),
+            ...extra,
+          },
+          body: JSON.stringify({ currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS }),
+        }),
+      );
+    for (const h of [
+      { 'x-forwarded-for': '203.0.113.7' },
+      { forwarded: 'for=203.0.113.7;proto=https' },
+      { 'x-real-ip': '203.0.113.7' },
+      { 'x-forwarded-host': 'shop.example.com' },
+    ]) {
+      const res = await post(h);
+      expect(res.status, JSON.stringify(h)).toBe(403);
+      expect(((await res.json()) as { message: string }).message).toMatch(/proxy.*no authentication/);
+    }
+    const mcp = await handler.fetch(
+      new Request('http://127.0.0.1:8787/mcp', {
+        method: 'POST',
+        headers: {
+          host: '127.0.0.1:8787',
+          'x-forwarded-for': '203.0.113.7',
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      }),
+    );
+    expect(mcp.status).toBe(403);
+    expect(await sessionCount(checkout)).toBe(0);
+    // Direct local use still works, and so does an explicit opt-out or a keyed handler behind the proxy.
+    expect((await post({})).status).toBe(201);
+    const optOut = createAcpHttpHandler({
+      service: checkout.service,
+      catalog: checkout.catalog,
+      allowUnauthenticated: true,
+      logger: { warn: () => undefined, error: () => undefined },
+    });
+    const viaProxy = await optOut.fetch(
+      new Request('http://127.0.0.1:8787/.well-known/acp.json', {
+        headers: { host: '127.0.0.1:8787', 'x-forwarded-for': '203.0.113.7' },
+      }),
+    );
+    expect(viaProxy.status).toBe(200);
+    await Promise.all([handler.close(), optOut.close()]);
+    // The same over a real node server (its own header access path).
+    const r = await start({ apiKeys: [] });
+    try {
+      const proxied = await fetch(`${r.url}/checkout_sessions`, {
+        method: 'POST',
+        headers: {
+          'api-version': V,
+          'content-type': 'application/json',
+          'idempotency-key': crypto.randomUUID(),
+          'x-forwarded-for': '203.0.113.7',
+        },
+        body: JSON.stringify({ currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS }),
+      });
+      expect(proxied.status).toBe(403);
+      expect(await sessionCount(r.checkout)).toBe(0);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('allows an explicit, logged opt-out for local work, but never a non-loopback bind without keys', async () => {
     const { service } = createTestCheckout();
     const warnings: string[] = [];
