@@ -132,6 +132,8 @@ describe('refund events whose order does not exist yet (finding 6)', () => {
   it('a refund of one of our payments before its order throws (the PSP redelivers); foreign ones are ignored', async () => {
     const t = createTestCheckout();
     const { id } = await ready(t);
+    // An open link: its payment's order may still appear.
+    const link = (await t.service.createPaymentLink(id, { caller: 'agent_test' })).body as { url: string };
     const refund = {
       type: 'refund.updated' as const,
       paymentId: 'pi_early',
@@ -142,6 +144,13 @@ describe('refund events whose order does not exist yet (finding 6)', () => {
     };
     await expect(t.service.handlePaymentEvent({ ...refund, sessionId: id })).rejects.toMatchObject({
       code: 'payment_in_progress',
+    });
+    // Payable again with nothing pending: no order will appear for it (review 2, R2-4): answered, not redelivered.
+    const linkId = link.url.split('/').pop()!;
+    await t.service.handlePaymentEvent({ type: 'payment_link.expired', sessionId: id, linkId });
+    expect(await t.service.handlePaymentEvent({ ...refund, sessionId: id })).toEqual({
+      applied: false,
+      reason: 'no_order',
     });
     expect(await t.service.handlePaymentEvent(refund)).toEqual({ applied: false, reason: 'unknown_payment' });
     expect(await t.service.handlePaymentEvent({ ...refund, sessionId: 'cs_not_ours' })).toEqual({
