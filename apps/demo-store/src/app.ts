@@ -283,6 +283,11 @@ async function buildRuntime(
     events: {
       version: 1,
       emit(event: DomainEvent) {
+        if (event.type === 'payment_unconfirmed') {
+          // A charge whose key answered a 5xx that the gateway cannot prove uncharged (also logged by core).
+          logger.warn(event.type, { session: event.sessionId, attempt: event.attemptId, proof: event.proof });
+          return;
+        }
         if (!('order' in event)) {
           // A duplicate payment refunded, or one needing the operator (also logged at error level by core).
           logger.info(event.type, { session: event.payment.sessionId, payment: event.payment.paymentId });

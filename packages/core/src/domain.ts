@@ -198,11 +198,20 @@ export interface PaymentAttempt {
    */
   sends?: { firstAt: string; lastAt: string };
   /**
+   * A List API scan of the attempt's send window (`sendWindow`) cut short by the gateway's limit while the
+   * attempt was being proven uncharged: every payment of the window newer than `after` was scanned and none
+   * was the attempt's. The next reconcile of the SAME window continues after it, so a busy account delays the
+   * proof but never blocks it (payments under a quiet key all exist already; new ones only appear as newer).
+   */
+  listScan?: { sentFrom: string; sentUntil: string; after: string };
+  /**
    * For a payment link: fingerprint (SHA-256 of the canonical JSON) of the PSP request the attempt sent. A
    * recorded link attempt is reused (same key) only for an identical request: a PSP refuses a key reused with
    * other parameters.
    */
   linkFingerprint?: string;
+  /** For a payment link: the PSP's id of the link once opened (Stripe: the Checkout Session id). */
+  linkId?: string;
   card?: { brand?: string; last4?: string };
   createdAt: string;
   updatedAt: string;
@@ -263,4 +272,30 @@ export type DomainEvent =
       refund: { refundId: string; status: 'succeeded' | 'pending' };
     }
   /** A payment that is not the session's order and could not be refunded automatically: act on it at the PSP. */
-  | { type: 'unmatched_payment'; payment: ExtraPayment; reason: string };
+  | { type: 'unmatched_payment'; payment: ExtraPayment; reason: string }
+  /**
+   * A payment the PSP took that cannot be the session's order and was refunded automatically for that reason:
+   * `underpaid` (a hosted link of ours captured less than the session total, or another currency). Delivered
+   * at least once: consumers deduplicate by `payment.paymentId`.
+   */
+  | {
+      type: 'payment_refunded_unmatched';
+      payment: ExtraPayment;
+      reason: 'underpaid';
+      expected: { amount: MinorUnits; currency: string };
+      refund: { refundId: string; status: 'succeeded' | 'pending' };
+    }
+  /**
+   * A charge attempt whose key answered a 5xx could be closed by its timing, but the gateway cannot prove that
+   * nothing was charged (its lookup is only eventually consistent, or impossible): the session stays
+   * `complete_in_progress` and cancel is refused. Check the PSP for a payment under `idempotencyKey`.
+   * Reported on every recovery pass that finds it so (at least once; deduplicate by `attemptId`).
+   */
+  | {
+      type: 'payment_unconfirmed';
+      sessionId: string;
+      attemptId: string;
+      idempotencyKey: string;
+      since: string;
+      proof: 'search' | 'none';
+    };

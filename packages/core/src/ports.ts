@@ -161,9 +161,13 @@ export type ChargeResult =
     }
   | { status: 'requires_action'; paymentId: string; authenticationMetadata: AuthenticationMetadata }
   | {
-      /** The outcome is unknown or the PSP is unavailable. The same request may be retried safely. */
+      /**
+       * The outcome is unknown or the PSP is unavailable. The same request may be retried safely.
+       * `key_conflict`: the PSP refused the send because the key was used before with other parameters (Stripe
+       * `idempotency_error`): the send did not execute, and the key still holds its first answer.
+       */
       status: 'retryable_failure';
-      reason: 'network' | 'rate_limited' | 'server_error' | 'unknown';
+      reason: 'network' | 'rate_limited' | 'server_error' | 'key_conflict' | 'unknown';
       message: string;
       retryAfterSeconds?: number;
       paymentId?: string;
@@ -211,6 +215,11 @@ export type PaymentLinkResult =
 export interface ReconcileWindow {
   sentFrom: string;
   sentUntil: string;
+  /**
+   * Continue a complete lookup of this same window that an earlier `reconcile` cut short (see
+   * `ReconcileResult`'s `resumeAfter`): every payment of the window newer than this one was scanned already.
+   */
+  resumeAfter?: string;
 }
 
 /**
@@ -225,7 +234,18 @@ export interface ReconcileWindow {
  */
 export type ReconcileProof = 'list' | 'payment' | 'search' | 'none';
 
-export type ReconcileResult = ChargeResult | { status: 'not_found'; proof: ReconcileProof };
+export type ReconcileResult =
+  | ChargeResult
+  | {
+      status: 'not_found';
+      proof: ReconcileProof;
+      /**
+       * The complete lookup of the window stopped at the gateway's limit after this payment (newest first):
+       * passed back as `window.resumeAfter`, the next `reconcile` continues there, so a busy window is proven
+       * over several calls instead of never.
+       */
+      resumeAfter?: string;
+    };
 
 /** What the PSP says about a hosted payment link (Stripe: the Checkout Session and its PaymentIntent). */
 export type PaymentLinkStatus =

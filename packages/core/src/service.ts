@@ -34,10 +34,14 @@ import {
   type Effect,
   type EngineContext,
   expireIfDue,
+  isOwnLinkAttempt,
   linkPaymentDisposition,
+  paymentFallsShort,
   paymentLinkOpened,
   pendingChargePlan,
   permission,
+  placeLateCharge,
+  rejectShortLinkPayment,
   resumeAttempt,
   sendWindow,
   type Transition,
@@ -564,7 +568,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   // ---------------------------------------------------------------------------------------- payments
 
   /** What executing a payment effect produced: the PSP's answer, or proof that the attempt charged nothing. */
-  type ChargeOutcome = { result: ChargeResult; sent: boolean } | { close: true };
+  type ChargeOutcome =
+    | { result: ChargeResult; sent: boolean; listScan?: PaymentAttempt['listScan'] }
+    | { close: true };
   type ChargePlan = ReturnType<typeof pendingChargePlan>;
 
   /**
@@ -588,15 +594,51 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     let sent = false;
     try {
       if (effect.type === 'payment.resume') {
+        let listScan: PaymentAttempt['listScan'];
         if (gateway.reconcile) {
-          const found = await gateway.reconcile(attempt, sendWindow(attempt, config));
+          const window = sendWindow(attempt, config);
+          // In the closing phase (nothing of ours can still be executing under the key) a scan of the same
+          // window that an earlier pass cut short continues where it stopped.
+          const scan = attempt.listScan;
+          const resume =
+            plan?.close && scan && scan.sentFrom === window.sentFrom && scan.sentUntil === window.sentUntil
+              ? { resumeAfter: scan.after }
+              : {};
+          const found = await gateway.reconcile(attempt, { ...window, ...resume });
           if (found.status !== 'not_found') return { result: found, sent: false };
           if (plan?.close && (found.proof === 'list' || found.proof === 'payment')) return { close: true };
-          if (plan?.close) {
-            logger?.warn('a charge whose key answered a 5xx could not be proven uncharged yet', {
-              attemptId: attempt.id,
-              proof: found.proof,
-            });
+          if (plan?.close && found.resumeAfter) {
+            listScan = { ...window, after: found.resumeAfter };
+            logger?.warn(
+              'a charge whose key answered a 5xx: its List API window is large; the scan goes on',
+              {
+                attemptId: attempt.id,
+              },
+            );
+          } else if (plan?.close && (found.proof === 'search' || found.proof === 'none')) {
+            // The gateway cannot prove it: the session stays complete_in_progress. Tell the operator.
+            logger?.error(
+              'a charge whose key answered a 5xx cannot be proven uncharged; check the PSP for a payment under its key',
+              {
+                sessionId: attempt.sessionId,
+                attemptId: attempt.id,
+                idempotencyKey: attempt.idempotencyKey,
+                proof: found.proof,
+              },
+            );
+            await runEffects([
+              {
+                type: 'event.emit',
+                event: {
+                  type: 'payment_unconfirmed',
+                  sessionId: attempt.sessionId,
+                  attemptId: attempt.id,
+                  idempotencyKey: attempt.idempotencyKey,
+                  since: attempt.serverError?.firstAt ?? attempt.createdAt,
+                  proof: found.proof,
+                },
+              },
+            ]);
           }
         }
         if (plan && !plan.send) {
@@ -608,6 +650,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
               retryAfterSeconds: plan.retryAfterSeconds ?? 5,
             },
             sent: false,
+            ...(listScan ? { listScan } : {}),
           };
         }
       }
@@ -680,7 +723,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             attempt,
             result,
             { ...ctxNow(), orderId },
-            { sent: 'sent' in outcome && outcome.sent },
+            {
+              sent: 'sent' in outcome && outcome.sent,
+              ...('listScan' in outcome && outcome.listScan ? { listScan: outcome.listScan } : {}),
+            },
           ),
         };
       },
@@ -707,9 +753,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     );
     if (done.transition) await runEffects(done.transition.effects);
     if (superseded && result?.status === 'succeeded') {
-      // This attempt charged, but the session already has another outcome (e.g. a hosted link paid first):
-      // never drop the money. It is the order's payment, or a duplicate to refund.
-      const order = await store.getOrderBySession(sessionId);
+      // This attempt charged, but the session already has another outcome (e.g. a hosted link paid first, or
+      // the attempt was closed while a send of it hung past its lease): never drop the money. It is the
+      // order's payment; or it becomes the order if the session can still take one (the payment wins); or it
+      // is refunded (a duplicate of the order, a payment while another attempt is in flight, a short one).
+      const late = await settleLateCharge(sessionId, attempt, result);
+      if (late.placed) return { result: late.placed, stored: false };
+      const order = late.order;
       if (order?.paymentId !== result.paymentId) {
         const extra: ExtraPayment = {
           sessionId,
@@ -719,7 +769,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           ...(order ? { orderId: order.order.id } : {}),
         };
         try {
-          await settleExtraPayment(extra, order !== null);
+          await settleExtraPayment(extra, late.short ? 'underpaid' : 'duplicate');
         } catch (e) {
           // Nothing redelivers this one (it is not a webhook): hand it to the operator.
           const reason =
@@ -743,6 +793,46 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       return { ...done, closed: true };
     }
     return done;
+  }
+
+  /**
+   * A charge of `attempt` that succeeded when the session had moved on (see finalizeCharge). When the session
+   * has no order and can still take one (`linkPaymentDisposition` is `order`) and the payment covers it, it
+   * becomes the order (`placed`: the answer). Otherwise the caller refunds it (`order`: the session's order,
+   * if any; `short`: the payment falls short of the session).
+   */
+  async function settleLateCharge(
+    sessionId: string,
+    attempt: PaymentAttempt,
+    payment: Extract<ChargeResult, { status: 'succeeded' }>,
+  ): Promise<{ placed?: ServiceResult; order: OrderRecord | null; short?: boolean }> {
+    for (let i = 0; i < MAX_CAS_RETRIES; i++) {
+      const stored = await store.getSession(sessionId);
+      const order = stored ? await store.getOrderBySession(sessionId) : null;
+      if (!stored || order || linkPaymentDisposition(stored.state) !== 'order') return { order };
+      if (paymentFallsShort(stored.state, payment)) return { order, short: true };
+      const waiting =
+        stored.state.status === 'authentication_required' && stored.state.currentAttemptId
+          ? ((await store.getPaymentAttempt(stored.state.currentAttemptId)) ?? undefined)
+          : undefined;
+      const t = placeLateCharge(
+        stored.state,
+        attempt,
+        payment,
+        { ...ctxNow(), orderId: ids.orderId() },
+        waiting,
+      );
+      if (!(await commit(t, stored.version))) continue;
+      logger?.error('a charge succeeded after its attempt was closed: it is the order (the payment wins)', {
+        sessionId,
+        attemptId: attempt.id,
+        paymentId: payment.paymentId,
+        previousStatus: stored.state.status,
+      });
+      await runEffects(t.effects);
+      return { placed: sessionResponse(200, t.state, t.order), order: t.order ?? null };
+    }
+    return { order: await store.getOrderBySession(sessionId) };
   }
 
   /**
@@ -784,7 +874,12 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
    * when the refund cannot be made, an `unmatched_payment` event asks the operator to act. A refund the PSP
    * cannot take right now throws (a webhook then answers non-2xx and is redelivered).
    */
-  async function settleExtraPayment(payment: ExtraPayment, duplicate: boolean): Promise<void> {
+  async function settleExtraPayment(
+    payment: ExtraPayment,
+    /** `duplicate`: the session has its order already (or another payment in flight); `underpaid`: a payment
+     * that falls short of the session (`paymentFallsShort`). Both are refunded in full, once per payment. */
+    why: 'duplicate' | 'underpaid',
+  ): Promise<void> {
     const fields = {
       sessionId: payment.sessionId,
       paymentId: payment.paymentId,
@@ -792,17 +887,21 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       amount: payment.amount,
       currency: payment.currency,
     };
-    if (!duplicate || !gateway.refund) {
-      const reason = duplicate
-        ? 'The payment gateway cannot refund: refund this duplicate payment at the PSP.'
-        : 'A payment succeeded for a checkout session that has no order for it: check it at the PSP.';
+    const stored = why === 'underpaid' ? await store.getSession(payment.sessionId) : null;
+    const expected = stored
+      ? { amount: stored.state.totals.total, currency: stored.state.currency }
+      : { amount: 0, currency: payment.currency };
+    if (!gateway.refund) {
+      const reason = `The payment gateway cannot refund: refund this ${why === 'duplicate' ? 'duplicate' : 'short'} payment at the PSP.`;
       logger?.error('a payment does not match any order', { ...fields, reason });
       await runEffects([{ type: 'event.emit', event: { type: 'unmatched_payment', payment, reason } }]);
       return;
     }
     logger?.error(
-      'a second payment for an already paid checkout session: refunding it as a duplicate',
-      fields,
+      why === 'duplicate'
+        ? 'a second payment for an already paid checkout session: refunding it as a duplicate'
+        : 'a payment that does not cover its checkout session (amount or currency): refunding it, no order',
+      why === 'underpaid' ? { ...fields, expected } : fields,
     );
     let r: Awaited<ReturnType<NonNullable<PaymentGatewayV1['refund']>>>;
     try {
@@ -810,7 +909,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         orderId: payment.orderId ?? payment.sessionId,
         paymentId: payment.paymentId,
         currency: payment.currency,
-        reason: 'duplicate',
+        ...(why === 'duplicate' ? { reason: 'duplicate' as const } : {}),
+        // One key per payment, whatever the reason: an automatic refund of one payment happens once.
         idempotencyKey: duplicateRefundKey(payment.paymentId),
       });
     } catch (e) {
@@ -822,21 +922,30 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           retryAfterSeconds: 30,
         });
       }
-      const reason = `The automatic refund of a duplicate payment failed: ${r.message}`;
-      logger?.error('could not refund a duplicate payment; refund it at the PSP', { ...fields, reason });
+      const reason = `The automatic refund of a ${why === 'duplicate' ? 'duplicate' : 'short'} payment failed: ${r.message}`;
+      logger?.error('could not refund a payment automatically; refund it at the PSP', { ...fields, reason });
       await runEffects([{ type: 'event.emit', event: { type: 'unmatched_payment', payment, reason } }]);
       return;
     }
+    const refund = { refundId: r.refundId, status: r.status };
     await runEffects([
       {
         type: 'event.emit',
-        event: {
-          type: 'payment_refunded_duplicate',
-          payment,
-          refund: { refundId: r.refundId, status: r.status },
-        },
+        event:
+          why === 'duplicate'
+            ? { type: 'payment_refunded_duplicate', payment, refund }
+            : { type: 'payment_refunded_unmatched', payment, reason: 'underpaid', expected, refund },
       },
     ]);
+  }
+
+  /** The session's own recorded attempt of the PSP link `linkId`, if this session opened that link. */
+  async function ownLinkAttempt(state: SessionState, linkId: string): Promise<PaymentAttempt | undefined> {
+    if (state.paymentLink?.linkId === linkId) {
+      const current = await store.getPaymentAttempt(state.paymentLink.attemptId);
+      if (current && isOwnLinkAttempt(current, state.id, linkId)) return current;
+    }
+    return (await store.listPaymentAttempts(state.id)).find((a) => isOwnLinkAttempt(a, state.id, linkId));
   }
 
   // ---------------------------------------------------------------------------------------- links
@@ -1150,6 +1259,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
                   currency: closed.currency,
                 });
                 const after = await load(id);
+                // A payment that fell short was refunded and the session is payable again: this stale
+                // decision fails its commit and the cancel is decided again on the new state.
+                if (after.state.status !== 'completed') return d;
                 return { ok: false, error: permissionError(after.state) };
               }
             }
@@ -1245,12 +1357,28 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           // later. A session that is completed already has its order from another payment (this refund is of
           // a duplicate payment); payments that are not ours are ignored.
           const stored = event.sessionId ? await store.getSession(event.sessionId) : null;
-          if (stored && stored.state.status !== 'completed') {
+          if (stored && orderMayAppear(stored.state)) {
             throw new AcpError(
               'payment_in_progress',
               'The order for this refunded payment is not recorded yet; redeliver the event later.',
               { retryAfterSeconds: 60 },
             );
+          }
+          if (stored && stored.state.status !== 'completed') {
+            // One of our payments that is no order and will not become one (the session is canceled, expired
+            // or payable with nothing pending): e.g. an `unmatched_payment` the operator refunded. Answered, so
+            // the PSP stops redelivering; logged for the operator.
+            logger?.error(
+              'a refund of a payment of ours that has no order (none will appear): not recorded',
+              {
+                sessionId: stored.state.id,
+                status: stored.state.status,
+                paymentId: event.paymentId,
+                refundId: event.refundId,
+                refundStatus: event.status,
+              },
+            );
+            return { applied: false, reason: 'no_order' };
           }
           return { applied: false, reason: 'unknown_payment' };
         }
@@ -1278,7 +1406,22 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       for (let i = 0; i < MAX_CAS_RETRIES; i++) {
         const stored = await store.getSession(event.sessionId);
         if (!stored) return { applied: false, reason: 'unknown_session' };
+        let own: PaymentAttempt | undefined;
         if (event.type === 'payment_link.succeeded') {
+          if (stored.state.status === 'completed') {
+            const order = await store.getOrderBySession(event.sessionId);
+            if (order?.paymentId === event.paymentId) return { applied: false, reason: 'no_change' };
+          }
+          own = await ownLinkAttempt(stored.state, event.linkId);
+          if (!own) {
+            // Not a link this session opened: never completed with, never refunded as ours.
+            logger?.error('a hosted payment for a link this checkout session never opened: ignored', {
+              sessionId: event.sessionId,
+              linkId: event.linkId,
+              paymentId: event.paymentId,
+            });
+            return { applied: false, reason: 'unknown_link' };
+          }
           const disposition = linkPaymentDisposition(stored.state);
           if (disposition === 'wait') {
             // A charge attempt of this session is in flight: its outcome decides which payment is the order.
@@ -1299,12 +1442,31 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
                 currency: event.currency,
                 ...(order ? { orderId: order.order.id } : {}),
               },
-              true,
+              'duplicate',
             );
             return { applied: false, reason: 'duplicate_payment' };
           }
+          if (paymentFallsShort(stored.state, event)) {
+            // Our own link captured less than the total (or another currency): never an underpaid order. The
+            // payment is refunded; the session stays (or becomes again) payable.
+            const t = rejectShortLinkPayment(stored.state, own, event, ctxNow());
+            if (t) {
+              if (!(await commit(t, stored.version))) continue;
+              await runEffects(t.effects);
+            }
+            await settleExtraPayment(
+              {
+                sessionId: event.sessionId,
+                paymentId: event.paymentId,
+                amount: event.amount,
+                currency: event.currency,
+              },
+              'underpaid',
+            );
+            return { applied: t !== undefined, reason: 'underpaid' };
+          }
         }
-        const t = applyPaymentLinkEvent(stored.state, event, { ...ctxNow(), orderId });
+        const t = applyPaymentLinkEvent(stored.state, event, { ...ctxNow(), orderId }, own);
         if (!t) return { applied: false, reason: 'no_change' };
         if (!(await commit(t, stored.version))) continue;
         await runEffects(t.effects);
@@ -1461,6 +1623,20 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   };
   return service;
 }
+
+/**
+ * Whether a session without an order may still get one from a payment already made: a charge in flight, an
+ * open link, a payment waiting for 3DS, or a link attempt whose create answer is pending.
+ */
+function orderMayAppear(state: SessionState): boolean {
+  return (
+    state.status === 'complete_in_progress' ||
+    state.status === 'in_progress' ||
+    state.status === 'authentication_required' ||
+    (state.pendingLinkAttemptId !== undefined && !STATUS_RULES_TERMINAL.has(state.status))
+  );
+}
+const STATUS_RULES_TERMINAL = new Set(['completed', 'canceled', 'expired']);
 
 const SUPPORTED_VERSION = '2026-04-17';
 /** The merchant's own code (dashboards, recovery): sees every session. Never an outside caller. */

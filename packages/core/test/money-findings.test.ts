@@ -132,6 +132,8 @@ describe('refund events whose order does not exist yet (finding 6)', () => {
   it('a refund of one of our payments before its order throws (the PSP redelivers); foreign ones are ignored', async () => {
     const t = createTestCheckout();
     const { id } = await ready(t);
+    // An open link: its payment's order may still appear.
+    const link = (await t.service.createPaymentLink(id, { caller: 'agent_test' })).body as { url: string };
     const refund = {
       type: 'refund.updated' as const,
       paymentId: 'pi_early',
@@ -142,6 +144,13 @@ describe('refund events whose order does not exist yet (finding 6)', () => {
     };
     await expect(t.service.handlePaymentEvent({ ...refund, sessionId: id })).rejects.toMatchObject({
       code: 'payment_in_progress',
+    });
+    // Payable again with nothing pending: no order will appear for it (review 2, R2-4): answered, not redelivered.
+    const linkId = link.url.split('/').pop()!;
+    await t.service.handlePaymentEvent({ type: 'payment_link.expired', sessionId: id, linkId });
+    expect(await t.service.handlePaymentEvent({ ...refund, sessionId: id })).toEqual({
+      applied: false,
+      reason: 'no_order',
     });
     expect(await t.service.handlePaymentEvent(refund)).toEqual({ applied: false, reason: 'unknown_payment' });
     expect(await t.service.handlePaymentEvent({ ...refund, sessionId: 'cs_not_ours' })).toEqual({
@@ -308,5 +317,140 @@ describe('payment-link attempts (finding 7)', () => {
       { idempotencyKey: `acp_${id}_attempt_1`, buyerEmail: 'ada@example.com' },
       { idempotencyKey: `acp_${id}_attempt_3`, buyerEmail: 'grace@example.com' },
     ]);
+  });
+});
+
+describe("review 2: payments that are not the session's, or do not cover it (R2-1)", () => {
+  it('a link this session never opened neither completes it nor is refunded as its duplicate', async () => {
+    const { log, lines } = logger();
+    const t = createTestCheckout({ logger: log });
+    const { id } = await ready(t);
+    const foreign = {
+      type: 'payment_link.succeeded' as const,
+      sessionId: id,
+      linkId: 'cs_someone_else',
+      paymentId: 'pi_someone_else',
+      amount: 100_000,
+      currency: 'usd',
+    };
+    expect(await t.service.handlePaymentEvent(foreign)).toEqual({ applied: false, reason: 'unknown_link' });
+    expect((await t.store.getSession(id))?.state.status).toBe('ready_for_payment');
+    await t.service.completeSession(id, { payment_data: paymentData() }, ctx());
+    expect(await t.service.handlePaymentEvent(foreign)).toEqual({ applied: false, reason: 'unknown_link' });
+    expect(t.events.events.filter((e) => e.type.startsWith('payment_refunded'))).toEqual([]);
+    expect(lines.filter((l) => l.level === 'error' && l.fields?.linkId === 'cs_someone_else')).toHaveLength(
+      2,
+    );
+  });
+
+  it('a short payment on our own link is refunded, no order; the session is payable again; an over-payment is placed', async () => {
+    const { log, lines } = logger();
+    const t = createTestCheckout({ logger: log });
+    const { id, total } = await ready(t);
+    const link = (await t.service.createPaymentLink(id, { caller: 'agent_test' })).body as { url: string };
+    const paid = t.gateway.payLink(link.url.split('/').pop()!);
+    if (paid.type !== 'payment_link.succeeded') throw new Error('expected a payment');
+    for (const short of [
+      { ...paid, amount: total - 1 },
+      { ...paid, currency: 'eur' },
+    ]) {
+      expect(await t.service.handlePaymentEvent(short)).toMatchObject({ reason: 'underpaid' });
+    }
+    expect(await t.service.getOrderBySession(id)).toBeNull();
+    const state = (await t.store.getSession(id))!.state;
+    expect(state.status).toBe('ready_for_payment');
+    expect(state.paymentLink).toBeUndefined();
+    const refunded = t.events.events.filter((e) => e.type === 'payment_refunded_unmatched');
+    expect(refunded).toHaveLength(2);
+    // One refund for the payment, whatever the number of deliveries (one PSP key per payment).
+    expect(
+      new Set(refunded.map((e) => e.type === 'payment_refunded_unmatched' && e.refund.refundId)).size,
+    ).toBe(1);
+    expect(refunded[0]).toMatchObject({
+      reason: 'underpaid',
+      payment: { sessionId: id, paymentId: paid.paymentId, amount: total - 1 },
+      expected: { amount: total, currency: 'usd' },
+    });
+    expect(lines.some((l) => l.level === 'error' && l.fields?.paymentId === paid.paymentId)).toBe(true);
+    // The buyer pays again with a new link: an over-payment still places the order, flagged.
+    const again = (await t.service.createPaymentLink(id, { caller: 'agent_test' })).body as { url: string };
+    const over = t.gateway.payLink(again.url.split('/').pop()!);
+    if (over.type !== 'payment_link.succeeded') throw new Error('expected a payment');
+    expect(await t.service.handlePaymentEvent({ ...over, amount: total + 5 })).toEqual({ applied: true });
+    expect(await t.service.getOrderBySession(id)).toMatchObject({
+      paymentId: over.paymentId,
+      paymentMismatch: { captured: { amount: total + 5 } },
+    });
+  });
+});
+
+describe('review 2: an uncharged saved-5xx attempt the gateway cannot prove is reported (R2-3)', () => {
+  it('an error log and a payment_unconfirmed event name the attempt and its key', async () => {
+    const { log, lines } = logger();
+    const { memory, gateway } = withProof('search');
+    const t = createTestCheckout({ gateway, logger: log });
+    const { id } = await ready(t);
+    memory.injectFaults(...Array<'server_error'>(4).fill('server_error'));
+    const body = { payment_data: paymentData(MEMORY_TEST_TOKENS.succeeds) };
+    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'u' }))).status).toBe(503);
+    expect(t.events.events.filter((e) => e.type === 'payment_unconfirmed')).toEqual([]);
+    for (let i = 0; i < 3; i++) {
+      t.clock.advance(301_000);
+      await t.service.recoverPendingPayments();
+    }
+    const reported = t.events.events.filter((e) => e.type === 'payment_unconfirmed');
+    expect(reported.length).toBeGreaterThan(0);
+    expect(reported[0]).toMatchObject({
+      sessionId: id,
+      attemptId: `${id}:1`,
+      idempotencyKey: `acp_${id}_attempt_1`,
+      proof: 'search',
+    });
+    expect(lines.some((l) => l.level === 'error' && l.fields?.attemptId === `${id}:1`)).toBe(true);
+    expect((await t.store.getSession(id))?.state.status).toBe('complete_in_progress');
+  });
+});
+
+describe('review 2: a charge that succeeds after its attempt was closed, for a session with no order', () => {
+  it('becomes the order when the session can still take one (here: canceled meanwhile); nothing is refunded', async () => {
+    const memory = createMemoryGateway();
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gateway: PaymentGatewayV1 = {
+      ...memory,
+      async charge(req) {
+        calls++;
+        if (calls === 3) await gate; // this send hangs in our process, past its lease
+        return memory.charge(req);
+      },
+    };
+    const t = createTestCheckout({ gateway });
+    const { id, total } = await ready(t);
+    memory.injectFaults('server_error', 'server_error');
+    const body = { payment_data: paymentData(MEMORY_TEST_TOKENS.succeeds) };
+    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
+    t.clock.advance(10_000);
+    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
+    t.clock.advance(100_000);
+    const hung = t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }));
+    await new Promise((r) => setTimeout(r, 10));
+    t.clock.advance(301_000);
+    // The buyer cancels: the key is quiet, nothing is listed: the attempt is closed and the session canceled.
+    expect((await t.service.cancelSession(id, undefined, ctx())).status).toBe(200);
+    release();
+    const answer = await hung;
+    expect((answer.body as CheckoutSession).status).toBe('completed');
+    expect(memory.succeededChargesFor(id)).toHaveLength(1);
+    const order = (await t.service.getOrderBySession(id))!;
+    expect(order).toMatchObject({ paymentId: memory.succeededChargesFor(id)[0]!.paymentId, amount: total });
+    expect(order.paymentMismatch).toBeUndefined();
+    expect((await t.store.getSession(id))?.state.status).toBe('completed');
+    expect(
+      t.events.events.filter((e) => e.type.startsWith('payment_refunded') || e.type === 'unmatched_payment'),
+    ).toEqual([]);
+    expect((await t.store.getPaymentAttempt(`${id}:1`))?.status).toBe('succeeded');
   });
 });

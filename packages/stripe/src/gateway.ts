@@ -249,10 +249,16 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
         };
       }
       case 'idempotency':
-        // Our key was reused with other parameters: a bug, and a payment may exist. Keep the attempt pending
-        // so that reconcile looks it up instead of risking a second charge.
+        // Our key was reused with other parameters (e.g. a deploy changed a parameter between two sends): the
+        // request did not execute, and the key still holds the first execution's saved answer (a payment may
+        // exist). Keep the attempt pending so that reconcile looks it up instead of risking a second charge;
+        // `key_conflict` tells core the send did not execute (a saved-5xx mark stays: see core README 16).
         logger?.error?.('Stripe idempotency_error on a charge: the key was reused with different parameters');
-        return retryable(c);
+        return {
+          status: 'retryable_failure',
+          reason: 'key_conflict',
+          message: 'The payment provider refused a retry with changed parameters; confirming the first one.',
+        };
       case 'auth':
         logger?.error?.('Stripe rejected the API key (authentication/permission error)');
         return retryable(c);
@@ -435,12 +441,14 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
    * is read-after-write consistent ("For read-after-write flows that require immediate data availability, use
    * the various list APIs": https://docs.stripe.com/search#data-freshness), so a COMPLETE scan that finds
    * nothing proves there is no PaymentIntent for the key. A scan cut short by `reconcileListLimit` proves
-   * nothing (`complete: false`).
+   * nothing (`complete: false`) but says where it stopped (`last`), and core's next call continues there
+   * (`window.resumeAfter`, Stripe's `starting_after` cursor): the list is ordered newest first and the
+   * attempt's PaymentIntent, if any, exists already, so the scans of the parts add up to a complete scan.
    */
   async function listWindow(
     attempt: PaymentAttempt,
     window: ReconcileWindow | undefined,
-  ): Promise<{ found?: Stripe.PaymentIntent; complete: boolean }> {
+  ): Promise<{ found?: Stripe.PaymentIntent; complete: boolean; last?: string }> {
     const from = Date.parse(window?.sentFrom ?? attempt.sends?.firstAt ?? attempt.createdAt);
     // Without a window from core: everything from the first send until now.
     const until = window ? Date.parse(window.sentUntil) : now();
@@ -453,11 +461,14 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
       },
       limit: 100,
       expand: EXPAND.map((e) => `data.${e}`),
+      ...(window?.resumeAfter && /^pi_[A-Za-z0-9_]+$/.test(window.resumeAfter)
+        ? { starting_after: window.resumeAfter }
+        : {}),
     })) {
       if (pi.metadata?.[METADATA_KEYS.idempotencyKey] === attempt.idempotencyKey) {
         return { found: pi, complete: true };
       }
-      if (++scanned >= listLimit) return { complete: false };
+      if (++scanned >= listLimit) return { complete: false, last: pi.id };
     }
     return { complete: true };
   }
@@ -482,7 +493,9 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
       const listed = await listWindow(attempt, window);
       if (listed.found) return await settle(listed.found);
       if (listed.complete) return { status: 'not_found', proof: 'list' };
-      if ((options.reconcileBy ?? 'search') === 'none') return { status: 'not_found', proof: 'none' };
+      if ((options.reconcileBy ?? 'search') === 'none') {
+        return { status: 'not_found', proof: 'none', ...(listed.last ? { resumeAfter: listed.last } : {}) };
+      }
       // The window held too many PaymentIntents to scan: search finds older ones, but lags writes ("more
       // delayed during an outage"), so a miss is only evidence.
       logger?.warn('reconcile: the List API window was too large to scan; falling back to search', {
@@ -497,7 +510,9 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
         }),
       );
       const pi = found.data[0];
-      return pi ? await settle(pi) : { status: 'not_found', proof: 'search' };
+      return pi
+        ? await settle(pi)
+        : { status: 'not_found', proof: 'search', ...(listed.last ? { resumeAfter: listed.last } : {}) };
     } catch (e) {
       return retryable(classifyError(e), attempt.paymentId);
     }

@@ -34,8 +34,18 @@ export type StripeWebhookHandler = (
   signatureHeader: string | undefined,
 ) => Promise<WebhookResponse>;
 
-const sessionIdOf = (obj: { client_reference_id?: string | null; metadata?: Stripe.Metadata | null }) =>
-  obj.metadata?.[METADATA_KEYS.sessionId] ?? obj.client_reference_id ?? undefined;
+/**
+ * The ACP checkout session of a Stripe Checkout Session, only when it is one of our payment links: it carries
+ * the metadata our gateway writes (`acp_kind: payment_link` and `acp_checkout_session_id`), which only API
+ * calls with the account's key can set. Never `client_reference_id`: a buyer can choose it (Stripe Payment
+ * Links take `?client_reference_id=` from the URL), and this endpoint receives the Checkout Sessions of every
+ * integration on the account.
+ */
+const sessionIdOf = (obj: { metadata?: Stripe.Metadata | null }): string | undefined => {
+  const m = obj.metadata;
+  if (m?.[METADATA_KEYS.kind] !== 'payment_link') return undefined;
+  return m[METADATA_KEYS.sessionId] || undefined;
+};
 
 const refundStatus = (s: string | null): 'pending' | 'succeeded' | 'failed' | 'canceled' =>
   s === 'succeeded' ? 'succeeded' : s === 'failed' ? 'failed' : s === 'canceled' ? 'canceled' : 'pending';

@@ -376,14 +376,25 @@ describe('network errors, 5xx and 429', () => {
     const capped = createStripeGateway({ stripe: s.stripe, reconcileListLimit: 100 });
     for (let i = 0; i < 100; i++) await s.stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
     const other = attemptOf(request('spt_y', { idempotencyKey: 'acp_never_sent' }));
-    expect(await capped.reconcile!(other, { sentFrom: at(-60_000), sentUntil: at(60_000) })).toEqual({
-      status: 'not_found',
-      proof: 'search',
-    });
+    const window = { sentFrom: at(-60_000), sentUntil: at(60_000) };
+    const cut = await capped.reconcile!(other, window);
+    expect(cut).toEqual({ status: 'not_found', proof: 'search', resumeAfter: expect.stringMatching(/^pi_/) });
     const none = createStripeGateway({ stripe: s.stripe, reconcileListLimit: 100, reconcileBy: 'none' });
-    expect(await none.reconcile!(other, { sentFrom: at(-60_000), sentUntil: at(60_000) })).toEqual({
+    expect(await none.reconcile!(other, window)).toEqual({
       status: 'not_found',
       proof: 'none',
+      resumeAfter: expect.stringMatching(/^pi_/),
+    });
+    // Review 2 (R2-3): the next call continues after where the scan stopped, so the parts add up to a complete
+    // scan: a list proof for a key without a payment, and the older payment of one that has it.
+    const resumeAfter = (cut as { resumeAfter: string }).resumeAfter;
+    expect(await capped.reconcile!(other, { ...window, resumeAfter })).toEqual({
+      status: 'not_found',
+      proof: 'list',
+    });
+    expect(await capped.reconcile!(attemptOf(req), window)).toMatchObject({ status: 'not_found' });
+    expect(await capped.reconcile!(attemptOf(req), { ...window, resumeAfter })).toMatchObject({
+      status: 'succeeded',
     });
   });
 });

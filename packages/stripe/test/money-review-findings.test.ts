@@ -534,7 +534,9 @@ describe('finding 5: the order records what was captured', () => {
     void s;
   });
 
-  it('a mismatch is placed (the buyer paid), flagged for the operator, and refunds are limited by the capture', async () => {
+  // Review 2 (R2-1): a capture SHORT of the total, or in another currency, is refunded instead (see
+  // money-review2-findings.test.ts); an over-payment is still placed and flagged.
+  it('an over-payment is placed (the buyer paid), flagged for the operator, and refunds are limited by the capture', async () => {
     const { t } = await stack({ webhooks: false });
     const { id, total } = await readySession(t);
     const link = (await t.service.createPaymentLink(id, { caller: 'agent_findings' })).body as {
@@ -545,22 +547,25 @@ describe('finding 5: the order records what was captured', () => {
       sessionId: id,
       linkId: link.url.split('/').pop()!,
       paymentId: 'pi_findings_mismatch',
-      amount: 1,
-      currency: 'EUR',
+      amount: total + 100,
+      currency: 'USD',
     });
     const order = (await t.service.getOrderBySession(id))!;
     expect(order).toMatchObject({
-      amount: 1,
-      currency: 'eur',
+      amount: total + 100,
+      currency: 'usd',
       paymentMismatch: {
         expected: { amount: total, currency: 'usd' },
-        captured: { amount: 1, currency: 'eur' },
+        captured: { amount: total + 100, currency: 'usd' },
       },
     });
     expect(t.events.events.filter((e) => e.type === 'payment_mismatch')).toHaveLength(1);
-    const refund = await t.service.refundOrder(order.order.id, { amount: 2, idempotencyKey: 'too-much' });
+    const refund = await t.service.refundOrder(order.order.id, {
+      amount: total + 101,
+      idempotencyKey: 'too-much',
+    });
     expect(refund.body).toMatchObject({ code: 'invalid', param: '$.amount' });
-    expect((refund.body as { message: string }).message).toContain('between 1 and 1');
+    expect((refund.body as { message: string }).message).toContain(`between 1 and ${total + 100}`);
   });
 });
 

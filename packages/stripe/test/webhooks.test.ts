@@ -42,7 +42,7 @@ const session = {
   status: 'complete',
   payment_status: 'paid',
   client_reference_id: 'cs_acp_1',
-  metadata: { acp_checkout_session_id: 'cs_acp_1' },
+  metadata: { acp_checkout_session_id: 'cs_acp_1', acp_kind: 'payment_link' },
   payment_intent: 'pi_1',
   amount_total: 2174,
   currency: 'usd',
@@ -84,6 +84,28 @@ describe('translation', () => {
     const r = await handle(body, signWebhookPayload(body, SECRET, now()));
     return { r, seen };
   };
+
+  it('a Checkout Session without our metadata is never ours, whatever its client_reference_id (review 2, R2-1)', async () => {
+    const foreign = [
+      { ...session, metadata: {} },
+      { ...session, metadata: null },
+      { ...session, metadata: { acp_checkout_session_id: 'cs_acp_1' } },
+      { ...session, metadata: { acp_kind: 'payment_link' } },
+      { ...session, metadata: { acp_checkout_session_id: 'cs_acp_1', acp_kind: 'spt_charge' } },
+    ];
+    for (const object of foreign) {
+      for (const type of [
+        'checkout.session.completed',
+        'checkout.session.async_payment_succeeded',
+        'checkout.session.async_payment_failed',
+        'checkout.session.expired',
+      ]) {
+        const { r, seen } = await deliver(type, object);
+        expect(seen).toEqual([]);
+        expect(r).toEqual({ status: 200, body: { received: true, ignored: true } });
+      }
+    }
+  });
 
   it('async_payment_succeeded also completes; an unpaid completion is ignored', async () => {
     expect((await deliver('checkout.session.async_payment_succeeded', session)).seen[0]?.type).toBe(

@@ -532,13 +532,22 @@ export function pendingChargePlan(
 }
 
 /**
- * The window in which charges were sent under an attempt's key (for `reconcile`): from the first send to the
- * start of the last one plus one lease (a send runs only while its process holds the attempt's lease).
+ * The window in which a payment can have been created under an attempt's key (for `reconcile`): from the first
+ * send to the start of the last one plus one lease (a send runs only while its process holds the attempt's
+ * lease). Under a 5xx mark whose last answer came after the last send started (every send was answered, the
+ * last ones with 5xx), the window ends when that last 5xx was received: the PSP creates a payment under a key
+ * only in the execution whose answer it saves and replays, so a payment, if any, existed by then. (Not the
+ * FIRST 5xx: a 5xx the PSP did not save, e.g. one raised before execution began, is followed by a resend that
+ * does execute.)
  */
 export function sendWindow(
   attempt: PaymentAttempt,
   config: Pick<EngineContext['config'], 'paymentLeaseSeconds'>,
 ): { sentFrom: string; sentUntil: string } {
+  const se = attempt.serverError;
+  if (se && attempt.sends && Date.parse(attempt.sends.lastAt) <= Date.parse(se.lastAt)) {
+    return { sentFrom: attempt.sends.firstAt, sentUntil: se.lastAt };
+  }
   const times = [
     attempt.sends?.lastAt,
     attempt.serverError?.lastAt,
@@ -607,7 +616,7 @@ export function applyChargeResult(
   attempt: PaymentAttempt,
   result: ChargeResult,
   ctx: EngineContext & { orderId: string },
-  options: { sent?: boolean } = {},
+  options: { sent?: boolean; listScan?: PaymentAttempt['listScan'] } = {},
 ): Transition {
   const now = iso(ctx.now);
   if (state.status !== 'complete_in_progress' || state.currentAttemptId !== attempt.id) {
@@ -692,10 +701,16 @@ export function applyChargeResult(
         updatedAt: now,
         ...(result.paymentId ? { paymentId: result.paymentId } : {}),
       };
+      if (options.listScan) pending.listScan = options.listScan;
       if (options.sent) {
         // Remember 5xx answers to a send (the PSP saves them under the key); any other answer to a send may
-        // mean the request executed, so it clears the mark.
-        if (result.reason === 'server_error') {
+        // mean the request executed, so it clears the mark. A `key_conflict` (Stripe `idempotency_error`: a
+        // deploy changed a parameter between sends) did not execute either: the key still holds its saved
+        // answer, so under a 5xx mark it counts as one more replay of that 5xx (and it never clears the mark).
+        if (result.reason === 'key_conflict') {
+          const se = attempt.serverError;
+          if (se) pending.serverError = { firstAt: se.firstAt, lastAt: now, count: (se.count ?? 1) + 1 };
+        } else if (result.reason === 'server_error') {
           const se = attempt.serverError;
           pending.serverError = {
             firstAt: se?.firstAt ?? now,
@@ -1084,8 +1099,100 @@ export function paymentLinkOpened(
   return {
     state: next,
     effects: [],
-    attempts: [{ ...attempt, paymentId: link.linkId, updatedAt: iso(ctx.now) }],
+    attempts: [{ ...attempt, paymentId: link.linkId, linkId: link.linkId, updatedAt: iso(ctx.now) }],
   };
+}
+
+/**
+ * Whether `attempt` is the session's own recorded link attempt for the PSP link `linkId` (a link this session
+ * opened). Only such a link's payment may complete the session or be refunded as its duplicate: anything else
+ * is not ours to take or to refund.
+ */
+export function isOwnLinkAttempt(attempt: PaymentAttempt, sessionId: string, linkId: string): boolean {
+  return (
+    attempt.sessionId === sessionId &&
+    attempt.kind === 'payment_link' &&
+    (attempt.linkId === linkId || (attempt.linkId === undefined && attempt.paymentId === linkId))
+  );
+}
+
+/**
+ * Whether a payment does NOT cover the session: another currency, or less than its total. Such a payment never
+ * becomes the order (goods must not ship underpaid): it is refunded and the session stays payable. A payment
+ * above the total still places the order, flagged (`paymentMismatch`).
+ */
+export function paymentFallsShort(
+  state: Pick<SessionState, 'currency' | 'totals'>,
+  payment: { amount: number; currency: string },
+): boolean {
+  return payment.currency.toLowerCase() !== state.currency || payment.amount < state.totals.total;
+}
+
+/**
+ * A paid link of ours whose payment falls short of the session (see `paymentFallsShort`; should not happen):
+ * the link attempt is recorded as failed and, if it is the session's open link, the session is payable again
+ * with a notice. The service refunds the payment. Undefined when nothing changes in the session.
+ */
+export function rejectShortLinkPayment(
+  state: SessionState,
+  own: PaymentAttempt,
+  event: { linkId: string; paymentId: string; amount: number; currency: string },
+  ctx: EngineContext,
+): Transition | undefined {
+  if (state.status !== 'in_progress' || state.paymentLink?.linkId !== event.linkId) return undefined;
+  const now = iso(ctx.now);
+  const failed: PaymentAttempt = {
+    ...own,
+    status: 'failed',
+    updatedAt: now,
+    failure: {
+      code: 'amount_mismatch',
+      message: `The payment (${event.amount} ${event.currency}) did not cover the total; it is refunded.`,
+    },
+  };
+  const next: SessionState = {
+    ...state,
+    updatedAt: now,
+    notices: [
+      paymentDeclinedMessage(
+        'The payment on the hosted page did not cover the order total and is refunded in full. Pay again to complete the order.',
+      ),
+    ],
+  };
+  delete next.paymentLink;
+  delete next.currentAttemptId;
+  next.status = statusFromMessages(next.messages);
+  return { state: next, effects: [], attempts: [failed] };
+}
+
+/**
+ * A charge that succeeded after its attempt was closed (a send that hung past its lease, answered after
+ * another process proved the key quiet and closed it), for a session that has no order and can still take
+ * one (`linkPaymentDisposition` is `order`: payable, canceled, expired, a link open, waiting for 3DS): the
+ * payment wins, as for a late link payment. A payment waiting for 3DS on the session is abandoned (canceled at
+ * the PSP). The caller refunds instead when the payment falls short (`paymentFallsShort`).
+ */
+export function placeLateCharge(
+  state: SessionState,
+  attempt: PaymentAttempt,
+  payment: { paymentId: string; amount: number; currency: string; card?: { brand?: string; last4?: string } },
+  ctx: EngineContext & { orderId: string },
+  waiting?: PaymentAttempt,
+): Transition {
+  const now = iso(ctx.now);
+  const done: PaymentAttempt = {
+    ...attempt,
+    status: 'succeeded',
+    paymentId: payment.paymentId,
+    updatedAt: now,
+    ...(payment.card ? { card: payment.card } : {}),
+  };
+  delete done.leaseUntil;
+  delete done.failure;
+  const other = waiting && waiting.id !== attempt.id && waiting.paymentId !== payment.paymentId;
+  const abandoned = other ? abandonWaitingPayment(state, waiting, ctx) : { effects: [], attempts: [] };
+  const t = placeOrder(state, done, payment.paymentId, ctx, [done, ...abandoned.attempts], payment);
+  return { ...t, effects: [...abandoned.effects, ...t.effects] };
 }
 
 /**
@@ -1114,6 +1221,8 @@ export function applyPaymentLinkEvent(
   state: SessionState,
   event: Extract<PaymentEvent, { type: `payment_link.${string}` }>,
   ctx: EngineContext & { orderId: string },
+  /** For `payment_link.succeeded`: the session's own recorded attempt of that link (`isOwnLinkAttempt`). */
+  own?: PaymentAttempt,
 ): Transition | undefined {
   const now = iso(ctx.now);
   if (state.status === 'completed') return undefined;
@@ -1124,21 +1233,19 @@ export function applyPaymentLinkEvent(
   switch (event.type) {
     case 'payment_link.succeeded': {
       if (linkPaymentDisposition(state) !== 'order') return undefined;
-      const attemptId =
-        current?.linkId === event.linkId ? current.attemptId : `${state.id}:link:${event.linkId}`;
+      // Only a link this session opened: a payment of someone else's Checkout Session is never taken.
+      if (!own || !isOwnLinkAttempt(own, state.id, event.linkId)) return undefined;
+      if (paymentFallsShort(state, event)) return undefined;
       const attempt: PaymentAttempt = {
-        id: attemptId,
-        sessionId: state.id,
-        number: current?.linkId === event.linkId ? Number(attemptId.split(':').pop()) || 0 : 0,
-        kind: 'payment_link',
-        idempotencyKey: `acp_${state.id}_link_${event.linkId}`,
+        ...own,
+        linkId: event.linkId,
         status: 'succeeded',
         amount: event.amount,
         currency: event.currency,
         paymentId: event.paymentId,
-        createdAt: now,
         updatedAt: now,
       };
+      delete attempt.failure;
       return placeOrder(state, attempt, event.paymentId, ctx, [attempt], event);
     }
     case 'payment_link.expired':
