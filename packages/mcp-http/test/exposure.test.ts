@@ -107,12 +107,13 @@ describe('closed by default when publicly reachable', () => {
           body: JSON.stringify({ currency: 'usd', line_items: [{ id: 'ebook_mcp' }], capabilities: CAPS }),
         }),
       );
-    for (const h of [
+    const proxyHeaders: Record<string, string>[] = [
       { 'x-forwarded-for': '203.0.113.7' },
       { forwarded: 'for=203.0.113.7;proto=https' },
       { 'x-real-ip': '203.0.113.7' },
       { 'x-forwarded-host': 'shop.example.com' },
-    ]) {
+    ];
+    for (const h of proxyHeaders) {
       const res = await post(h);
       expect(res.status, JSON.stringify(h)).toBe(403);
       expect(((await res.json()) as { message: string }).message).toMatch(/proxy.*no authentication/);
