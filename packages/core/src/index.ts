@@ -103,6 +103,8 @@ export {
 } from './errors.js';
 export {
   containsPan,
+  ECHO_MAX_CHARS,
+  echoRedacted,
   findPanField,
   findPanLike,
   luhnValid,
@@ -111,6 +113,7 @@ export {
   type PanFieldOptions,
   type PanMatch,
   panRefusalMessage,
+  plausibleCardNumber,
   redactPans,
 } from './pan.js';
 export type {

@@ -1,8 +1,9 @@
 // The one card-number (PAN) detector of the toolkit: pure, no I/O. Core refuses request fields that carry a
 // PAN-like value (so nothing stores, logs, echoes or sends one), and adapters reuse it (log redaction, test
-// helpers). It finds, anywhere in a string, 12–19 digits that pass the Luhn check and start with a card
-// network's major industry identifier, written contiguously or in groups ("4242 4242 4242 4242",
-// "4242-4242-4242-4242", "4242.4242.4242.4242", "4242 - 4242 - 4242 - 4242", "card 4242424242424242 12/31").
+// helpers). It finds, anywhere in a string, 12–19 digits that pass the Luhn check, start with a card network's
+// issuer prefix in a length that network issues, and are written contiguously or grouped the way card numbers
+// are printed ("4242 4242 4242 4242", "4242-4242-4242-4242", "4242.4242.4242.4242", "4242 - 4242 - 4242 - 4242",
+// "3782 822463 10005", "card 4242424242424242 12/31").
 //
 // The text is folded first, so a number looks the same however it was typed or pasted: Unicode NFKC
 // (full-width "４２４２", no-break and other spaces, full-width punctuation, circled digits…), then every other
@@ -10,7 +11,7 @@
 // characters (`\p{Cf}`: zero-width space, soft hyphen…) dropped. Offsets are reported on the ORIGINAL string.
 //
 // Not detected (see README "What the PAN detector sees"): a number split across two fields, spelled out in
-// words, or broken by letters or by separators other than those below.
+// words, broken by letters or by separators other than those below, or grouped unlike a printed card.
 
 /** Luhn (mod 10) check of a string of digits (false for anything else or for fewer than 2 digits). */
 export function luhnValid(digits: string): boolean {
@@ -33,28 +34,119 @@ export const PAN_MIN_DIGITS = 12;
 export const PAN_MAX_DIGITS = 19;
 
 /**
- * Card networks issue PANs whose first digit (the major industry identifier) is 2–9: Mastercard 2-series,
- * Amex/Diners/JCB 3, Visa 4, Mastercard/Maestro 5–6, fleet 7, UnionPay/RuPay 8, 9. A run starting with 0 or
- * 1 is not read as a card: this keeps epoch-millisecond timestamps (13 digits, starting with 1) and
- * zero-padded numbers out. (The rare airline UATP cards, MII 1, are not detected.)
+ * Card networks and the PAN lengths they issue, by issuer identification number (IIN) prefix. A digit run is
+ * read as a card only when it starts with one of these prefixes and has one of the lengths of that network:
+ * this keeps most ordinary 12–19 digit values (order numbers, compact timestamps `2026…`, tracking numbers
+ * `94…`, epoch milliseconds `1…`) out, where "first digit 2–9" refused about 8% of random ids.
+ *
+ * Source: the IIN table of https://en.wikipedia.org/wiki/Payment_card_number ("Issuer identification
+ * number (IIN)"), which collects the ranges the networks publish; where the networks' own figures are
+ * narrower (e.g. Verve), the wider range is kept. Prefix ranges are inclusive and compared on equal-length
+ * prefixes. Not covered: UATP (1), private-label and fleet cards outside these ranges.
  */
-const CARD_FIRST_DIGIT = /^[2-9]/;
+const CARD_NETWORKS: readonly {
+  name: string;
+  prefixes: readonly (string | readonly [string, string])[];
+  lengths: readonly number[];
+}[] = [
+  { name: 'Visa', prefixes: ['4'], lengths: [13, 16, 19] },
+  {
+    name: 'Mastercard',
+    prefixes: [
+      ['51', '55'],
+      ['2221', '2720'],
+    ],
+    lengths: [16],
+  },
+  { name: 'American Express', prefixes: ['34', '37'], lengths: [15] },
+  {
+    name: 'Discover',
+    prefixes: ['6011', ['644', '649'], '65', ['622126', '622925']],
+    lengths: range(16, 19),
+  },
+  { name: 'JCB', prefixes: [['3528', '3589']], lengths: range(16, 19) },
+  { name: 'Diners Club', prefixes: [['300', '305'], '3095', '36', ['38', '39']], lengths: range(14, 19) },
+  { name: 'UnionPay', prefixes: ['62', '81'], lengths: range(16, 19) },
+  { name: 'Maestro', prefixes: ['50', ['56', '69']], lengths: range(12, 19) },
+  { name: 'Mir', prefixes: [['2200', '2204']], lengths: range(16, 19) },
+  { name: 'RuPay', prefixes: ['60', '65', '81', '82', '508'], lengths: [16] },
+  { name: 'Verve', prefixes: ['506', '650'], lengths: range(16, 19) },
+  { name: 'Troy', prefixes: ['9792'], lengths: [16] },
+];
+
+function range(min: number, max: number): number[] {
+  return Array.from({ length: max - min + 1 }, (_, i) => min + i);
+}
+
+/** Whether `digits` (12–19 ASCII digits) starts with a network's IIN prefix in a length it issues. */
+export function plausibleCardNumber(digits: string): boolean {
+  for (const network of CARD_NETWORKS) {
+    if (!network.lengths.includes(digits.length)) continue;
+    for (const prefix of network.prefixes) {
+      const [lo, hi] = typeof prefix === 'string' ? [prefix, prefix] : prefix;
+      const head = digits.slice(0, lo.length);
+      if (head >= lo && head <= hi) return true;
+    }
+  }
+  return false;
+}
 
 /**
- * Maximal runs of digit groups joined by 1–3 separator characters (on folded text): whitespace, dashes
- * (`\p{Pd}`), `. _ / \ | , *`. Never `:` (times such as 12:30:45) nor `+` (phone numbers).
+ * Groupings of a card number printed or typed with separators (digits per group): 4-4-4-4 and 4-4-4-4-1..3
+ * (Visa, Mastercard, Discover, 17–19 digit cards), 4-6-5 (Amex), 4-6-4 (Diners 14), 4-4-4-1..7 and 4-4-4
+ * (13–19 and 12 digit cards), 4-4-5 (13 digits). Separated groups shaped otherwise (a 3-7-7 order reference,
+ * a 2-4-4-4 phone number) are not a card. A number written without separators has any length 12–19.
  */
-const DIGIT_RUN = /\d+(?:[\s\p{Pd}._/\\|,*]{1,3}\d+)*/gu;
+function printedCardGrouping(sizes: readonly number[]): boolean {
+  if (sizes.length === 1) return true;
+  if (sizes[0] !== 4) return false;
+  const [, b, c, d, e] = sizes;
+  switch (sizes.length) {
+    case 3:
+      return (b === 4 && (c === 4 || c === 5)) || (b === 6 && (c === 4 || c === 5));
+    case 4:
+      return b === 4 && c === 4 && d! >= 1 && d! <= 7;
+    case 5:
+      return b === 4 && c === 4 && d === 4 && e! >= 1 && e! <= 3;
+    default:
+      return false;
+  }
+}
 
 /**
- * A separator other than one ASCII space or one `-` (the ways card numbers are usually printed) joins two
- * groups only when both hold at least this many digits: keeps prices ("1,299.00"), decimals, coordinates
- * ("52.520008, 13.404954") and lists of small numbers ("36, 37, 38, 39, 40, 41, 42") from reading as cards.
+ * A contiguous 12 or 13 digit run whose last digit is a valid GS1 check digit is a UPC-A / EAN-13 barcode
+ * (a product's GTIN), not a card: such a value is common in commerce metadata, and one in ten Luhn-valid
+ * Maestro/Visa-prefixed barcodes would otherwise be refused. (A 12–13 digit card number that also passes the
+ * GS1 check, one in ten of those rare lengths, is not detected.)
+ */
+function gs1Valid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    sum += i % 2 === 1 ? d * 3 : d;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Maximal runs of digit groups (on folded text) joined by whitespace of any length, or by 1–3 characters among
+ * whitespace, dashes (`\p{Pd}`, U+2212 minus), `. _ / \ | , * +`, middle dot U+00B7 and bullet U+2022 (word
+ * processors, PDF copies, form-encoded spaces). Never `:` (times such as 12:30:45). Linear: the two separator
+ * forms cannot contain a digit, so a run is scanned once.
+ */
+const DIGIT_RUN = /\d+(?:(?:\s+|[\s\p{Pd}\u2212._/\\|,*+\u00b7\u2022]{1,3})\d+)*/gu;
+
+/**
+ * A separator other than whitespace or one `-` (the ways card numbers are usually printed) joins two groups
+ * only when both hold at least this many digits: keeps prices ("1,299.00"), decimals, coordinates
+ * ("52.520008, 13.404954"), sums ("1+2+3") and lists of small numbers ("36, 37, 38, 39, 40, 41, 42") from
+ * reading as cards.
  */
 const MIN_GROUP_FOR_OTHER_SEPARATORS = 3;
 
 const NON_WHITESPACE_MARK = /[^\s]/gu;
-const DASH = /\p{Pd}/u;
+const DASH = /[\p{Pd}\u2212]/u;
+const WHITESPACE_ONLY = /^\s+$/u;
 
 export interface PanMatch {
   /** Offset of the first digit in the (original) string. */
@@ -144,6 +236,68 @@ function maskMachineIds(text: string): string {
   return text.replace(MACHINE_ID, (m) => '#'.repeat(m.length));
 }
 
+/**
+ * IBANs (ISO 13616: two letters, two check digits, then 11–30 letters and digits, printed in groups of four
+ * with single spaces, "BE68 5390 0754 7034") hold digit groups that read as a card number about four times in
+ * ten (German IBANs). A span of that shape whose check digits are right (ISO 7064 mod 97-10, what every real
+ * IBAN passes) is blanked before detection, like a UUID. A card number written after two letters and two
+ * digits that happen to make a valid IBAN (1 in 97) is not detected.
+ */
+const IBAN_START = /(?<![0-9A-Za-z])[A-Za-z]{2}[0-9]{2}(?= ?[0-9A-Za-z])/g;
+const IBAN_MIN_BBAN = 11;
+const IBAN_MAX_BBAN = 30;
+
+function alnumValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 90) return c - 55;
+  if (c >= 97 && c <= 122) return c - 87;
+  return -1;
+}
+
+/** End of the IBAN starting at `at` (shortest one whose check digits are right), or -1. */
+function ibanEnd(text: string, at: number): number {
+  // mod 97 of the rearranged number: BBAN, then country letters (two digits each), then check digits.
+  const tail = (r: number): number => {
+    let x = (r * 100 + alnumValue(text.charCodeAt(at))) % 97;
+    x = (x * 100 + alnumValue(text.charCodeAt(at + 1))) % 97;
+    return (x * 100 + Number(text.slice(at + 2, at + 4))) % 97;
+  };
+  let r = 0;
+  let n = 0;
+  let p = at + 4;
+  while (n < IBAN_MAX_BBAN && p < text.length) {
+    if (text[p] === ' ') {
+      if (p + 1 >= text.length || alnumValue(text.charCodeAt(p + 1)) < 0) break;
+      p++;
+    }
+    const v = alnumValue(text.charCodeAt(p));
+    if (v < 0) break;
+    r = (r * (v > 9 ? 100 : 10) + v) % 97;
+    n++;
+    p++;
+    if (n >= IBAN_MIN_BBAN && (p >= text.length || alnumValue(text.charCodeAt(p)) < 0) && tail(r) === 1)
+      return p;
+  }
+  return -1;
+}
+
+function maskIbans(text: string): string {
+  let out: string[] | undefined;
+  let last = 0;
+  for (const m of text.matchAll(IBAN_START)) {
+    const at = m.index ?? 0;
+    if (at < last) continue;
+    const end = ibanEnd(text, at);
+    if (end < 0) continue;
+    out ??= [];
+    out.push(text.slice(last, at), '#'.repeat(end - at));
+    last = end;
+  }
+  if (!out) return text;
+  out.push(text.slice(last));
+  return out.join('');
+}
+
 /** The punctuation of a separator (whitespace removed, every dash as `-`); `?` when it mixes characters. */
 function separatorMark(sep: string): string {
   const marks = new Set((sep.match(NON_WHITESPACE_MARK) ?? []).map((c) => (DASH.test(c) ? '-' : c)));
@@ -154,21 +308,22 @@ function separatorMark(sep: string): string {
 /**
  * Every PAN-like span in `text`, with offsets into `text` itself. Within a run of digit groups, any
  * consecutive groups holding 12–19 digits in total are a candidate (so a PAN followed by more digits,
- * "4242 4242 4242 4242 12 31", is still found), as long as their separators use at most one punctuation
- * character (whitespace aside, dashes alike): "4242 - 4242 - 4242 - 4242" is one number, "1,299.00" or
- * "415-555-2671, 415-555-2672" are not joined. A run introduced by `+` with at most 15 digits is an E.164
- * phone number, not a card.
+ * "4242 4242 4242 4242 12 31", is still found) when they are grouped like a printed card number, start with a
+ * card network's prefix in a length it issues and pass Luhn, as long as their separators use at most one
+ * punctuation character (whitespace aside, dashes alike): "4242 - 4242 - 4242 - 4242" is one number,
+ * "1,299.00" or "415-555-2671, 415-555-2672" are not joined. A run introduced by `+` with at most 15 digits
+ * is an E.164 phone number, not a card. Linear in the length of `text`.
  */
 export function findPanLike(text: string): PanMatch[] {
   if (typeof text !== 'string' || text.length === 0) return [];
   const folded = fold(text);
-  const f = maskMachineIds(folded.text);
   let digitCount = 0;
-  for (let i = 0; i < f.length && digitCount < PAN_MIN_DIGITS; i++) {
-    const c = f.charCodeAt(i);
+  for (let i = 0; i < folded.text.length && digitCount < PAN_MIN_DIGITS; i++) {
+    const c = folded.text.charCodeAt(i);
     if (c >= 48 && c <= 57) digitCount++;
   }
   if (digitCount < PAN_MIN_DIGITS) return [];
+  const f = maskIbans(maskMachineIds(folded.text));
   const origStart = (i: number) => (folded.from ? folded.from[i]! : i);
   const origEnd = (i: number) => (folded.to ? folded.to[i - 1]! : i);
   const found: PanMatch[] = [];
@@ -187,8 +342,8 @@ export function findPanLike(text: string): PanMatch[] {
         const sep = f.slice(prevEnd, start);
         const prev = groups[groups.length - 1]!;
         joins =
-          sep === ' ' ||
           sep === '-' ||
+          WHITESPACE_ONLY.test(sep) ||
           (prev.digits.length >= MIN_GROUP_FOR_OTHER_SEPARATORS &&
             digits.length >= MIN_GROUP_FOR_OTHER_SEPARATORS);
         mark = separatorMark(sep);
@@ -199,9 +354,20 @@ export function findPanLike(text: string): PanMatch[] {
     }
     if (total < PAN_MIN_DIGITS) continue;
     if (at > 0 && f[at - 1] === '+' && total <= 15) continue;
+    // Whether the run so far is joined groups of exactly 4 digits: a card is not read in the middle of such a
+    // run (a 22-digit tracking number printed "9400 1118 9922 3397 8465 31"), only at its start or right after
+    // a card found before it ("4242 4242 4242 4242 5555 5555 5555 4444" is two cards).
+    let foursSoFar = true;
+    let afterCard = 0;
     for (let i = 0; i < groups.length; i++) {
+      if (i === afterCard) foursSoFar = true;
+      else {
+        foursSoFar &&= groups[i - 1]!.digits.length === 4 && groups[i]!.joins;
+        if (foursSoFar) continue;
+      }
       let digits = '';
       let mark = '';
+      const sizes: number[] = [];
       for (let j = i; j < groups.length; j++) {
         const g = groups[j]!;
         if (j > i) {
@@ -211,15 +377,22 @@ export function findPanLike(text: string): PanMatch[] {
             mark = g.mark;
           }
         }
+        if (digits.length + g.digits.length > PAN_MAX_DIGITS) break;
         digits += g.digits;
-        if (digits.length > PAN_MAX_DIGITS) break;
+        sizes.push(g.digits.length);
         if (digits.length < PAN_MIN_DIGITS) continue;
-        if (CARD_FIRST_DIGIT.test(digits) && luhnValid(digits)) {
+        if (
+          printedCardGrouping(sizes) &&
+          plausibleCardNumber(digits) &&
+          luhnValid(digits) &&
+          !(sizes.length === 1 && digits.length <= 13 && gs1Valid(digits))
+        ) {
           found.push({
             start: origStart(groups[i]!.start),
             end: origEnd(g.start + g.digits.length),
             length: digits.length,
           });
+          afterCard = Math.max(afterCard, j + 1);
         }
       }
     }
@@ -232,21 +405,42 @@ export function containsPan(text: string): boolean {
   return findPanLike(text).length > 0;
 }
 
-/** `text` with every PAN-like span replaced by `[card number removed]`. */
+/** `text` with every PAN-like span replaced by `[card number removed]`. Linear: one pass over the spans. */
 export function redactPans(text: string, replacement = '[card number removed]'): string {
   const spans = findPanLike(text);
   if (spans.length === 0) return text;
-  // Merge overlapping spans, then cut them out back to front.
   spans.sort((a, b) => a.start - b.start);
-  const merged: { start: number; end: number }[] = [];
+  const out: string[] = [];
+  let last = -1;
   for (const s of spans) {
-    const last = merged[merged.length - 1];
-    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
-    else merged.push({ start: s.start, end: s.end });
+    // Overlapping or touching spans (a number inside a longer one) are one cut.
+    if (last >= 0 && s.start <= last) {
+      last = Math.max(last, s.end);
+      continue;
+    }
+    out.push(text.slice(Math.max(last, 0), s.start), replacement);
+    last = s.end;
   }
-  let out = text;
-  for (const s of merged.reverse()) out = out.slice(0, s.start) + replacement + out.slice(s.end);
-  return out;
+  out.push(text.slice(last));
+  return out.join('');
+}
+
+/** Longest client value quoted in an error message or log line (`echoRedacted`). */
+export const ECHO_MAX_CHARS = 256;
+const LETTER = /^\p{L}$/u;
+
+/**
+ * A client-supplied value as quoted in an error message (an unknown product id, tool name, session id): card
+ * numbers removed, and at most `max` characters followed by `…`. A cut never leaves the first digits of a
+ * number behind (trailing digits and separators at the cut are dropped too). Cost is bounded by `max`
+ * whatever the length of `value`.
+ */
+export function echoRedacted(value: string, max = ECHO_MAX_CHARS): string {
+  if (value.length <= max) return redactPans(value);
+  let end = max;
+  // Drop what could be the start of a number cut in half: digits, separators, format characters.
+  while (end > 0 && !LETTER.test(value[end - 1]!)) end--;
+  return `${redactPans(value.slice(0, end))}…`;
 }
 
 /** A JSON number written as 12–19 integer digits is checked like a string of digits. */

@@ -310,8 +310,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         new AcpError('session_not_found', 'No checkout session with this id.', { param: '$.id' }),
       );
     }
-    // Only a digest of the key is stored (a key may hold anything a client put there, a card number too).
-    const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key: sha256Hex(key) };
+    // Only a digest of the key is stored (a key may hold anything a client put there, a card number too). A
+    // plain SHA-256 of a card number is reversed by trying the 10^6 middle digits, so card numbers in a key are
+    // removed before hashing (keys differing only there share one record); an ordinary key is hashed as is.
+    const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key: sha256Hex(redactPans(key)) };
     let requestHash: string;
     try {
       requestHash = sha256Hex(canonicalJson(body === undefined ? null : body));

@@ -5,19 +5,24 @@ import { describe, expect, it } from 'vitest';
 import {
   type CheckoutSession,
   containsPan,
+  ECHO_MAX_CHARS,
+  echoRedacted,
   findPanField,
   findPanLike,
   luhnValid,
   type PaymentGatewayV1,
+  plausibleCardNumber,
   redactPans,
   sha256Hex,
 } from '../src/index.js';
 import {
+  createMemoryCatalog,
   createMemoryGateway,
   createMemoryStore,
   createTestCheckout,
   type MemoryStore,
   SAMPLE_ADDRESS,
+  SAMPLE_PRODUCTS,
 } from '../src/testing/index.js';
 import { ctx, paymentData } from './helpers.js';
 
@@ -218,6 +223,182 @@ describe('PAN detector', () => {
     expect(m).toEqual({ start: 2, end: 18, length: 16 });
   });
 
+  it('redaction is linear: a 1.7 MB text holding 100,000 card numbers is redacted within the default test timeout (review 2: quadratic cuts)', async () => {
+    // Cutting span by span copied the whole string per span (60,000 numbers in 1 MB took about 30 s, this input
+    // about three times as long); one pass builds the output once. Redaction is synchronous, so the test yields
+    // to the event loop once afterwards: a test timeout that fell due meanwhile fires first and fails the test.
+    const many = `${PAN} `.repeat(100_000);
+    expect(many.length).toBe(1_700_000);
+    const out = redactPans(many, '#');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(out).toBe('# '.repeat(100_000));
+  });
+
+  it('a client value quoted in an error is redacted and capped, never ending in the first digits of a number', () => {
+    expect(echoRedacted(`item ${PAN}`)).toBe('item [card number removed]');
+    expect(echoRedacted('short_id')).toBe('short_id');
+    const long = `${'x'.repeat(ECHO_MAX_CHARS - 10)} 4242 4242 4242 4242`;
+    const echoed = echoRedacted(long);
+    expect(echoed.endsWith('…')).toBe(true);
+    expect(echoed.length).toBeLessThanOrEqual(ECHO_MAX_CHARS + 1);
+    expect(echoed).not.toMatch(/\d/);
+    expect(echoRedacted(`${PAN} `.repeat(18_000))).toBe('…');
+  });
+
+  it('every card network of the IIN table is detected in the lengths it issues, and only those', () => {
+    for (const pan of [
+      // Stripe's test card numbers (docs.stripe.com/testing; ../shared/docs/stripe.md §2), one per brand
+      '4242424242424242', // Visa
+      '4000056655665556', // Visa debit
+      '4000002500003155', // Visa 3DS
+      '5555555555554444', // Mastercard
+      '2223003122003222', // Mastercard 2-series
+      '5200828282828210', // Mastercard debit
+      '5105105105105100', // Mastercard prepaid
+      '378282246310005', // American Express
+      '371449635398431', // American Express
+      '6011111111111117', // Discover
+      '6011000990139424', // Discover
+      '6011981111111113', // Discover debit
+      '3056930009020004', // Diners Club
+      '36227206271667', // Diners Club (14 digits)
+      '3566002020360505', // JCB
+      '6200000000000005', // UnionPay
+      '6200000000000047', // UnionPay debit
+      '6205500000000000004', // UnionPay (19 digits)
+      '6555900000604105', // Discover debit
+    ]) {
+      expect(luhnValid(pan), pan).toBe(true);
+      expect(plausibleCardNumber(pan), pan).toBe(true);
+      expect(containsPan(pan), pan).toBe(true);
+      expect(containsPan(`card ${pan.replace(/(\d{4})(?=\d)/g, '$1 ')} exp 12/31`), pan).toBe(true);
+    }
+    // Other networks of the table (Luhn-valid numbers built for the test)
+    for (const pan of [
+      '4222222222222',
+      '2200000000000004',
+      '5018000000000009',
+      '6799990100000000019',
+      '9792000000000001',
+      '8100000000000000',
+    ])
+      expect(plausibleCardNumber(pan), pan).toBe(true);
+    // No network issues these prefix/length pairs
+    for (const pan of [
+      '1234567890123456',
+      '2026041712304',
+      '9400111899223397',
+      '3400000000000000',
+      '5500000000000000000',
+      '4000000000000'.padEnd(14, '0'),
+      '7000000000000000',
+    ])
+      expect(plausibleCardNumber(pan), pan).toBe(false);
+  });
+
+  it('card numbers typed with indentation, long space runs, minus signs, dots, bullets or "+" are found (review 2)', () => {
+    for (const text of [
+      'Card: 4242 4242\n      4242 4242 exp 12/31', // wrapped, second line indented
+      '4242    4242    4242    4242', // fixed-width / PDF copy
+      '4242\u22124242\u22124242\u22124242', // U+2212 MINUS SIGN
+      '4242\u00b74242\u00b74242\u00b74242', // middle dots
+      '4242\u20224242\u20224242\u20224242', // bullets
+      '4242 \u2022 4242 \u2022 4242 \u2022 4242',
+      '4242+4242+4242+4242', // form-encoded spaces
+      'note=pay+with+4242+4242+4242+4242+thanks',
+      '+4242+4242+4242+4242', // more than 15 digits after "+" is not a phone number
+    ]) {
+      expect(redactPans(text, '[x]'), JSON.stringify(text)).not.toMatch(/4242/);
+    }
+    // "+" still introduces a phone number, and still does not join small numbers
+    for (const text of [
+      '+44+20+7946+0958',
+      '+1 415 555 2671',
+      '1+2+3+4+5+6+7+8+9+10+11+12',
+      '+4242424242424',
+    ]) {
+      expect(containsPan(text), text).toBe(false);
+    }
+  });
+
+  it('ordinary identifiers are not cards: IBANs, barcodes, order references, compact timestamps, tracking numbers (review 2)', () => {
+    for (const text of [
+      'Refunds to IBAN BE68 5390 0754 7034 please', // ISO 13616 examples
+      'DE89 3704 0044 0532 0130 00',
+      'DE89370400440532013000',
+      'iban: de89 3704 0044 0532 0130 00.',
+      'GB82 WEST 1234 5698 7654 32',
+      'FR14 2004 1010 0505 0001 3M02 606',
+      'NL91 ABNA 0417 1643 00',
+      '5901234123457', // EAN-13 (GS1 example)
+      '036000291452', // UPC-A
+      '112-3456789-1234567', // Amazon-style order reference (3-7-7)
+      '20260417123045', // yyyyMMddHHmmss
+      '9400 1118 9922 3397 8465 31', // USPS tracking numbers
+      '9400111899223397846531',
+      '9205 5000 0000 0000 0000 00',
+    ]) {
+      expect(containsPan(text), text).toBe(false);
+    }
+    // A card number beside an IBAN, or after a 4-digit group that starts no card, is still found
+    expect(redactPans('DE89 3704 0044 0532 0130 00, card 4242 4242 4242 4242', '[x]')).toBe(
+      'DE89 3704 0044 0532 0130 00, card [x]',
+    );
+    expect(redactPans('cards 4242 4242 4242 4242 5555 5555 5555 4444 ok', '[x]')).toBe('cards [x] [x] ok');
+    expect(redactPans('4242 4242 4242 4242 1231 737', '[x]')).toBe('[x] 1231 737');
+    // Groups joined by separators must be grouped like a printed card
+    expect(containsPan('4242-424242-424242')).toBe(false); // 4-6-6
+    expect(containsPan('424-2424-2424-24242')).toBe(false);
+    expect(containsPan('4242 4242 4242 4')).toBe(false); // 4-4-4-1, Luhn fails
+    expect(containsPan('4222 2222 2222 2')).toBe(true); // 13-digit Visa, 4-4-4-1
+  });
+
+  it('random values of ordinary shapes never read as cards: valid IBANs, GS1 barcodes, 3-7-7 references, compact timestamps', () => {
+    const digits = (n: number) =>
+      fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
+    const mod97 = (s: string) => {
+      let r = 0;
+      for (const c of s) {
+        const v = /\d/.test(c) ? c : String(c.charCodeAt(0) - 55);
+        for (const d of v) r = (r * 10 + Number(d)) % 97;
+      }
+      return r;
+    };
+    const gs1 = (body: string) => {
+      let sum = 0;
+      for (let i = 0; i < body.length; i++) sum += Number(body[body.length - 1 - i]) * (i % 2 === 0 ? 3 : 1);
+      return `${body}${(10 - (sum % 10)) % 10}`;
+    };
+    fc.assert(
+      fc.property(digits(18), fc.boolean(), (bban, printed) => {
+        const iban = `DE${String(98 - mod97(`${bban}DE00`)).padStart(2, '0')}${bban}`;
+        const text = printed ? iban.match(/.{1,4}/g)!.join(' ') : iban;
+        expect(containsPan(`IBAN ${text}`), text).toBe(false);
+      }),
+      { numRuns: 5_000 },
+    );
+    fc.assert(
+      fc.property(digits(12), digits(11), (ean, upc) => {
+        expect(containsPan(gs1(ean))).toBe(false);
+        expect(containsPan(gs1(upc))).toBe(false);
+      }),
+      { numRuns: 5_000 },
+    );
+    fc.assert(
+      fc.property(digits(3), digits(7), digits(7), (a, b, c) => {
+        expect(containsPan(`${a}-${b}-${c}`)).toBe(false);
+      }),
+      { numRuns: 5_000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) }), (t) => {
+        const compact = new Date(t).toISOString().slice(0, 19).replace(/\D/g, '');
+        expect(containsPan(compact), compact).toBe(false);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   it('names the first field holding one (values, numbers, keys), honouring skips, without the value', () => {
     expect(findPanField({ a: { b: ['ok', `note ${PAN}`] } })).toBe('$.a.b[1]');
     expect(findPanField({ n: 4242424242424242 }, { root: '$.payload' })).toBe('$.payload.n');
@@ -398,6 +579,35 @@ describe('the service refuses card numbers in request fields', () => {
   });
 });
 
+describe('line-item ids are bounded (review 2: a 300 KB id of card numbers was redacted quadratically)', () => {
+  it('an id longer than 256 characters is refused with a typed 400 before the catalog is asked; 256 is looked up', async () => {
+    const memory = createMemoryCatalog(SAMPLE_PRODUCTS);
+    const asked: string[][] = [];
+    const t = createTestCheckout({
+      catalog: {
+        ...memory,
+        getProducts: async (ids) => {
+          asked.push([...ids]);
+          return memory.getProducts(ids);
+        },
+      },
+    });
+    const huge = `${PAN} `.repeat(18_000);
+    const r = await t.service.createSession(
+      { ...base, line_items: [{ id: 'ebook_mcp' }, { id: huge }] },
+      ctx(),
+    );
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ type: 'invalid_request', code: 'invalid', param: '$.line_items[1].id' });
+    expect(JSON.stringify(r.body)).not.toMatch(/4242/);
+    expect(asked).toEqual([]);
+    const at = 'x'.repeat(256);
+    const known = await t.service.createSession({ ...base, line_items: [{ id: at }] }, ctx());
+    expect(known.body).toMatchObject({ code: 'invalid_item_id', param: '$.line_items[0].id' });
+    expect((known.body as { message: string }).message).toContain(at);
+  });
+});
+
 describe('idempotency keys are stored as a digest', () => {
   /** A real memory store, with everything the service hands to it written down as JSON. */
   function observedStore(): { store: MemoryStore; seen: string[] } {
@@ -446,9 +656,26 @@ describe('idempotency keys are stored as a digest', () => {
       expect(replayedComplete.replayed).toBe(true);
       expect(t.gateway.charges).toHaveLength(1);
       const everything = seen.join('\n');
-      expect(everything).toContain(sha256Hex(key));
+      // The digest is of the key with the card number removed: a plain SHA-256 of a card number is reversed
+      // by trying the 10^6 middle digits (first 6 and last 4 are not secret), review 2.
+      expect(everything).toContain(sha256Hex(redactPans(key)));
+      for (const form of [key, key.replace(/\D/g, '')]) expect(everything).not.toContain(sha256Hex(form));
       expect(everything).not.toContain(JSON.stringify(key).slice(1, -1));
       expect(containsPan(everything)).toBe(false);
     }
+  });
+
+  it('an ordinary key is hashed as is; keys differing only in the card number they hold share one record', async () => {
+    const { store, seen } = observedStore();
+    const t = createTestCheckout({ store });
+    const body = { ...base, buyer: { email: 'ada@example.com' } };
+    const plain = await t.service.createSession(body, ctx({ idempotencyKey: 'order-7731' }));
+    expect(plain.status).toBe(201);
+    expect(seen.join('\n')).toContain(sha256Hex('order-7731'));
+    // Documented consequence (core README, SECURITY.md): the second key replays the first one's answer.
+    const first = await t.service.createSession(body, ctx({ idempotencyKey: 'k 4242 4242 4242 4242' }));
+    const second = await t.service.createSession(body, ctx({ idempotencyKey: 'k 5555 5555 5555 4444' }));
+    expect(second.replayed).toBe(true);
+    expect(second.body).toEqual(first.body);
   });
 });

@@ -9,6 +9,7 @@ import {
   buildDiscoveryDocument,
   type CatalogV1,
   type CheckoutService,
+  echoRedacted,
   INTERNAL_CALLER,
   type Logger,
   type RequestContext,
@@ -313,22 +314,30 @@ export async function defaultKeyId(key: string): Promise<string> {
 }
 
 /**
- * A request path as echoed in errors and logs: percent-decoded where it decodes (per segment) and passed
- * through `redactPans`, so a card number in a URL (`/checkout_sessions/cs_1/4242%204242…`) is never repeated.
+ * A request path as written to logs (never to answers: a 404 does not quote the path): percent-decoded
+ * leniently (every valid `%XX` escape, even next to a malformed one; bytes that are not UTF-8 become U+FFFD)
+ * and passed through `redactPans`, so a card number in a URL (`/cards/%ZZ4242%204242…`,
+ * `/cards/4242+4242…`) is never repeated. At most 256 characters.
  */
 function echoPath(path: string): string {
-  const decoded = path
-    .split('/')
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        return segment;
-      }
-    })
-    .join('/');
-  const redacted = redactPans(decoded);
-  return redacted === decoded ? path : redacted;
+  const bytes: number[] = [];
+  const utf8 = new TextEncoder();
+  for (let i = 0; i < path.length; i++) {
+    const hex = path[i] === '%' ? path.slice(i + 1, i + 3) : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(...utf8.encode(path[i]!));
+  }
+  return echoRedacted(new TextDecoder().decode(new Uint8Array(bytes)));
+}
+
+/** The answer to a request for a route that does not exist; the path is not quoted (it may hold anything). */
+function unknownRoute(method: string): Answer {
+  return acpError(
+    'not_found',
+    `Unknown route for a ${echoRedacted(method, 16)} request. The ACP REST API is under /checkout_sessions.`,
+  );
 }
 
 function isJson(contentType: string | null): boolean {
@@ -552,7 +561,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
   async function handleRest(request: Incoming, path: string): Promise<Answer> {
     const isCollection = path === '/checkout_sessions' || path === '/checkout_sessions/';
     const m = isCollection ? undefined : SESSION_PATH.exec(path);
-    if (!isCollection && !m) return acpError('not_found', `No route for ${echoPath(path)}.`);
+    if (!isCollection && !m) return unknownRoute(request.method);
     const action = m?.[2];
     const allowed = isCollection || action ? 'POST' : 'GET, POST';
     if (!allowed.split(', ').includes(request.method)) {
@@ -679,7 +688,7 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
       if (path === '/.well-known/acp.json' && options.discovery !== false) return handleDiscovery(request);
       if (webhookPath && path === webhookPath) return await handleWebhook(request, options.webhook!);
       if (path.startsWith('/checkout_sessions')) return await handleRest(request, path);
-      return acpError('not_found', `No route for ${echoPath(path)}.`);
+      return unknownRoute(request.method);
     } catch (e) {
       options.logger?.error('request failed', {
         error: e instanceof Error ? e.name : 'unknown',

@@ -6,13 +6,13 @@ import {
   type CatalogV1,
   type CheckoutService,
   canonicalJson,
+  echoRedacted,
   findPanField,
   type Logger,
   type Product,
   panRefusalMessage,
   productAvailability,
   type RequestContext,
-  redactPans,
   type ServiceResult,
   toJsonPath,
   toWireError,
@@ -275,7 +275,7 @@ function issueParam(error: z.ZodError): string {
 /**
  * Shopper-tool arguments that may legitimately read as a card number: the raw TEST card of
  * `collect_payment_info` (test mode, raw cards enabled, sent to Stripe only) and catalog product ids (looked
- * up, echoed through `redactPans`). Every other argument is refused when it holds one.
+ * up, echoed through `echoRedacted`). Every other argument is refused when it holds one.
  */
 const PAN_ALLOWED_ARGS: Readonly<Record<string, readonly (readonly string[])[]>> = {
   collect_payment_info: [['cardNumber']],
@@ -497,7 +497,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
           if (!product) {
             return toolError(
               toWireError(
-                new AcpError('not_found', `No product with id "${redactPans(args.product_id)}".`, {
+                new AcpError('not_found', `No product with id "${echoRedacted(args.product_id)}".`, {
                   param: '$.product_id',
                 }),
               ),
@@ -713,7 +713,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       const isBinding = binding.has(name);
       const tool = isBinding ? undefined : local.get(name);
       if (!isBinding && !tool)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${redactPans(name)} not found`);
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${echoRedacted(name)} not found`);
       if (options.requestSigning && !UNSIGNED_TOOLS.has(name)) {
         const refused = await checkToolSignature(
           options.requestSigning,
@@ -729,7 +729,7 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
       }
       if (isBinding) return runBinding(name as BindingToolName, request.params.arguments);
       if (!tool)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${redactPans(name)} not found`);
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${echoRedacted(name)} not found`);
       // Card numbers never enter through tool arguments (checked before the schema, whose messages quote keys).
       const panParam = findPanField(request.params.arguments ?? {}, { skip: PAN_ALLOWED_ARGS[name] ?? [] });
       if (panParam) {

@@ -4,6 +4,7 @@
 // CVC: raw (unredacted) logs of every package, console/stderr, every HTTP response and tool result, error
 // texts, the SQLite database file bytes (with its WAL), PostgreSQL rows (when a server answers) and the
 // emulator's request log (paths and bodies: what Stripe would receive) and events.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { requireService } from '@acp/test-env';
 import type { Client } from '@modelcontextprotocol/client';
@@ -11,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Capture, createCapture, describeValue } from '../src/capture.js';
 import { rawRequest } from '../src/http.js';
-import { scanForCardData } from '../src/pan.js';
+import { luhnValid, scanForCardData } from '../src/pan.js';
 import { jsonPathOf, PAN_FORM_NUMBERS, PAN_FORMS, setAt, stringPaths } from '../src/pan-fields.js';
 import {
   BUYER,
@@ -538,6 +539,83 @@ describe('card numbers however typed or pasted, in tokens, headers and paths: re
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(JSON.parse(again.text).id).toBe(JSON.parse(res.text).id);
   });
+
+  // ---- Review 2: the idempotency-key digest, false positives, and more typed forms.
+
+  function create(extra: Record<string, unknown>, headers: Record<string, string> = {}) {
+    return rawRequest(`${stack.url}/checkout_sessions`, {
+      method: 'POST',
+      headers: restHeaders({ 'idempotency-key': idempotencyKey(), ...headers }),
+      body: JSON.stringify({
+        currency: 'usd',
+        line_items: [{ id: 'ebook_mcp' }],
+        capabilities: CAPS,
+        ...extra,
+      }),
+    });
+  }
+
+  it('a card number sent as the Idempotency-Key cannot be recovered from the stored digest by enumerating its middle digits', async () => {
+    const pan = '4000056655665556'; // Stripe's Visa debit test card
+    const res = await create({}, { 'idempotency-key': pan });
+    expect(res.status).toBe(201);
+    const bytes = dbBytes();
+    expect(bytes).not.toContain(pan);
+    // What a stolen backup holds: 64-hex digests. An attacker who knows the BIN (first 6) and last 4 (printed on
+    // receipts, shown as "last4" everywhere) enumerates the 6 middle digits: 10^6 SHA-256s, about one second.
+    const digests = new Set(bytes.match(/[0-9a-f]{64}/g) ?? []);
+    expect(digests.size).toBeGreaterThan(0);
+    const bin = pan.slice(0, 6);
+    const last4 = pan.slice(12);
+    let recovered: string | undefined;
+    for (let m = 0; m < 1_000_000 && !recovered; m++) {
+      const candidate = `${bin}${String(m).padStart(6, '0')}${last4}`;
+      if (!luhnValid(candidate)) continue;
+      if (digests.has(createHash('sha256').update(candidate).digest('hex'))) recovered = candidate;
+    }
+    expect(recovered, 'the PAN was recovered from the stored digest').toBeUndefined();
+  }, 60_000);
+
+  // Each of these is a real-world format a buyer or an agent platform sends; none is a card number.
+  const ORDINARY: Record<string, Record<string, unknown>> = {
+    'Belgian IBAN (the standard example) in order_notes': {
+      order_notes: 'Refunds to IBAN BE68 5390 0754 7034 please',
+    },
+    'EAN-13 barcode (GS1 example) in metadata': { metadata: { gtin: '5901234123457' } },
+    'Amazon-style order reference in metadata': { metadata: { marketplace_order: '112-3456789-1234567' } },
+    'compact timestamp (yyyyMMddHHmmss) as affiliate sub_id': {
+      affiliate_attribution: { provider: 'impact', publisher_id: 'pub_1', sub_id: '20260417123045' },
+    },
+    'USPS tracking number in order_notes': { order_notes: 'Previous parcel: 9400 1118 9922 3397 8465 31' },
+  };
+  for (const [label, extra] of Object.entries(ORDINARY)) {
+    it(`accepts a ${label}`, async () => {
+      const res = await create(extra);
+      expect(res.status, res.text).toBe(201);
+    });
+  }
+
+  const PLAUSIBLE: Record<string, string> = {
+    // A note wrapped by the client, second line indented (pasted from an email or a form): 5+ whitespace.
+    'a line break with indentation': 'Card: 4242 4242\n      4242 4242 exp 12/31',
+    // Fixed-width/PDF copies put 4+ spaces between groups.
+    'four spaces between groups (copied from a PDF statement)': '4242    4242    4242    4242',
+    // Word processors and some keyboards produce U+2212 MINUS SIGN or U+2022/U+00B7 bullets between groups.
+    'U+2212 minus signs': '4242\u22124242\u22124242\u22124242',
+    'middle dots': '4242\u00b74242\u00b74242\u00b74242',
+    bullets: '4242\u20224242\u20224242\u20224242',
+    // URL form encoding writes a space as "+" (an agent that form-encodes the note).
+    'form-encoded spaces (+)': '4242+4242+4242+4242',
+  };
+  for (const [label, value] of Object.entries(PLAUSIBLE)) {
+    it(`refuses a card number written with ${label} in order_notes (not stored)`, async () => {
+      const res = await create({ order_notes: value });
+      const db = dbBytes();
+      const stored = db.includes(value) || db.includes(JSON.stringify(value).slice(1, -1));
+      expect({ status: res.status, stored }).toEqual({ status: 400, stored: false });
+      expect(JSON.parse(res.text)).toMatchObject({ code: 'invalid', param: '$.order_notes' });
+    });
+  }
 
   it('a card number in an unknown REST path is not echoed in the 404', async () => {
     const res = await rawRequest(`${stack.url}/checkout_sessions/cs_1/${PAN}`, {

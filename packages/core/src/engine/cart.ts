@@ -2,7 +2,7 @@
 import type { ResolvedConfig } from '../config.js';
 import type { FulfillmentOptionState, LineState, Message, SessionState, SessionTotals } from '../domain.js';
 import { AcpError } from '../errors.js';
-import { redactPans } from '../pan.js';
+import { echoRedacted } from '../pan.js';
 import type { PricingLineInput, PricingQuote, Product } from '../ports.js';
 import type { ItemInput, SelectedFulfillmentOption } from '../spec/2026-04-17/schemas.generated.js';
 
@@ -15,8 +15,26 @@ export interface LineDraft {
 
 export const lineIdFor = (itemId: string): string => `li_${itemId}`;
 
-/** Ids requested in `line_items`, in order, without duplicates. */
+/**
+ * Longest catalog item id accepted in `line_items[*].id`. The ACP schema does not bound `Item.id`; catalog ids
+ * are short, and a bound keeps an oversized id (up to the body limit) from reaching the catalog or an error.
+ */
+export const MAX_ITEM_ID_LENGTH = 256;
+
+/**
+ * Ids requested in `line_items`, in order, without duplicates. An id longer than `MAX_ITEM_ID_LENGTH` is
+ * refused (`invalid`, `param` naming it) before the catalog is asked.
+ */
 export function requestedItemIds(items: readonly ItemInput[]): string[] {
+  for (const [index, item] of items.entries()) {
+    if (item.id.length > MAX_ITEM_ID_LENGTH) {
+      throw new AcpError(
+        'invalid',
+        `$.line_items[${index}].id: must be at most ${MAX_ITEM_ID_LENGTH} characters (catalog item ids are short).`,
+        { param: `$.line_items[${index}].id` },
+      );
+    }
+  }
   return [...new Set(items.map((i) => i.id))];
 }
 
@@ -40,7 +58,7 @@ export function resolveLines(
         ok: false,
         error: new AcpError(
           'invalid_item_id',
-          `No product with id "${redactPans(item.id)}" exists in this store.`,
+          `No product with id "${echoRedacted(item.id)}" exists in this store.`,
           {
             param: `$.line_items[${index}].id`,
           },
