@@ -565,7 +565,9 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     const action = m?.[2];
     const allowed = isCollection || action ? 'POST' : 'GET, POST';
     if (!allowed.split(', ').includes(request.method)) {
-      return acpError('method_not_allowed', `${echoRedacted(request.method, 16)} is not allowed here.`, { allow: allowed });
+      return acpError('method_not_allowed', `${echoRedacted(request.method, 16)} is not allowed here.`, {
+        allow: allowed,
+      });
     }
     const auth = authenticated ? await authenticate(request) : undefined;
     if (auth === 'denied') {
@@ -648,7 +650,9 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
 
   function handleDiscovery(request: Incoming): Answer {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return acpError('method_not_allowed', `${echoRedacted(request.method, 16)} is not allowed here.`, { allow: 'GET' });
+      return acpError('method_not_allowed', `${echoRedacted(request.method, 16)} is not allowed here.`, {
+        allow: 'GET',
+      });
     }
     const cfg = service.config;
     const extra = options.discovery || {};
@@ -665,7 +669,9 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
 
   async function handleWebhook(request: Incoming, mount: WebhookMount): Promise<Answer> {
     if (request.method !== 'POST') {
-      return acpError('method_not_allowed', `${echoRedacted(request.method, 16)} is not allowed here.`, { allow: 'POST' });
+      return acpError('method_not_allowed', `${echoRedacted(request.method, 16)} is not allowed here.`, {
+        allow: 'POST',
+      });
     }
     const raw = await readBody(request, maxBody);
     if (!raw) return acpError('request_too_large', `The request body is larger than ${maxBody} bytes.`);

@@ -4,85 +4,13 @@
 // or with reconcileBy 'none' wedging the session; 4 a second payment silently kept; 5 the captured amount never
 // checked; 6 a refund before its order lost; 7 a link key reused with other parameters; 8 an expiring 3DS
 // session leaving its PaymentIntent waiting; 9 link recovery unthrottled.
-import type { CheckoutSession, MerchantConfig, RequestContext } from '@acp/core';
+import type { CheckoutSession } from '@acp/core';
 import { createManualClock, createSystemClock, createTestCheckout } from '@acp/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStripeWebhookHandler } from '../src/index.js';
-import { postForm, type Setup, setup, startWebhookServer } from './fixture.js';
+import { describe, expect, it } from 'vitest';
+import { payWith, useEngineStack } from './engine-stack.js';
+import { postForm, setup } from './fixture.js';
 
-const V = '2026-04-17';
-let k = 0;
-const ctx = (key?: string): RequestContext => ({
-  caller: 'agent_findings',
-  apiVersion: V,
-  idempotencyKey: key ?? `review_${++k}`,
-});
-const payWith = (token: string, extra: Record<string, unknown> = {}) => ({
-  payment_data: {
-    handler_id: 'card_tokenized',
-    instrument: { type: 'card', credential: { type: 'spt', token } },
-  },
-  ...extra,
-});
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function stack(
-  options: {
-    clock?: ReturnType<typeof createManualClock>;
-    webhooks?: boolean;
-    searchLagMs?: number;
-    gateway?: Parameters<typeof setup>[0] extends infer O
-      ? O extends { gateway?: infer G }
-        ? G
-        : never
-      : never;
-  } = {},
-  config: Partial<MerchantConfig> = {},
-) {
-  const clock = options.clock;
-  const now = clock ? () => clock.now().getTime() : undefined;
-  const s: Setup = await setup({
-    emulator: {
-      ...(now ? { now } : {}),
-      ...(options.searchLagMs ? { searchLagMs: options.searchLagMs } : {}),
-    },
-    gateway: { ...(now ? { now } : {}), ...(options.gateway ?? {}) },
-  });
-  const t = createTestCheckout({ gateway: s.gateway, clock: clock ?? createSystemClock(), config });
-  cleanups.push(() => s.emulator.close());
-  if (options.webhooks !== false) {
-    const secret = 'whsec_review';
-    const hook = await startWebhookServer(
-      createStripeWebhookHandler({
-        stripe: s.stripe,
-        webhookSecret: secret,
-        onEvent: (e) => t.service.handlePaymentEvent(e),
-      }),
-    );
-    cleanups.push(() => hook.close());
-    s.emulator.addWebhookEndpoint({ url: hook.url, secret });
-  }
-  return { s, t };
-}
-
-async function readySession(t: ReturnType<typeof createTestCheckout>, supported: string[] = []) {
-  const r = await t.service.createSession(
-    {
-      line_items: [{ id: 'ebook_mcp' }],
-      currency: 'usd',
-      buyer: { email: 'ada@example.com' },
-      capabilities: { interventions: { supported } },
-    },
-    ctx(),
-  );
-  const session = r.body as CheckoutSession;
-  expect(session.status).toBe('ready_for_payment');
-  return { id: session.id, total: session.totals.find((x) => x.type === 'total')!.amount };
-}
+const { ctx, stack, readySession, onCleanup } = useEngineStack('agent_findings');
 
 describe('finding 2: a saved 500 on the 3DS confirm (continuation)', () => {
   it('the PaymentIntent still waiting proves nothing was charged: back to authentication_required, cancel allowed', async () => {
@@ -358,7 +286,7 @@ describe('finding 4: a second payment for a paid session is never silently kept'
       url: string;
     };
     const elsewhere = await setup({ emulator: { now: () => clock.now().getTime() } });
-    cleanups.push(() => elsewhere.emulator.close());
+    onCleanup(() => elsewhere.emulator.close());
     const foreign = createTestCheckout({ gateway: elsewhere.gateway, store: t.store, clock });
     clock.advance(11_000);
     expect(await foreign.service.recoverPendingPayments()).toEqual({ resumed: 0, stillPending: 1 });

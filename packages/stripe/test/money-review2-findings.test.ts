@@ -1,81 +1,14 @@
 // Second independent payments review (after the fix-money merge): its PoCs, kept as regression tests (each
 // failed on the code before the fix). Real engine + real stripe-node client + the emulator over HTTP.
 // Engine-level rules behind them: packages/core/test/money-findings.test.ts ("review 2").
-import type { CheckoutSession, MerchantConfig, RequestContext } from '@acp/core';
-import {
-  createManualClock,
-  createSequentialIds,
-  createSystemClock,
-  createTestCheckout,
-} from '@acp/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStripeGateway, createStripeWebhookHandler, type StripeGatewayOptions } from '../src/index.js';
-import { postForm, type Setup, setup, startWebhookServer } from './fixture.js';
+import type { CheckoutSession } from '@acp/core';
+import { createManualClock, createSequentialIds, createTestCheckout } from '@acp/core/testing';
+import { describe, expect, it } from 'vitest';
+import { createStripeGateway } from '../src/index.js';
+import { payWith, useEngineStack } from './engine-stack.js';
+import { postForm, type Setup } from './fixture.js';
 
-const V = '2026-04-17';
-let k = 0;
-const ctx = (key?: string): RequestContext => ({
-  caller: 'agent_review2',
-  apiVersion: V,
-  idempotencyKey: key ?? `review2_${++k}`,
-});
-const payWith = (token: string) => ({
-  payment_data: {
-    handler_id: 'card_tokenized',
-    instrument: { type: 'card', credential: { type: 'spt', token } },
-  },
-});
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function stack(
-  options: {
-    clock?: ReturnType<typeof createManualClock>;
-    webhooks?: boolean;
-    gateway?: Partial<StripeGatewayOptions>;
-  } = {},
-  config: Partial<MerchantConfig> = {},
-) {
-  const clock = options.clock;
-  const now = clock ? () => clock.now().getTime() : undefined;
-  const s: Setup = await setup({
-    emulator: { ...(now ? { now } : {}) },
-    gateway: { ...(now ? { now } : {}), ...(options.gateway ?? {}) },
-  });
-  const t = createTestCheckout({ gateway: s.gateway, clock: clock ?? createSystemClock(), config });
-  cleanups.push(() => s.emulator.close());
-  if (options.webhooks !== false) {
-    const secret = 'whsec_review2';
-    const hook = await startWebhookServer(
-      createStripeWebhookHandler({
-        stripe: s.stripe,
-        webhookSecret: secret,
-        onEvent: (e) => t.service.handlePaymentEvent(e),
-      }),
-    );
-    cleanups.push(() => hook.close());
-    s.emulator.addWebhookEndpoint({ url: hook.url, secret });
-  }
-  return { s, t };
-}
-
-async function readySession(t: ReturnType<typeof createTestCheckout>) {
-  const r = await t.service.createSession(
-    {
-      line_items: [{ id: 'ebook_mcp' }],
-      currency: 'usd',
-      buyer: { email: 'ada@example.com' },
-      capabilities: { interventions: { supported: [] } },
-    },
-    ctx(),
-  );
-  const session = r.body as CheckoutSession;
-  expect(session.status, JSON.stringify(r.body)).toBe('ready_for_payment');
-  return { id: session.id, total: session.totals.find((x) => x.type === 'total')!.amount };
-}
+const { ctx, stack, readySession } = useEngineStack('agent_review2');
 
 /** Another integration on the same Stripe account (a no-code Payment Link, a tip jar, a second shop): a
  * Checkout Session WITHOUT our metadata whose client_reference_id is chosen by the buyer (Stripe Payment Links

@@ -2,79 +2,16 @@
 // over HTTP: refunds with Stripe's pending / failing refund test cards, a 500 saved under a charge's
 // idempotency key (with and without a charge behind it), payment-link retries that must resend identical
 // parameters, a paid link whose webhook never arrives, and reads that must not wait for a hanging PSP.
-import type { CheckoutSession, MerchantConfig, RequestContext } from '@acp/core';
-import { createManualClock, createSystemClock, createTestCheckout } from '@acp/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStripeWebhookHandler } from '../src/index.js';
-import { postForm, type Setup, setup, startWebhookServer } from './fixture.js';
+import type { CheckoutSession } from '@acp/core';
+import { createManualClock } from '@acp/core/testing';
+import { describe, expect, it } from 'vitest';
+import { payWith, useEngineStack } from './engine-stack.js';
+import { postForm } from './fixture.js';
 
-const V = '2026-04-17';
-let k = 0;
-const ctx = (key?: string): RequestContext => ({
-  caller: 'agent_money',
-  apiVersion: V,
-  idempotencyKey: key ?? `money_${++k}`,
-});
-const payWith = (token: string) => ({
-  payment_data: {
-    handler_id: 'card_tokenized',
-    instrument: { type: 'card', credential: { type: 'spt', token } },
-  },
-});
+const { ctx, stack, readySession } = useEngineStack('agent_money');
 const amountRefunded = (body: unknown) =>
   (body as { totals?: { type: string; amount: number }[] }).totals?.find((x) => x.type === 'amount_refunded')
     ?.amount ?? 0;
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function readySession(t: ReturnType<typeof createTestCheckout>) {
-  const r = await t.service.createSession(
-    {
-      line_items: [{ id: 'ebook_mcp' }],
-      currency: 'usd',
-      buyer: { email: 'ada@example.com' },
-      capabilities: { interventions: { supported: [] } },
-    },
-    ctx(),
-  );
-  const session = r.body as CheckoutSession;
-  expect(session.status).toBe('ready_for_payment');
-  return { id: session.id, total: session.totals.find((x) => x.type === 'total')!.amount };
-}
-
-/** Engine + gateway + emulator; webhooks signed and delivered to the engine unless `webhooks: false`. */
-async function stack(
-  options: { clock?: ReturnType<typeof createManualClock>; searchLagMs?: number; webhooks?: boolean } = {},
-  config: Partial<MerchantConfig> = {},
-) {
-  const clock = options.clock;
-  const now = clock ? () => clock.now().getTime() : undefined;
-  const s: Setup = await setup({
-    emulator: {
-      ...(now ? { now } : {}),
-      ...(options.searchLagMs ? { searchLagMs: options.searchLagMs } : {}),
-    },
-    gateway: now ? { now } : {},
-  });
-  const t = createTestCheckout({ gateway: s.gateway, clock: clock ?? createSystemClock(), config });
-  cleanups.push(() => s.emulator.close());
-  if (options.webhooks !== false) {
-    const secret = 'whsec_money';
-    const hook = await startWebhookServer(
-      createStripeWebhookHandler({
-        stripe: s.stripe,
-        webhookSecret: secret,
-        onEvent: (e) => t.service.handlePaymentEvent(e),
-      }),
-    );
-    cleanups.push(() => hook.close());
-    s.emulator.addWebhookEndpoint({ url: hook.url, secret });
-  }
-  return { s, t };
-}
 
 describe('refunds with Stripe refund test cards (pm_card_pendingRefund, pm_card_refundFail)', () => {
   it('21.74: 5.00 pending → succeeded, then "the rest" refunds 16.74; amount_refunded 21.74', async () => {
