@@ -42,7 +42,7 @@ export const PAN_MAX_DIGITS = 19;
  * Source: the IIN table of https://en.wikipedia.org/wiki/Payment_card_number ("Issuer identification
  * number (IIN)"), which collects the ranges the networks publish; where the networks' own figures are
  * narrower (e.g. Verve), the wider range is kept. Prefix ranges are inclusive and compared on equal-length
- * prefixes. Not covered: UATP (1), private-label and fleet cards outside these ranges.
+ * prefixes. Not covered: UATP (1), LankaPay (357111), private-label and fleet cards outside these ranges.
  */
 const CARD_NETWORKS: readonly {
   name: string;
@@ -72,6 +72,13 @@ const CARD_NETWORKS: readonly {
   { name: 'RuPay', prefixes: ['60', '65', '81', '82', '508'], lengths: [16] },
   { name: 'Verve', prefixes: ['506', '650'], lengths: range(16, 19) },
   { name: 'Troy', prefixes: ['9792'], lengths: [16] },
+  { name: 'Humo', prefixes: ['9860'], lengths: [16] },
+  { name: 'Napas', prefixes: ['9704'], lengths: [16, 19] },
+  { name: 'UzCard', prefixes: ['8600'], lengths: [16] },
+  { name: 'BORICA', prefixes: ['2205'], lengths: [16] },
+  { name: 'China T-Union', prefixes: ['31'], lengths: [19] },
+  // 16–19 digits only, so 13-digit epoch milliseconds (first digit 1) still never read as a card.
+  { name: 'GPN', prefixes: ['1946'], lengths: range(16, 19) },
 ];
 
 function range(min: number, max: number): number[] {
@@ -92,10 +99,13 @@ export function plausibleCardNumber(digits: string): boolean {
 }
 
 /**
- * Groupings of a card number printed or typed with separators (digits per group): 4-4-4-4 and 4-4-4-4-1..3
- * (Visa, Mastercard, Discover, 17–19 digit cards), 4-6-5 (Amex), 4-6-4 (Diners 14), 4-4-4-1..7 and 4-4-4
- * (13–19 and 12 digit cards), 4-4-5 (13 digits). Separated groups shaped otherwise (a 3-7-7 order reference,
- * a 2-4-4-4 phone number) are not a card. A number written without separators has any length 12–19.
+ * Groupings of a card number printed with punctuation separators (digits per group): 4-4-4-4 and
+ * 4-4-4-4-1..3 (Visa, Mastercard, Discover, 17–19 digit cards), 4-6-5 (Amex), 4-6-4 (Diners 14), 4-4-4-1..7
+ * and 4-4-4 (13–19 and 12 digit cards), 4-4-5 (13 digits). Groups joined by punctuation and shaped otherwise
+ * (a 3-7-7 order reference `112-3456789-1234567`, `415-555-2671`-like numbers) are not a card. Groups joined
+ * by whitespace only are not held to this: a buyer or a voice transcription types a card in any grouping
+ * ("4242 4242 42424242", "4 2 4 2 …", "42 42 42 …", Amex "37828 22463 10005"). A number written without
+ * separators has any length 12–19.
  */
 function printedCardGrouping(sizes: readonly number[]): boolean {
   if (sizes.length === 1) return true;
@@ -147,6 +157,8 @@ const MIN_GROUP_FOR_OTHER_SEPARATORS = 3;
 const NON_WHITESPACE_MARK = /[^\s]/gu;
 const DASH = /[\p{Pd}\u2212]/u;
 const WHITESPACE_ONLY = /^\s+$/u;
+const LINE_BREAK = /[\n\v\f\r\u0085\u2028\u2029]/u;
+const WORD_CHAR = /^[\p{L}\p{M}]$/u;
 
 export interface PanMatch {
   /** Offset of the first digit in the (original) string. */
@@ -330,7 +342,7 @@ export function findPanLike(text: string): PanMatch[] {
   for (const m of f.matchAll(DIGIT_RUN)) {
     const run = m[0];
     const at = m.index ?? 0;
-    const groups: { start: number; digits: string; joins: boolean; mark: string }[] = [];
+    const groups: { start: number; digits: string; joins: boolean; mark: string; lineStart: boolean }[] = [];
     let total = 0;
     let prevEnd = -1;
     for (const g of run.matchAll(/\d+/g)) {
@@ -338,6 +350,7 @@ export function findPanLike(text: string): PanMatch[] {
       const digits = g[0];
       let joins = false;
       let mark = '';
+      let lineStart = false;
       if (prevEnd >= 0) {
         const sep = f.slice(prevEnd, start);
         const prev = groups[groups.length - 1]!;
@@ -347,20 +360,23 @@ export function findPanLike(text: string): PanMatch[] {
           (prev.digits.length >= MIN_GROUP_FOR_OTHER_SEPARATORS &&
             digits.length >= MIN_GROUP_FOR_OTHER_SEPARATORS);
         mark = separatorMark(sep);
+        lineStart = LINE_BREAK.test(sep);
       }
-      groups.push({ start, digits, joins, mark });
+      groups.push({ start, digits, joins, mark, lineStart });
       prevEnd = start + digits.length;
       total += digits.length;
     }
     if (total < PAN_MIN_DIGITS) continue;
     if (at > 0 && f[at - 1] === '+' && total <= 15) continue;
     // Whether the run so far is joined groups of exactly 4 digits: a card is not read in the middle of such a
-    // run (a 22-digit tracking number printed "9400 1118 9922 3397 8465 31"), only at its start or right after
-    // a card found before it ("4242 4242 4242 4242 5555 5555 5555 4444" is two cards).
+    // run (a 22-digit tracking number printed "9400 1118 9922 3397 8465 31"), only at its start, right after
+    // a card found before it ("4242 4242 4242 4242 5555 5555 5555 4444" is two cards), or at the start of a
+    // line: a 4-digit number on the line before ("Apt 1204\n4242 4242 4242 4242") is not its neighbour. (A
+    // line break still joins groups, so a card wrapped across two lines is one number.)
     let foursSoFar = true;
     let afterCard = 0;
     for (let i = 0; i < groups.length; i++) {
-      if (i === afterCard) foursSoFar = true;
+      if (i === afterCard || groups[i]!.lineStart) foursSoFar = true;
       else {
         foursSoFar &&= groups[i - 1]!.digits.length === 4 && groups[i]!.joins;
         if (foursSoFar) continue;
@@ -368,6 +384,9 @@ export function findPanLike(text: string): PanMatch[] {
       let digits = '';
       let mark = '';
       const sizes: number[] = [];
+      // Whitespace-only groupings other than a printed card's count only from a group that starts a word: the
+      // "12" of "DE12 3456 7890 …" (an IBAN-shaped reference) does not start a card.
+      const anyGrouping = groups[i]!.start === 0 || !WORD_CHAR.test(f[groups[i]!.start - 1]!);
       for (let j = i; j < groups.length; j++) {
         const g = groups[j]!;
         if (j > i) {
@@ -382,7 +401,7 @@ export function findPanLike(text: string): PanMatch[] {
         sizes.push(g.digits.length);
         if (digits.length < PAN_MIN_DIGITS) continue;
         if (
-          printedCardGrouping(sizes) &&
+          ((mark === '' && anyGrouping) || printedCardGrouping(sizes)) &&
           plausibleCardNumber(digits) &&
           luhnValid(digits) &&
           !(sizes.length === 1 && digits.length <= 13 && gs1Valid(digits))

@@ -679,3 +679,112 @@ describe('idempotency keys are stored as a digest', () => {
     expect(second.body).toEqual(first.body);
   });
 });
+
+describe('review 3: card numbers typed in any whitespace grouping, after a line with a number, of every network', () => {
+  const caps = { interventions: { supported: ['3ds'] } };
+  const base = { line_items: [{ id: 'ebook_mcp' }], currency: 'usd', capabilities: caps };
+
+  // Luhn-valid Stripe test cards (docs/stripe.md §2) typed in ways a buyer or a voice agent produces; the
+  // printed-grouping rule of review 2 let them through (the detector before it refused them).
+  const missed: [string, string][] = [
+    ['one space forgotten (4-4-8)', '4242 4242 42424242'],
+    ['typed in two halves (8-8)', '42424242 42424242'],
+    ['4-12', '4242 424242424242'],
+    ['voice transcription, one digit per word', '4 2 4 2 4 2 4 2 4 2 4 2 4 2 4 2'],
+    ['read out in pairs', '42 42 42 42 42 42 42 42'],
+    ['read out in threes', '424 242 424 242 424 2'],
+    ['Mastercard read in pairs', '55 55 55 55 55 55 44 44'],
+    ['Amex 5-5-5', '37828 22463 10005'],
+    ['Diners 16 (Stripe test card) as 4-6-6', '3056 930009 020004'],
+  ];
+  for (const [name, text] of missed) {
+    it(`detects ${name}`, () => {
+      expect(containsPan(text)).toBe(true);
+    });
+  }
+
+  it('whitespace allows any grouping, punctuation still only a printed card grouping', () => {
+    expect(redactPans('pay with 4242 4242 42424242 thanks', '[x]')).toBe('pay with [x] thanks');
+    expect(redactPans('card 4\t2 4 2\n4 2 4 2 4 2 4 2 4 2 4 2 ok', '[x]')).toBe('card [x] ok');
+    expect(containsPan('4242-4242-42424242')).toBe(false); // 4-4-8 with dashes
+    expect(containsPan('42-42-42-42-42-42-42-42')).toBe(false);
+    expect(containsPan('3056-930009-020004')).toBe(false);
+    expect(containsPan('112 3456789 1234567')).toBe(false); // not Luhn / no network: still not a card
+    // A group glued to letters starts no card in a non-printed grouping (IBAN-shaped references) ...
+    expect(containsPan('ref DE4 2424 2424 2424 242')).toBe(false); // 1-4-4-4-3 is 4242424242424242
+    // ... but still does when it is printed like one or written contiguously
+    expect(containsPan('x4242424242424242y')).toBe(true);
+    expect(containsPan('ref4242 4242 4242 4242')).toBe(true);
+  });
+
+  it('detects a card on the line after a 4-digit number (apartment, year, PIN) in a multi-line field', () => {
+    // Whitespace of any length (newline included) joins groups, then "a card is not read in the middle of a
+    // run of 4-digit groups" skipped the card entirely. The old detector found it.
+    expect(containsPan('Apt 1204\n4242 4242 4242 4242')).toBe(true);
+    expect(containsPan('Delivery 2026\n5555 5555 5555 4444')).toBe(true);
+    expect(containsPan('CID 1234\n3782 822463 10005')).toBe(true);
+    expect(redactPans('Apt 1204\r\n4242 4242 4242 4242', '[x]')).toBe('Apt 1204\r\n[x]');
+    // A card wrapped across two lines is still one number, and tracking numbers stay out
+    expect(redactPans('Card: 4242 4242\n      4242 4242 exp', '[x]')).toBe('Card: [x] exp');
+    for (const text of [
+      '9400 1118 9922 3397 8465 31',
+      'Tracking:\n9400 1118 9922 3397 8465 31',
+      '9400 1118 9922\n3397 8465 31',
+      '9205 5000 0000\n0000 0000 00',
+      '1234 4242 4242 4242 4242', // same line: still inside a run of 4-digit groups (known limit)
+    ])
+      expect(containsPan(text), JSON.stringify(text)).toBe(false);
+  });
+
+  it('detects Humo, Napas, UzCard, BORICA, China T-Union and GPN cards in the lengths they issue', () => {
+    expect(containsPan('9860 0000 0000 0000')).toBe(true); // Humo (Uzbekistan)
+    expect(containsPan('9704 0000 0000 0018')).toBe(true); // Napas (Vietnam)
+    const luhnComplete = (body: string) => {
+      for (let d = 0; d <= 9; d++) if (luhnValid(`${body}${d}`)) return `${body}${d}`;
+      throw new Error(body);
+    };
+    for (const [body, length] of [
+      ['9704', 19], // Napas 19
+      ['8600', 16], // UzCard
+      ['2205', 16], // BORICA
+      ['31', 19], // China T-Union
+      ['1946', 16], // GPN
+      ['1946', 19],
+    ] as const) {
+      const pan = luhnComplete(body.padEnd(length - 1, '0'));
+      expect(plausibleCardNumber(pan), pan).toBe(true);
+      expect(containsPan(`card ${pan}`), pan).toBe(true);
+    }
+    for (const pan of [
+      '860000000000000000',
+      '31000000000000000',
+      '2205000000000000000',
+      '9860000000000000000',
+    ])
+      expect(plausibleCardNumber(luhnComplete(pan.slice(0, -1))), pan).toBe(false);
+    // GPN (1946) issues 16–19 digits: 13-digit epoch milliseconds (first digit 1) still never read as a card
+    fc.assert(
+      fc.property(fc.integer({ min: 1_000_000_000_000, max: 1_999_999_999_999 }), (ms) => {
+        expect(containsPan(String(ms)), String(ms)).toBe(false);
+        expect(containsPan(`created ${ms} ms`)).toBe(false);
+      }),
+      { numRuns: 5_000, seed: 3 },
+    );
+    expect(containsPan('1946000000000')).toBe(false);
+  });
+
+  it('a voice-transcribed card number in order_notes / metadata is refused and not stored', async () => {
+    const t = createTestCheckout();
+    const r = await t.service.createSession(
+      { ...base, buyer: { email: 'ada@example.com' }, metadata: { note: '4 2 4 2 4 2 4 2 4 2 4 2 4 2 4 2' } },
+      ctx(),
+    );
+    // Safe behaviour: 400 invalid with param $.metadata.note, nothing stored.
+    expect(r.status).toBe(400);
+    const ok = await t.service.createSession(
+      { ...base, buyer: { email: 'ada@example.com', first_name: 'Ada', last_name: '4242 4242 42424242' } },
+      ctx(),
+    );
+    expect(ok.status, `stored session ${(ok.body as CheckoutSession).id}`).toBe(400);
+  });
+});
