@@ -1,9 +1,10 @@
 // The one card-number (PAN) detector of the toolkit: pure, no I/O. Core refuses request fields that carry a
 // PAN-like value (so nothing stores, logs, echoes or sends one), and adapters reuse it (log redaction, test
 // helpers). It finds, anywhere in a string, 12–19 digits that pass the Luhn check, start with a card network's
-// issuer prefix in a length that network issues, and are written contiguously or grouped the way card numbers
-// are printed ("4242 4242 4242 4242", "4242-4242-4242-4242", "4242.4242.4242.4242", "4242 - 4242 - 4242 - 4242",
-// "3782 822463 10005", "card 4242424242424242 12/31").
+// issuer prefix in a length that network issues, and are written contiguously, in groups of any size joined by
+// whitespace ("4242 4242 42424242", "4 2 4 2 …"), or with punctuation grouped the way card numbers are printed
+// ("4242-4242-4242-4242", "4242.4242.4242.4242", "4242 - 4242 - 4242 - 4242", "3782 822463 10005",
+// "card 4242424242424242 12/31").
 //
 // The text is folded first, so a number looks the same however it was typed or pasted: Unicode NFKC
 // (full-width "４２４２", no-break and other spaces, full-width punctuation, circled digits…), then every other
@@ -11,7 +12,8 @@
 // characters (`\p{Cf}`: zero-width space, soft hyphen…) dropped. Offsets are reported on the ORIGINAL string.
 //
 // Not detected (see README "What the PAN detector sees"): a number split across two fields, spelled out in
-// words, broken by letters or by separators other than those below, or grouped unlike a printed card.
+// words, broken by letters or by separators other than those below, or joined by punctuation and grouped
+// unlike a printed card.
 
 /** Luhn (mod 10) check of a string of digits (false for anything else or for fewer than 2 digits). */
 export function luhnValid(digits: string): boolean {
