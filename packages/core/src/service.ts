@@ -449,7 +449,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             try {
               await emit(effect.event);
             } finally {
-              if (effect.event.type === 'order_created') await pullRefunds(effect.event.order);
+              // Bounded like a read's recovery: a hanging PSP never holds the answer; the pull goes on.
+              if (effect.event.type === 'order_created')
+                await withinReadBudget(pullRefunds(effect.event.order));
             }
             break;
           case 'payment.cancel':
@@ -505,8 +507,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
    * A new order's payment may have been refunded already: a refund made while no order existed yet (a charge
    * that succeeded late, a link paid on a canceled or expired session) has its `refund.updated` answered
    * `no_order` and never redelivered. So once an order is placed (any path) the PSP's refunds of its payment
-   * are pulled (`listRefunds`) and applied through the webhook's upsert. Post-commit and best effort: a
-   * failure is logged at error level for the operator (the order may then show less refunded than the PSP).
+   * are pulled (`listRefunds`) and applied through the webhook's upsert. Post-commit and best effort (waited
+   * for at most `readRecoveryBudgetMs`, then it goes on in the background): a failure is logged at error level
+   * for the operator (the order may then show less refunded than the PSP). Never throws.
    */
   async function pullRefunds(record: OrderRecord): Promise<void> {
     if (!gateway.listRefunds || !record.paymentId) return;
