@@ -275,13 +275,15 @@ export type DomainEvent =
   | { type: 'unmatched_payment'; payment: ExtraPayment; reason: string }
   /**
    * A payment the PSP took that cannot be the session's order and was refunded automatically for that reason:
-   * `underpaid` (a hosted link of ours captured less than the session total, or another currency). Delivered
-   * at least once: consumers deduplicate by `payment.paymentId`.
+   * `underpaid` (a hosted link of ours captured less than the session total, or another currency) or
+   * `canceled` (a server-side charge that succeeded late, after its attempt was closed and the buyer then
+   * canceled the session). `expected` is the session's total. Delivered at least once: consumers deduplicate
+   * by `payment.paymentId`.
    */
   | {
       type: 'payment_refunded_unmatched';
       payment: ExtraPayment;
-      reason: 'underpaid';
+      reason: 'underpaid' | 'canceled';
       expected: { amount: MinorUnits; currency: string };
       refund: { refundId: string; status: 'succeeded' | 'pending' };
     }

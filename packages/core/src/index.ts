@@ -138,6 +138,7 @@ export type {
   PaymentLinkRequest,
   PaymentLinkResult,
   PaymentLinkStatus,
+  PaymentRefund,
   PricingLineInput,
   PricingQuote,
   PricingV1,

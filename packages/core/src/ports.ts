@@ -269,6 +269,15 @@ export type RefundResult =
   | { status: 'succeeded' | 'pending'; refundId: string; amount: MinorUnits; currency: string }
   | { status: 'failed'; message: string; retryable: boolean };
 
+/** One PSP refund of a payment, as `listRefunds` reports it. */
+export interface PaymentRefund {
+  refundId: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  amount: MinorUnits;
+  currency: string;
+  reason?: string;
+}
+
 /** A credential as an agent sent it, checked before anything is stored or sent to the PSP. */
 export interface CredentialCheck {
   handlerId: string;
@@ -312,6 +321,14 @@ export interface PaymentGatewayV1 {
     | { status: 'retryable_failure'; message: string }
   >;
   refund?(request: RefundRequest): Promise<RefundResult>;
+  /**
+   * Every refund the PSP holds for one payment, with its current status (never changes anything). Core calls
+   * it once an order is placed (any path: a charge, a late charge, a link payment) and applies the answer to
+   * the order's refund ledger like a `refund.updated` webhook, so a refund made before the order existed (its
+   * webhook answered while no order could be found) is never lost. Throws when the PSP cannot answer now
+   * (core logs it; best effort). Optional: without it only webhooks fill the ledger.
+   */
+  listRefunds?(paymentId: string): Promise<PaymentRefund[]>;
   /**
    * Cancel a payment that waits for the buyer (3D Secure) and is no longer wanted: its session was canceled
    * or its attempt was superseded. Best effort: core never blocks on it and retries a `retryable_failure`.

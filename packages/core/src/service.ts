@@ -20,7 +20,7 @@ import {
   resolveLines,
 } from './engine/cart.js';
 import { credentialError } from './engine/credential.js';
-import { refundTotals } from './engine/refunds.js';
+import { type RefundUpdate, refundTotals } from './engine/refunds.js';
 import {
   abandonPaymentLinkAttempt,
   applyChargeResult,
@@ -446,7 +446,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             await catalog.commitInventory?.({ orderId: effect.orderId, lines: effect.lines });
             break;
           case 'event.emit':
-            await emit(effect.event);
+            try {
+              await emit(effect.event);
+            } finally {
+              // Bounded like a read's recovery: a hanging PSP never holds the answer; the pull goes on.
+              if (effect.event.type === 'order_created')
+                await withinReadBudget(pullRefunds(effect.event.order));
+            }
             break;
           case 'payment.cancel':
             cancelAtPsp(effect.paymentId);
@@ -464,6 +470,71 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       } catch (e) {
         logger?.warn('post-commit effect failed', { effect: effect.type, cause: describeCause(e) });
       }
+    }
+  }
+
+  /** Records one PSP refund fact in an order's ledger (the webhook's and `pullRefunds`'s one path). */
+  async function applyOrderRefund(
+    orderId: string,
+    refund: {
+      refundId: string;
+      status: RefundUpdate['status'];
+      amount: number;
+      currency: string;
+      reason?: string;
+    },
+  ): Promise<boolean> {
+    const updated = await store.upsertOrderRefund(
+      orderId,
+      {
+        refundId: refund.refundId,
+        status: refund.status,
+        amount: refund.amount,
+        currency: refund.currency,
+        at: clock.now().toISOString(),
+        ...(refund.reason ? { reason: refund.reason } : {}),
+      },
+      clock.now().toISOString(),
+    );
+    if (!updated?.changed) return false;
+    await runEffects([
+      { type: 'event.emit', event: { type: 'order_updated', order: updated.record, reason: 'refund' } },
+    ]);
+    return true;
+  }
+
+  /**
+   * A new order's payment may have been refunded already: a refund made while no order existed yet (a charge
+   * that succeeded late, a link paid on a canceled or expired session) has its `refund.updated` answered
+   * `no_order` and never redelivered. So once an order is placed (any path) the PSP's refunds of its payment
+   * are pulled (`listRefunds`) and applied through the webhook's upsert. Post-commit and best effort (waited
+   * for at most `readRecoveryBudgetMs`, then it goes on in the background): a failure is logged at error level
+   * for the operator (the order may then show less refunded than the PSP). Never throws.
+   */
+  async function pullRefunds(record: OrderRecord): Promise<void> {
+    if (!gateway.listRefunds || !record.paymentId) return;
+    try {
+      const refunds = await gateway.listRefunds(record.paymentId);
+      for (const r of refunds) {
+        const applied = await applyOrderRefund(record.order.id, r);
+        if (applied) {
+          logger?.error(
+            "a new order's payment was refunded before the order existed: recorded on the order",
+            {
+              orderId: record.order.id,
+              paymentId: record.paymentId,
+              refundId: r.refundId,
+              refundStatus: r.status,
+            },
+          );
+        }
+      }
+    } catch (e) {
+      logger?.error("could not read the refunds of a new order's payment; check the PSP for refunds", {
+        orderId: record.order.id,
+        paymentId: record.paymentId,
+        cause: describeCause(e),
+      });
     }
   }
 
@@ -771,7 +842,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           ...(order ? { orderId: order.order.id } : {}),
         };
         try {
-          await settleExtraPayment(extra, late.short ? 'underpaid' : 'duplicate');
+          await settleExtraPayment(
+            extra,
+            late.canceled ? 'canceled' : late.short ? 'underpaid' : 'duplicate',
+          );
         } catch (e) {
           // Nothing redelivers this one (it is not a webhook): hand it to the operator.
           const reason =
@@ -801,17 +875,22 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
    * A charge of `attempt` that succeeded when the session had moved on (see finalizeCharge). When the session
    * has no order and can still take one (`linkPaymentDisposition` is `order`) and the payment covers it, it
    * becomes the order (`placed`: the answer). Otherwise the caller refunds it (`order`: the session's order,
-   * if any; `short`: the payment falls short of the session).
+   * if any; `short`: the payment falls short of the session; `canceled`: the buyer canceled the session after
+   * this attempt was closed, and that explicit cancel is not overridden by a server-side charge the buyer was
+   * told did not go through. A hosted link the buyer paid still wins: that is `applyPaymentLinkEvent`).
    */
   async function settleLateCharge(
     sessionId: string,
     attempt: PaymentAttempt,
     payment: Extract<ChargeResult, { status: 'succeeded' }>,
-  ): Promise<{ placed?: ServiceResult; order: OrderRecord | null; short?: boolean }> {
+  ): Promise<{ placed?: ServiceResult; order: OrderRecord | null; short?: boolean; canceled?: boolean }> {
     for (let i = 0; i < MAX_CAS_RETRIES; i++) {
       const stored = await store.getSession(sessionId);
       const order = stored ? await store.getOrderBySession(sessionId) : null;
       if (!stored || order || linkPaymentDisposition(stored.state) !== 'order') return { order };
+      // A cancel is refused while an attempt is in flight, so a canceled session was canceled after this
+      // attempt was closed: the buyer's explicit cancel stands, the late charge is refunded.
+      if (stored.state.status === 'canceled') return { order, canceled: true };
       if (paymentFallsShort(stored.state, payment)) return { order, short: true };
       const waiting =
         stored.state.status === 'authentication_required' && stored.state.currentAttemptId
@@ -879,9 +958,12 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   async function settleExtraPayment(
     payment: ExtraPayment,
     /** `duplicate`: the session has its order already (or another payment in flight); `underpaid`: a payment
-     * that falls short of the session (`paymentFallsShort`). Both are refunded in full, once per payment. */
-    why: 'duplicate' | 'underpaid',
+     * that falls short of the session (`paymentFallsShort`); `canceled`: a server-side charge that succeeded
+     * late for a session the buyer canceled after its attempt was closed. All are refunded in full, once per
+     * payment. */
+    why: 'duplicate' | 'underpaid' | 'canceled',
   ): Promise<void> {
+    const what = why === 'duplicate' ? 'duplicate' : why === 'underpaid' ? 'short' : "canceled session's";
     const fields = {
       sessionId: payment.sessionId,
       paymentId: payment.paymentId,
@@ -889,12 +971,12 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       amount: payment.amount,
       currency: payment.currency,
     };
-    const stored = why === 'underpaid' ? await store.getSession(payment.sessionId) : null;
+    const stored = why !== 'duplicate' ? await store.getSession(payment.sessionId) : null;
     const expected = stored
       ? { amount: stored.state.totals.total, currency: stored.state.currency }
       : { amount: 0, currency: payment.currency };
     if (!gateway.refund) {
-      const reason = `The payment gateway cannot refund: refund this ${why === 'duplicate' ? 'duplicate' : 'short'} payment at the PSP.`;
+      const reason = `The payment gateway cannot refund: refund this ${what} payment at the PSP.`;
       logger?.error('a payment does not match any order', { ...fields, reason });
       await runEffects([{ type: 'event.emit', event: { type: 'unmatched_payment', payment, reason } }]);
       return;
@@ -902,8 +984,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     logger?.error(
       why === 'duplicate'
         ? 'a second payment for an already paid checkout session: refunding it as a duplicate'
-        : 'a payment that does not cover its checkout session (amount or currency): refunding it, no order',
-      why === 'underpaid' ? { ...fields, expected } : fields,
+        : why === 'underpaid'
+          ? 'a payment that does not cover its checkout session (amount or currency): refunding it, no order'
+          : 'a charge succeeded late for a checkout session the buyer canceled: refunding it, no order',
+      why === 'duplicate' ? fields : { ...fields, expected },
     );
     let r: Awaited<ReturnType<NonNullable<PaymentGatewayV1['refund']>>>;
     try {
@@ -911,7 +995,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         orderId: payment.orderId ?? payment.sessionId,
         paymentId: payment.paymentId,
         currency: payment.currency,
-        ...(why === 'duplicate' ? { reason: 'duplicate' as const } : {}),
+        ...(why === 'duplicate'
+          ? { reason: 'duplicate' as const }
+          : why === 'canceled'
+            ? { reason: 'requested_by_customer' as const }
+            : {}),
         // One key per payment, whatever the reason: an automatic refund of one payment happens once.
         idempotencyKey: duplicateRefundKey(payment.paymentId),
       });
@@ -924,7 +1012,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           retryAfterSeconds: 30,
         });
       }
-      const reason = `The automatic refund of a ${why === 'duplicate' ? 'duplicate' : 'short'} payment failed: ${r.message}`;
+      const reason = `The automatic refund of a ${what} payment failed: ${r.message}`;
       logger?.error('could not refund a payment automatically; refund it at the PSP', { ...fields, reason });
       await runEffects([{ type: 'event.emit', event: { type: 'unmatched_payment', payment, reason } }]);
       return;
@@ -936,7 +1024,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         event:
           why === 'duplicate'
             ? { type: 'payment_refunded_duplicate', payment, refund }
-            : { type: 'payment_refunded_unmatched', payment, reason: 'underpaid', expected, refund },
+            : { type: 'payment_refunded_unmatched', payment, reason: why, expected, refund },
       },
     ]);
   }
@@ -1384,24 +1472,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           }
           return { applied: false, reason: 'unknown_payment' };
         }
-        const updated = await store.upsertOrderRefund(
-          record.order.id,
-          {
-            refundId: event.refundId,
-            status: event.status,
-            amount: event.amount,
-            currency: event.currency,
-            at: clock.now().toISOString(),
-            ...(event.reason ? { reason: event.reason } : {}),
-          },
-          clock.now().toISOString(),
-        );
-        if (updated?.changed) {
-          await runEffects([
-            { type: 'event.emit', event: { type: 'order_updated', order: updated.record, reason: 'refund' } },
-          ]);
-          return { applied: true };
-        }
+        if (await applyOrderRefund(record.order.id, event)) return { applied: true };
         return { applied: false, reason: 'duplicate' };
       }
       const orderId = ids.orderId();

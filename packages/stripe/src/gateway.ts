@@ -10,6 +10,7 @@ import type {
   PaymentLinkRequest,
   PaymentLinkResult,
   PaymentLinkStatus,
+  PaymentRefund,
   ReconcileResult,
   ReconcileWindow,
   RefundRequest,
@@ -765,12 +766,30 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
     }
   }
 
+  /**
+   * Every refund of a PaymentIntent (`GET /v1/refunds?payment_intent=`), read once an order is placed so a
+   * refund made before the order existed reaches its ledger. Statuses as the webhook translates them
+   * (`requires_action` is still pending). One page of 100: a payment refunded more often is not a real case.
+   */
+  async function listRefunds(paymentId: string): Promise<PaymentRefund[]> {
+    const page = await call(() => stripe.refunds.list({ payment_intent: paymentId, limit: 100 }));
+    return page.data.map((r) => ({
+      refundId: r.id,
+      status:
+        r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled' ? r.status : 'pending',
+      amount: r.amount,
+      currency: r.currency,
+      ...(r.reason ? { reason: r.reason } : {}),
+    }));
+  }
+
   const gateway: StripeGateway = {
     version: 1,
     stripe,
     charge,
     reconcile,
     refund,
+    listRefunds,
     validateCredential,
     cancelPayment,
     ...(options.paymentLinks ? { createPaymentLink, retrievePaymentLink, expirePaymentLink } : {}),

@@ -88,6 +88,43 @@ describe('charging an SPT', () => {
     );
   });
 
+  it('listRefunds reads every refund of a PaymentIntent with its status (refunds made before an order)', async () => {
+    const req = request(await s.token('pm_card_visa', 2599));
+    const r = await s.gateway.charge(req);
+    if (r.status !== 'succeeded') throw new Error('expected a payment');
+    expect(await s.gateway.listRefunds!(r.paymentId)).toEqual([]);
+    const first = await s.gateway.refund!({
+      orderId: 'ord_lr',
+      paymentId: r.paymentId,
+      currency: 'usd',
+      amount: 100,
+      reason: 'requested_by_customer',
+      idempotencyKey: `lr1_${req.sessionId}`,
+    });
+    const second = await s.gateway.refund!({
+      orderId: 'ord_lr',
+      paymentId: r.paymentId,
+      currency: 'usd',
+      amount: 200,
+      idempotencyKey: `lr2_${req.sessionId}`,
+    });
+    if (first.status === 'failed' || second.status === 'failed') throw new Error('expected refunds');
+    const listed = await s.gateway.listRefunds!(r.paymentId);
+    expect([...listed].sort((a, b) => a.amount - b.amount)).toEqual([
+      {
+        refundId: first.refundId,
+        status: 'succeeded',
+        amount: 100,
+        currency: 'usd',
+        reason: 'requested_by_customer',
+      },
+      { refundId: second.refundId, status: 'succeeded', amount: 200, currency: 'usd' },
+    ]);
+    expect(s.emulator.requests.some((x) => x.method === 'GET' && x.path.startsWith('/v1/refunds'))).toBe(
+      true,
+    );
+  });
+
   it('the top-level token parameter (older docs) is configurable', async () => {
     const gw = createStripeGateway({
       stripe: s.stripe,

@@ -8,6 +8,7 @@ import type {
   PaymentGatewayV1,
   PaymentLinkRequest,
   PaymentLinkResult,
+  PaymentRefund,
   RefundRequest,
   RefundResult,
 } from '../ports.js';
@@ -69,6 +70,8 @@ export function createMemoryGateway(): MemoryGateway {
   const linkByKey = new Map<string, string>();
   const refunds = new Map<string, RefundResult>();
   const refunded = new Map<string, number>();
+  /** Every refund made, by payment, with its current status (what `listRefunds` answers). */
+  const refundsByPayment = new Map<string, PaymentRefund[]>();
   let refundBehaviour: 'succeed' | 'pending' | 'fail_later' = 'succeed';
   const unsettled: {
     paymentId: string;
@@ -288,7 +291,20 @@ export function createMemoryGateway(): MemoryGateway {
         });
       }
       refunds.set(req.idempotencyKey, r);
+      const listed = refundsByPayment.get(req.paymentId) ?? [];
+      listed.push({
+        refundId: r.refundId,
+        status: r.status,
+        amount,
+        currency: req.currency,
+        ...(req.reason ? { reason: req.reason } : {}),
+      });
+      refundsByPayment.set(req.paymentId, listed);
       return structuredClone(r);
+    },
+
+    async listRefunds(paymentId: string): Promise<PaymentRefund[]> {
+      return structuredClone(refundsByPayment.get(paymentId) ?? []);
     },
 
     injectFaults(...faults) {
@@ -341,6 +357,8 @@ export function createMemoryGateway(): MemoryGateway {
       const events: PaymentEvent[] = [];
       for (const u of unsettled.splice(0)) {
         if (u.fail) refunded.set(u.paymentId, (refunded.get(u.paymentId) ?? 0) - u.amount);
+        const listed = refundsByPayment.get(u.paymentId)?.find((x) => x.refundId === u.refundId);
+        if (listed) listed.status = u.fail ? 'failed' : 'succeeded';
         events.push({
           type: 'refund.updated',
           paymentId: u.paymentId,
