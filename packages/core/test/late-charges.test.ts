@@ -4,56 +4,9 @@
 // explicit cancel (it is refunded). A hosted link the buyer paid still wins.
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../src/index.js';
-import { type CheckoutSession, type PaymentGatewayV1, refundTotals } from '../src/index.js';
-import { createMemoryGateway, createTestCheckout, MEMORY_TEST_TOKENS } from '../src/testing/index.js';
-import { ctx, paymentData } from './helpers.js';
-
-/** A session whose first charge attempt is closed on List proof while its third send hangs; the hung send
- * executes at the PSP on `execute()` and its answer reaches us on `answer()`. */
-async function hungLateCharge(options: { logger?: Logger } = {}) {
-  const memory = createMemoryGateway();
-  let calls = 0;
-  let execute!: () => void;
-  let answer!: () => void;
-  const executed = new Promise<void>((r) => {
-    execute = r;
-  });
-  const answered = new Promise<void>((r) => {
-    answer = r;
-  });
-  const gateway: PaymentGatewayV1 = {
-    ...memory,
-    async charge(req) {
-      calls++;
-      if (calls !== 3) return memory.charge(req);
-      await executed;
-      const r = await memory.charge(req);
-      await answered;
-      return r;
-    },
-  };
-  const t = createTestCheckout({ gateway, ...options });
-  const r = await t.service.createSession(
-    {
-      line_items: [{ id: 'ebook_mcp' }],
-      currency: 'usd',
-      capabilities: {},
-      buyer: { email: 'ada@example.com' },
-    },
-    ctx(),
-  );
-  const id = (r.body as CheckoutSession).id;
-  memory.injectFaults('server_error', 'server_error');
-  const body = { payment_data: paymentData(MEMORY_TEST_TOKENS.succeeds) };
-  expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
-  t.clock.advance(10_000);
-  expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
-  t.clock.advance(100_000);
-  const hung = t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }));
-  await new Promise((res) => setTimeout(res, 10));
-  t.clock.advance(301_000);
-  return { t, memory, id, hung, execute, answer };
-}
+import { type CheckoutSession, refundTotals } from '../src/index.js';
+import { type createMemoryGateway, createTestCheckout } from '../src/testing/index.js';
+import { ctx, hungLateCharge } from './helpers.js';
 
 /** The PSP's own refund of a payment (the merchant's dashboard), and the `refund.updated` it sends. */
 async function dashboardRefund(memory: ReturnType<typeof createMemoryGateway>, sessionId: string) {

@@ -10,7 +10,7 @@ import type {
   ReconcileResult,
 } from '../src/index.js';
 import { createMemoryGateway, createTestCheckout, MEMORY_TEST_TOKENS } from '../src/testing/index.js';
-import { ctx, paymentData } from './helpers.js';
+import { ctx, hungLateCharge, paymentData } from './helpers.js';
 
 async function ready(t: ReturnType<typeof createTestCheckout>) {
   const r = await t.service.createSession(
@@ -243,31 +243,14 @@ describe('a second payment for a paid session (finding 4)', () => {
 
 describe('a charge that succeeds after its attempt was closed (a send hung past its lease)', () => {
   it('is not dropped: the later payment is refunded as a duplicate and the order keeps the first', async () => {
-    const memory = createMemoryGateway();
-    let calls = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const gateway: PaymentGatewayV1 = {
-      ...memory,
-      async charge(req) {
-        calls++;
-        if (calls === 3) await gate; // this send hangs in our process, past its lease
-        return memory.charge(req);
-      },
+    // The third send hangs in our process, past its lease; `release` lets it run at the PSP and answer.
+    const hungSend = await hungLateCharge();
+    const { t, memory, id, total, hung } = hungSend;
+    const release = () => {
+      hungSend.execute();
+      hungSend.answer();
     };
-    const t = createTestCheckout({ gateway });
-    const { id, total } = await ready(t);
-    memory.injectFaults('server_error', 'server_error');
     const body = { payment_data: paymentData(MEMORY_TEST_TOKENS.succeeds) };
-    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
-    t.clock.advance(10_000);
-    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
-    t.clock.advance(100_000);
-    const hung = t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }));
-    await new Promise((r) => setTimeout(r, 10));
-    t.clock.advance(301_000);
     // Another request: the hung send's lease passed, the key is quiet, nothing is listed: closed; attempt 2 pays.
     const other = await t.service.completeSession(id, body, ctx({ idempotencyKey: 'b' }));
     expect((other.body as CheckoutSession).status).toBe('completed');
@@ -413,31 +396,14 @@ describe('review 2: an uncharged saved-5xx attempt the gateway cannot prove is r
 
 describe('review 2: a charge that succeeds after its attempt was closed, for a session with no order', () => {
   it('becomes the order when the session can still take one (here: payable again); nothing is refunded', async () => {
-    const memory = createMemoryGateway();
-    let calls = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const gateway: PaymentGatewayV1 = {
-      ...memory,
-      async charge(req) {
-        calls++;
-        if (calls === 3) await gate; // this send hangs in our process, past its lease
-        return memory.charge(req);
-      },
+    // The third send hangs in our process, past its lease; `release` lets it run at the PSP and answer.
+    const hungSend = await hungLateCharge();
+    const { t, memory, id, total, hung } = hungSend;
+    const release = () => {
+      hungSend.execute();
+      hungSend.answer();
     };
-    const t = createTestCheckout({ gateway });
-    const { id, total } = await ready(t);
-    memory.injectFaults('server_error', 'server_error');
-    const body = { payment_data: paymentData(MEMORY_TEST_TOKENS.succeeds) };
-    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
-    t.clock.advance(10_000);
-    expect((await t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }))).status).toBe(503);
-    t.clock.advance(100_000);
-    const hung = t.service.completeSession(id, body, ctx({ idempotencyKey: 'a' }));
-    await new Promise((r) => setTimeout(r, 10));
-    t.clock.advance(301_000);
+    const _body = { payment_data: paymentData(MEMORY_TEST_TOKENS.succeeds) };
     // The key is quiet, nothing is listed: recovery closes the attempt, the session is payable again. (A
     // buyer's cancel after that is not overridden: late-charges.test.ts.)
     await t.service.recoverPendingPayments();
