@@ -151,18 +151,15 @@ export type {
   RefundResult,
   StoredSession,
 } from './ports.js';
+export { createCheckoutService } from './service/index.js';
+export { duplicateRefundKey } from './service/payments.js';
+export { isErrorResult, type Logger, type ServiceOk, type ServiceResult } from './service/results.js';
 export {
   type CheckoutService,
   type CheckoutServiceDeps,
-  createCheckoutService,
-  duplicateRefundKey,
   INTERNAL_CALLER,
-  isErrorResult,
-  type Logger,
   type RequestContext,
-  type ServiceOk,
-  type ServiceResult,
-} from './service.js';
+} from './service/types.js';
 export * as spec from './spec/2026-04-17/index.js';
 export type {
   Address,

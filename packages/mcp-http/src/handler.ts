@@ -182,20 +182,13 @@ export interface PlainAnswer {
 }
 export type Answer = PlainAnswer | Response;
 
-/** Serialized text of frozen bodies (core reuses a frozen rendering of an unchanged session). */
-const serialized = new WeakMap<object, string>();
-function stringify(body: unknown): string {
-  if (body === null || typeof body !== 'object' || !Object.isFrozen(body)) return JSON.stringify(body);
-  let text = serialized.get(body);
-  if (text === undefined) {
-    text = JSON.stringify(body);
-    serialized.set(body, text);
-  }
-  return text;
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): PlainAnswer {
-  return { status, headers: { ...JSON_HEADERS, ...headers }, body: stringify(body) };
+function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  text?: string,
+): PlainAnswer {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: text ?? JSON.stringify(body) };
 }
 
 function toResponse(answer: Answer): Response {
@@ -555,7 +548,8 @@ export function createAcpHttpHandler(options: AcpHttpOptions): AcpHttpHandler {
     const requestId = request.headers.get('request-id');
     if (requestId) headers['request-id'] = redactPans(requestId);
     if (request.method === 'POST' && idempotencyKey) headers['idempotency-key'] = redactPans(idempotencyKey);
-    return json(r.status, r.body, headers);
+    // A read of an unchanged session comes with its serialized text (core's render cache): sent as is.
+    return json(r.status, r.body, headers, r.text);
   }
 
   async function handleRest(request: Incoming, path: string): Promise<Answer> {

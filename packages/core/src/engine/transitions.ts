@@ -1,7 +1,7 @@
 // The checkout machine as pure functions: (state, command, context) → { state, effects } | { error }.
-// Effects are data; the service (service.ts) executes them. Time and ids come in through the context.
+// Effects are data; the shell (service/) executes them. The one entry point is machine.ts `transition`. Time and ids come in through the context.
 import type { ResolvedConfig } from '../config.js';
-import type { DomainEvent, Message, OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
+import type { Message, OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
 import { AcpError } from '../errors.js';
 import type { ChargeResult, PaymentEvent, PaymentLinkRequest, PricingQuote } from '../ports.js';
 import type {
@@ -24,6 +24,16 @@ import {
   type LineDraft,
   selectOptions,
 } from './cart.js';
+import {
+  cancelPayment,
+  charge,
+  commitInventory,
+  createLink,
+  type Effect,
+  emit,
+  expireLink,
+  resumeCharge,
+} from './effects.js';
 
 export interface EngineContext {
   now: Date;
@@ -37,17 +47,7 @@ export function agentCanAuthenticate(state: Pick<SessionState, 'capabilities'>):
   return state.capabilities.interventions?.supported?.includes('3ds') === true;
 }
 
-export type Effect =
-  /** Call the gateway for a new attempt. */
-  | { type: 'payment.charge'; attempt: PaymentAttempt }
-  /** Re-run an attempt whose outcome is unknown, with the same PSP idempotency key (never a new charge). */
-  | { type: 'payment.resume'; attempt: PaymentAttempt }
-  | { type: 'payment_link.create'; attempt: PaymentAttempt; request: PaymentLinkRequest }
-  | { type: 'payment_link.expire'; linkId: string }
-  /** Best effort, after the commit: cancel a PSP payment left waiting for 3DS that nobody will finish. */
-  | { type: 'payment.cancel'; paymentId: string }
-  | { type: 'inventory.commit'; orderId: string; lines: { productId: string; quantity: number }[] }
-  | { type: 'event.emit'; event: DomainEvent };
+export type { Effect } from './effects.js';
 
 export interface Transition {
   state: SessionState;
@@ -186,7 +186,7 @@ function abandonWaitingPayment(
   }
   return {
     attempts: [{ ...waiting, status: 'abandoned', updatedAt: iso(ctx.now) }],
-    effects: [{ type: 'payment.cancel', paymentId: waiting.paymentId }],
+    effects: [cancelPayment(waiting.paymentId)],
   };
 }
 
@@ -415,9 +415,7 @@ export function beginComplete(
     if (!PROCEEDING_3DS_OUTCOMES.has(result.outcome)) {
       if (waiting) attempts.push({ ...waiting, status: 'declined', failure: authFailure(result.outcome) });
       // The payment that waited for authentication is superseded: the next complete starts a new one.
-      const superseded: Effect[] = waiting?.paymentId
-        ? [{ type: 'payment.cancel', paymentId: waiting.paymentId }]
-        : [];
+      const superseded: Effect[] = waiting?.paymentId ? [cancelPayment(waiting.paymentId)] : [];
       const declined: SessionState = {
         ...base,
         notices: [paymentDeclinedMessage(authFailure(result.outcome).message)],
@@ -456,7 +454,7 @@ export function beginComplete(
   // A 3DS continuation keeps the authentication metadata (rendered only in authentication_required): if its
   // confirm is proven never to have charged, the session goes back to waiting for authentication.
   if (!continuePaymentId) delete next.authenticationMetadata;
-  return ok({ state: next, effects: [{ type: 'payment.charge', attempt }], attempts });
+  return ok({ state: next, effects: [charge(attempt)], attempts });
 }
 
 function authFailure(outcome: string) {
@@ -602,7 +600,7 @@ export function resumeAttempt(
   }
   return ok({
     state: { ...state, updatedAt: iso(ctx.now) },
-    effects: [{ type: 'payment.resume', attempt: leased }],
+    effects: [resumeCharge(leased)],
     attempts: [leased],
   });
 }
@@ -783,9 +781,7 @@ export function closeUnchargedAttempt(
   delete closed.leaseUntil;
   // A continuation that cannot go back to waiting (stored without its metadata): its payment is abandoned.
   const effects: Effect[] =
-    attempt.continuesAttemptId && attempt.paymentId
-      ? [{ type: 'payment.cancel', paymentId: attempt.paymentId }]
-      : [];
+    attempt.continuesAttemptId && attempt.paymentId ? [cancelPayment(attempt.paymentId)] : [];
   const next: SessionState = {
     ...state,
     updatedAt: now,
@@ -845,15 +841,12 @@ function placeOrder(
     order: record,
     attempts,
     effects: [
-      {
-        type: 'inventory.commit',
+      commitInventory(
         orderId,
-        lines: state.lines.map((l) => ({ productId: l.itemId, quantity: l.quantity })),
-      },
-      { type: 'event.emit', event: { type: 'order_created', order: record } },
-      ...(mismatch
-        ? [{ type: 'event.emit' as const, event: { type: 'payment_mismatch' as const, order: record } }]
-        : []),
+        state.lines.map((l) => ({ productId: l.itemId, quantity: l.quantity })),
+      ),
+      emit({ type: 'order_created', order: record }),
+      ...(mismatch ? [emit({ type: 'payment_mismatch', order: record })] : []),
     ],
   };
 }
@@ -923,7 +916,7 @@ export function cancelSession(
   }
   const effects: Effect[] = [];
   if (state.status === 'in_progress' && state.paymentLink) {
-    effects.push({ type: 'payment_link.expire', linkId: state.paymentLink.linkId });
+    effects.push(expireLink(state.id, state.paymentLink.linkId));
   }
   const abandoned = abandonWaitingPayment(state, waiting, ctx);
   effects.push(...abandoned.effects);
@@ -1022,7 +1015,7 @@ export function beginPaymentLink(
   };
   return ok({
     state: next,
-    effects: [{ type: 'payment_link.create', attempt, request }],
+    effects: [createLink(attempt, request)],
     attempts: reuse ? [] : [attempt],
   });
 }

@@ -11,8 +11,9 @@ import type {
   PricingV1,
   Product,
 } from '../ports.js';
-import type { CheckoutService, Logger } from '../service.js';
-import { createCheckoutService } from '../service.js';
+import { createCheckoutService } from '../service/index.js';
+import type { Logger } from '../service/results.js';
+import type { CheckoutService } from '../service/types.js';
 import {
   createFlatRatePricing,
   createManualClock,

@@ -8,7 +8,7 @@ import { createTestCheckout } from '../memory/fixtures.js';
 import { createManualClock, createSequentialIds } from '../memory/memory-adapters.js';
 import { createMemoryGateway } from '../memory/memory-gateway.js';
 import type { CheckoutStoreV1, CommitRequest } from '../ports.js';
-import type { ServiceResult } from '../service.js';
+import type { ServiceResult } from '../service/results.js';
 import type { CheckoutSession } from '../spec/2026-04-17/schemas.generated.js';
 
 export const API_VERSION = '2026-04-17';

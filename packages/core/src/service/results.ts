@@ -1,0 +1,70 @@
+// What the service answers: `{ status, body, headers, replayed }`, built in one place, and the rule that
+// decides which answers are outcomes (stored for idempotent replay) and which say "retry later".
+import { AcpError, asAcpError, toWireError } from '../errors.js';
+import type { CheckoutSession, Error as WireError } from '../spec/2026-04-17/schemas.generated.js';
+
+export interface Logger {
+  debug?(message: string, fields?: Record<string, unknown>): void;
+  info?(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ServiceResult<T = CheckoutSession> {
+  status: number;
+  body: T | WireError;
+  headers: Record<string, string>;
+  /** True when this is a stored response replayed for a repeated idempotency key. */
+  replayed: boolean;
+  /** `JSON.stringify(body)`, when the service has it already (a cached rendering): send it as is. */
+  text?: string;
+}
+
+export type ServiceOk<T> = ServiceResult<T> & { body: T };
+
+export function isErrorResult<T>(r: ServiceResult<T>): r is ServiceResult<T> & { body: WireError } {
+  return r.status >= 400;
+}
+
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ServiceResult<never> {
+  return { status, body: body as never, headers, replayed: false };
+}
+
+/** The one mapping of a thrown or returned error to an answer (5xx logged, Retry-After set). */
+export function errorResult(e: unknown, logger?: Logger): ServiceResult<never> {
+  const err = asAcpError(e);
+  if (err.status >= 500) logger?.error('request failed', { code: err.code, cause: describeCause(err.cause) });
+  const headers: Record<string, string> = {};
+  if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
+  return json(err.status, toWireError(err), headers);
+}
+
+/**
+ * Answers that tell the caller to retry later are not the outcome of the request: like 5xx they are never
+ * stored under its idempotency key, so a retry with the same key gets the real outcome.
+ */
+const RETRY_LATER_CODES = new Set([
+  'payment_in_progress',
+  'concurrent_modification',
+  'idempotency_in_flight',
+]);
+export function isRetryLater(r: { status: number; body: unknown }): boolean {
+  if (r.status >= 500 || r.status === 429) return true;
+  const code = (r.body as { code?: unknown } | null)?.code;
+  return r.status === 409 && typeof code === 'string' && RETRY_LATER_CODES.has(code);
+}
+
+export const concurrentModification = (what = 'retry the request') =>
+  new AcpError('concurrent_modification', `The checkout session changed concurrently; ${what}.`, {
+    retryAfterSeconds: 1,
+  });
+
+export function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return String(cause);
+}
