@@ -12,7 +12,7 @@ import type {
   CheckoutSessionCreateRequest,
   CheckoutSessionUpdateRequest,
 } from '../spec/2026-04-17/schemas.generated.js';
-import { assertNever } from '../status.js';
+import { assertNever, STATUS_RULES } from '../status.js';
 import {
   abandonPaymentLinkAttempt,
   applyChargeResult,
@@ -120,6 +120,25 @@ export function transition(state: SessionState | undefined, command: Command, ct
       ok: false,
       error: new AcpError('session_not_found', 'No checkout session with this id.', { param: '$.id' }),
     };
+  }
+  // An effect's answer applies only while the session still waits on that attempt; a stale or repeated answer
+  // changes nothing (the shell then settles the money another way: see service/payments.ts).
+  switch (command.type) {
+    case 'charge_settled':
+    case 'charge_proven_uncharged':
+    case 'resume_charge':
+      if (state.status !== 'complete_in_progress' || state.currentAttemptId !== command.attempt.id) {
+        return changed(undefined);
+      }
+      break;
+    case 'link_opened':
+    case 'link_abandoned':
+      if (state.pendingLinkAttemptId !== command.attempt.id || STATUS_RULES[state.status].terminal) {
+        return changed(undefined);
+      }
+      break;
+    default:
+      break;
   }
   switch (command.type) {
     case 'update':

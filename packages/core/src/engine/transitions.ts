@@ -1165,13 +1165,34 @@ export function rejectShortLinkPayment(
  * payment wins, as for a late link payment. A payment waiting for 3DS on the session is abandoned (canceled at
  * the PSP). The caller refunds instead when the payment falls short (`paymentFallsShort`).
  */
+/**
+ * What a charge that succeeded after its attempt was closed becomes (the session moved on meanwhile):
+ * - `order`: the session can still take an order and the payment covers it: it is the order (the payment wins);
+ * - `duplicate`: the session has its order already, or another charge is in flight: refunded as a duplicate;
+ * - `canceled`: the buyer canceled the session after this attempt was closed (a cancel is refused while an
+ *   attempt is in flight): that explicit cancel stands over a charge the buyer was told did not go through;
+ * - `underpaid`: the payment falls short of the session (`paymentFallsShort`): refunded, no order.
+ * A hosted link the buyer paid still wins over a cancel: that is `applyPaymentLinkEvent`.
+ */
+export function lateChargeDisposition(
+  state: Pick<SessionState, 'status' | 'orderId' | 'currency' | 'totals'>,
+  payment: { amount: number; currency: string },
+): 'order' | 'duplicate' | 'canceled' | 'underpaid' {
+  if (state.orderId || linkPaymentDisposition(state) !== 'order') return 'duplicate';
+  if (state.status === 'canceled') return 'canceled';
+  if (paymentFallsShort(state, payment)) return 'underpaid';
+  return 'order';
+}
+
+/** A late charge (see `lateChargeDisposition`) that is the order. Undefined when it cannot be. */
 export function placeLateCharge(
   state: SessionState,
   attempt: PaymentAttempt,
   payment: { paymentId: string; amount: number; currency: string; card?: { brand?: string; last4?: string } },
   ctx: EngineContext & { orderId: string },
   waiting?: PaymentAttempt,
-): Transition {
+): Transition | undefined {
+  if (lateChargeDisposition(state, payment) !== 'order') return undefined;
   const now = iso(ctx.now);
   const done: PaymentAttempt = {
     ...attempt,

@@ -31,7 +31,7 @@ import { chargeEffectOf, createPayments } from './payments.js';
 import { createRecovery } from './recovery.js';
 import { createRenderCache } from './render.js';
 import { concurrentModification, isRetryLater, json, type ServiceResult } from './results.js';
-import { createShell, MAX_CAS_RETRIES } from './shell.js';
+import { createShell, MAX_CAS_RETRIES, type Settled, type Stored } from './shell.js';
 import {
   type CheckoutService,
   type CheckoutServiceDeps,
@@ -109,6 +109,19 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     return { drafts, quote };
   }
 
+  /** A write's answer; when it committed a session, later reads reuse its rendering (and text). */
+  function asGuarded(done: Settled<ServiceResult>): Guarded<CheckoutSession> {
+    const t = done.transition;
+    if (!t || done.version === undefined || done.value.status >= 400 || t.order) {
+      return { result: done.value, stored: done.stored };
+    }
+    const body = done.value.body as CheckoutSession;
+    return {
+      result: render.written(done.value.status, { state: t.state, version: done.version }, null, body),
+      stored: done.stored,
+    };
+  }
+
   const sessionAnswer = (status: number, state: SessionState, order?: Parameters<typeof toWireSession>[2]) =>
     json(status, toWireSession(state, config, order ?? null)) as ServiceResult;
 
@@ -138,7 +151,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             'Could not store the new checkout session; retry the request.',
           );
         }
-        return { result, stored: idem !== undefined };
+        // Reads of the new session reuse this rendering.
+        return {
+          result: render.written(201, { state: t.state, version: 1 }, null, result.body as CheckoutSession),
+          stored: idem !== undefined,
+        };
       });
     },
 
@@ -164,7 +181,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     async updateSession(id, body, ctx) {
       return idempotent('POST', `/checkout_sessions/${id}`, body, ctx, async (idem) => {
         const request = parse(CheckoutSessionUpdateRequest, body, ctx);
-        await shell.loadOwned(id, ctx);
+        const owned = await shell.loadOwned(id, ctx);
         return asGuarded(
           await shell.casLoop<ServiceResult>(
             id,
@@ -179,7 +196,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
                 respond: (t) => sessionAnswer(200, t.state),
               };
             },
-            { idem, asResponse: (r) => r },
+            { idem, asResponse: (r) => r, first: owned },
           ),
         );
       });
@@ -188,13 +205,14 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     async completeSession(id, body, ctx) {
       return idempotent('POST', `/checkout_sessions/${id}/complete`, body, ctx, async (idem) => {
         const request = parse(CheckoutSessionCompleteRequest, body, ctx);
-        await shell.loadOwned(id, ctx);
+        let owned: Stored | undefined = await shell.loadOwned(id, ctx);
         // The credential is checked before anything about this attempt is stored or sent.
         const refused = credentialError(request, gateway, ctx.paramRoot ?? '$');
         if (refused) throw refused;
         const requestKey = requestKeyOf(idem);
         for (let i = 0; i < MAX_CAS_RETRIES; i++) {
-          const current = await shell.expireDue(await shell.load(id));
+          const current = await shell.expireDue(owned ?? (await shell.load(id)));
+          owned = undefined;
           if (!current) continue;
           if (current.state.status === 'complete_in_progress' && current.state.currentAttemptId) {
             // A pending attempt (a crash, a lost answer, an outage) is settled first, with its own PSP key.
@@ -242,7 +260,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
                 respond: (t) => ({ result: sessionAnswer(200, t.state, t.order ?? null) }),
               };
             },
-            { idem, asResponse: (b) => ('result' in b ? b.result : json(409, null)) },
+            { idem, asResponse: (b) => ('result' in b ? b.result : json(409, null)), first: current },
           );
           if ('again' in begun.value) continue;
           const charge = begun.transition ? chargeEffectOf(begun.transition.effects) : undefined;
@@ -341,8 +359,4 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     sweep: recovery.sweep,
   };
   return service;
-}
-
-function asGuarded(done: { value: ServiceResult; stored: boolean }): Guarded<CheckoutSession> {
-  return { result: done.value, stored: done.stored };
 }

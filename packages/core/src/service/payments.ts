@@ -4,12 +4,7 @@
 import type { ExtraPayment, PaymentAttempt, SessionState } from '../domain.js';
 import type { Effect } from '../engine/effects.js';
 import type { Command } from '../engine/machine.js';
-import {
-  linkPaymentDisposition,
-  paymentFallsShort,
-  pendingChargePlan,
-  sendWindow,
-} from '../engine/transitions.js';
+import { lateChargeDisposition, pendingChargePlan, sendWindow } from '../engine/transitions.js';
 import { toWireSession } from '../engine/wire.js';
 import { AcpError } from '../errors.js';
 import type { ChargeResult, PaymentGatewayV1 } from '../ports.js';
@@ -183,35 +178,34 @@ export function createPayments(shell: Shell) {
         };
     const done = await shell.casLoop<ServiceResult>(
       sessionId,
-      async ({ state }) => {
-        if (state.currentAttemptId !== attempt.id || state.status !== 'complete_in_progress') {
-          // Someone else applied an outcome first; answer with the current state.
+      async ({ state }) => ({
+        command,
+        // The machine applies an outcome only while the session waits on this attempt: otherwise someone else
+        // applied an outcome first, and the answer is the current state.
+        unchanged: async () => {
           superseded = state;
-          return { done: await sessionResponse(200, state) };
-        }
-        return {
-          command,
-          respond: (t) => {
-            if (result?.status === 'retryable_failure') {
-              const retryAfterSeconds = result.retryAfterSeconds ?? 2;
-              return shell.fail(
-                result.reason === 'rate_limited'
-                  ? new AcpError(
-                      'rate_limited',
-                      'The payment provider is rate limiting requests. Nothing was charged twice; retry the request after Retry-After seconds.',
-                      { retryAfterSeconds },
-                    )
-                  : new AcpError(
-                      'payment_unavailable',
-                      'The payment provider is unavailable or did not confirm the payment. Nothing was charged twice; retry the request to continue.',
-                      { retryAfterSeconds },
-                    ),
-              );
-            }
-            return json(200, toWireSession(t.state, config, t.order ?? null));
-          },
-        };
-      },
+          return sessionResponse(200, state);
+        },
+        respond: (t) => {
+          if (result?.status === 'retryable_failure') {
+            const retryAfterSeconds = result.retryAfterSeconds ?? 2;
+            return shell.fail(
+              result.reason === 'rate_limited'
+                ? new AcpError(
+                    'rate_limited',
+                    'The payment provider is rate limiting requests. Nothing was charged twice; retry the request after Retry-After seconds.',
+                    { retryAfterSeconds },
+                  )
+                : new AcpError(
+                    'payment_unavailable',
+                    'The payment provider is unavailable or did not confirm the payment. Nothing was charged twice; retry the request to continue.',
+                    { retryAfterSeconds },
+                  ),
+            );
+          }
+          return json(200, toWireSession(t.state, config, t.order ?? null));
+        },
+      }),
       {
         idem: result === undefined || result.status === 'retryable_failure' ? undefined : idem,
         asResponse: (r) => r,
@@ -288,11 +282,10 @@ export function createPayments(shell: Shell) {
         sessionId,
         async ({ state }) => {
           const order = await store.getOrderBySession(sessionId);
-          if (order || linkPaymentDisposition(state) !== 'order') return { done: { order } };
-          // A cancel is refused while an attempt is in flight, so a canceled session was canceled after this
-          // attempt was closed: the buyer's explicit cancel stands, the late charge is refunded.
-          if (state.status === 'canceled') return { done: { order, canceled: true } };
-          if (paymentFallsShort(state, payment)) return { done: { order, short: true } };
+          const disposition = order ? 'duplicate' : lateChargeDisposition(state, payment);
+          if (disposition === 'duplicate') return { done: { order } };
+          if (disposition === 'canceled') return { done: { order, canceled: true } };
+          if (disposition === 'underpaid') return { done: { order, short: true } };
           const waiting = await shell.waitingAttempt(state);
           return {
             command: {
@@ -302,6 +295,7 @@ export function createPayments(shell: Shell) {
               orderId: ids.orderId(),
               ...(waiting ? { waiting } : {}),
             },
+            unchanged: () => ({ order }),
             respond: (t) => {
               previousStatus = state.status;
               return {

@@ -1,6 +1,8 @@
-// The rendering of a stored session for reads. A session renders the same until its version (or its order)
-// changes, so reads of an unchanged session reuse one rendering: the wire object (frozen: it is shared) and its
-// JSON text, which the service hands to transports in `ServiceResult.text` (they send it as is).
+// The rendering of a stored session. A session renders the same until its version (or its order) changes, so
+// the answer of a write primes the cache and later reads of the unchanged session reuse that rendering: the wire
+// object and its JSON text, computed at most once and handed to transports in `ServiceResult.text` (they send
+// it as is). The body is shared between answers: read-only for every consumer (its top level is frozen; a
+// deep freeze cost more than the rendering it saves).
 import type { ResolvedConfig } from '../config.js';
 import type { OrderRecord } from '../domain.js';
 import { toWireSession } from '../engine/wire.js';
@@ -10,28 +12,51 @@ import type { Stored } from './shell.js';
 
 const RENDER_CACHE_SIZE = 2000;
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
+interface Rendering {
+  body: CheckoutSession;
+  text?: string;
+}
+
+/** A session answer whose `text` is the body's JSON, serialized on first use and then kept. */
+function answer(status: number, r: Rendering): ServiceResult {
+  const result = { status, body: r.body, headers: {}, replayed: false } as ServiceResult;
+  Object.defineProperty(result, 'text', {
+    enumerable: false,
+    get: () => {
+      r.text ??= JSON.stringify(r.body);
+      return r.text;
+    },
+  });
+  return result;
 }
 
 export function createRenderCache(config: ResolvedConfig, size = RENDER_CACHE_SIZE) {
-  const cache = new Map<string, { body: CheckoutSession; text: string }>();
+  const cache = new Map<string, Rendering>();
+  const keyOf = (stored: Stored, order: OrderRecord | null | undefined) =>
+    `${stored.state.id}\u0000${stored.version}\u0000${order?.updatedAt ?? ''}`;
+  const put = (key: string, r: Rendering) => {
+    cache.set(key, r);
+    if (cache.size > size) cache.delete(cache.keys().next().value!);
+  };
   return {
     /** The 200 answer of a read of `stored` (with its order, if any). */
     session(stored: Stored, order: OrderRecord | null): ServiceResult {
-      const key = `${stored.state.id}\u0000${stored.version}\u0000${order?.updatedAt ?? ''}`;
+      const key = keyOf(stored, order);
       let hit = cache.get(key);
       if (!hit) {
-        const body = deepFreeze(toWireSession(stored.state, config, order));
-        hit = { body, text: JSON.stringify(body) };
-        cache.set(key, hit);
-        if (cache.size > size) cache.delete(cache.keys().next().value!);
+        hit = { body: Object.freeze(toWireSession(stored.state, config, order)) };
+        put(key, hit);
       }
-      return { status: 200, body: hit.body, text: hit.text, headers: {}, replayed: false };
+      return answer(200, hit);
+    },
+    /**
+     * The answer of a write that committed `stored`, rendered as `body` (exactly what a read renders: the same
+     * state, version and order): kept for the reads that follow. Returns the answer with its `text`.
+     */
+    written(status: number, stored: Stored, order: OrderRecord | null | undefined, body: CheckoutSession) {
+      const r: Rendering = { body: Object.freeze(body) };
+      put(keyOf(stored, order), r);
+      return answer(status, r);
     },
   };
 }

@@ -155,10 +155,14 @@ export function createShell(deps: CheckoutServiceDeps) {
       asResponse?: (r: R) => ServiceResult<unknown>;
       expire?: boolean;
       exhausted?: () => R;
+      /** The session as the caller just loaded it: the first round starts from it instead of loading again. */
+      first?: Stored;
     } = {},
   ): Promise<Settled<R>> {
+    let first = options.first;
     for (let i = 0; i < MAX_CAS_RETRIES; i++) {
-      let stored: Stored | undefined = await load(id);
+      let stored: Stored | undefined = first ?? (await load(id));
+      first = undefined;
       if (options.expire !== false) {
         stored = await expireDue(stored);
         if (!stored) continue;
