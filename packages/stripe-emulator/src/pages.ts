@@ -7,7 +7,7 @@ import { ApiError } from './errors.js';
 import { parseForm, str } from './form.js';
 import { sweep } from './lifecycle.js';
 import { last4 } from './render.js';
-import type { CheckoutSessionRec, EmulatorState } from './state.js';
+import { type CheckoutSessionRec, type EmulatorState, NO_REQUEST } from './state.js';
 
 const esc = (s: string) =>
   s.replace(
@@ -141,7 +141,7 @@ function checkoutPayPage(st: EmulatorState, sid: string, method: string, body: s
   if (s.status !== 'open') return { status: 409, html: checkoutPage(pageModel(s)) };
   const form = parseForm(body);
   const action = str(form, 'action') ?? 'pay';
-  st.currentRequest = { id: null, idempotency_key: null };
+  st.currentRequest = NO_REQUEST;
   if (action === 'cancel') {
     // Cancel only redirects: the session stays open, as in Stripe.
     return s.cancelUrl
@@ -197,7 +197,7 @@ function threeDSecure(st: EmulatorState, piId: string, method: string, body: str
   if (method === 'GET') return { status: 200, html: threeDSecurePage(pi.id, pi.status) };
   if (pi.status !== 'requires_action') return { status: 409, html: threeDSecurePage(pi.id, pi.status) };
   const action = str(parseForm(body), 'action') ?? 'complete';
-  st.currentRequest = { id: null, idempotency_key: null };
+  st.currentRequest = NO_REQUEST;
   let ok = true;
   try {
     if (action === 'fail') throw authenticationFailed(st, pi, []);

@@ -23,6 +23,7 @@ import {
   EMULATOR_API_VERSION,
   type EmulatorState,
   IdempotencyStore,
+  NO_REQUEST,
   type RequestLogEntry,
   randomHex,
 } from './state.js';
@@ -175,7 +176,7 @@ export function requestHandler(st: EmulatorState, router: Router, faults: FaultI
       body = errorEnvelope(err);
       save = err.save;
     } finally {
-      st.currentRequest = { id: null, idempotency_key: null };
+      st.currentRequest = NO_REQUEST;
     }
     if (idemKey) st.idempotency.finish(scope, fp, save ? { status, body } : undefined);
     // A lost response: the request executed and its result is saved, but the client never hears back.

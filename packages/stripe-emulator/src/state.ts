@@ -227,6 +227,11 @@ export interface WebhookConfig {
   retryDelaysMs?: readonly number[];
 }
 
+/** The `request` of an event: the API request that caused it. */
+export type EventRequest = { readonly id: string | null; readonly idempotency_key: string | null };
+/** Events of hosted pages and test calls name no request. */
+export const NO_REQUEST: EventRequest = Object.freeze({ id: null, idempotency_key: null });
+
 export class EmulatorState {
   readonly paymentMethods = new Map<string, PaymentMethodRec>();
   readonly tokens = new Map<string, GrantedTokenRec>();
@@ -242,10 +247,7 @@ export class EmulatorState {
   /** Events are delivered to the webhook endpoints as they are created. */
   readonly webhooks: WebhookDispatcher;
   /** The API request being executed, named in the events it causes (none for hosted pages). */
-  currentRequest: { id: string | null; idempotency_key: string | null } = {
-    id: null,
-    idempotency_key: null,
-  };
+  currentRequest: EventRequest = NO_REQUEST;
   /** `http://<host>:<port>`, known once the server listens. */
   baseUrl = '';
   private seq = 0;
