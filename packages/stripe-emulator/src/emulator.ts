@@ -17,13 +17,7 @@ import { refundRoutes, settleRefunds } from './routes/refunds.js';
 import { Router } from './routes/router.js';
 import { sharedPaymentTokenRoutes } from './routes/shared-payment-tokens.js';
 import { startServer } from './server.js';
-import {
-  DEFAULT_SEARCH_LAG_MS,
-  EMULATOR_API_VERSION,
-  EmulatorState,
-  type Json,
-  type RequestLogEntry,
-} from './state.js';
+import { DEFAULT_SEARCH_LAG_MS, EMULATOR_API_VERSION, EmulatorState, type RequestLogEntry } from './state.js';
 import type { DeliveryRecord, StripeEventObject, WebhookEndpoint } from './webhooks.js';
 
 export {
@@ -115,7 +109,7 @@ export interface StripeEmulator {
   /** Every request served: method, raw path, raw body or query, status, idempotency key. */
   readonly requests: readonly RequestLogEntry[];
   /** PaymentIntents as the API returns them, optionally filtered by status and metadata. */
-  paymentIntents(filter?: { status?: string; metadata?: Record<string, string> }): Json[];
+  paymentIntents(filter?: { status?: string; metadata?: Record<string, string> }): Record<string, unknown>[];
   /** Settle asynchronous refunds (pm_card_pendingRefund → succeeded, pm_card_refundFail → failed). */
   settleRefunds(): void;
   /** Expire open Checkout Sessions and SPTs whose time has come (also done lazily on every request). */
