@@ -1,6 +1,13 @@
-// The local hosted pages: a Checkout Session pay page (pay / cancel) and a 3D Secure test page. Plain HTML
-// forms, so a person can click through and a test can POST the same form.
-import { TEST_CARDS } from './cards.js';
+// The local hosted pages: a Checkout Session pay page (pay / cancel, with a 3D Secure challenge step for 3DS
+// cards) and a 3D Secure test page. Plain HTML forms, so a person can click through and a test can POST the
+// same form. Faults never hit these pages.
+import { TEST_CARDS, testCardForPaymentMethod } from './cards.js';
+import { authenticationFailed, completeAuthentication, payCheckout } from './charges.js';
+import { ApiError } from './errors.js';
+import { parseForm, str } from './form.js';
+import { sweep } from './lifecycle.js';
+import { last4 } from './render.js';
+import { type CheckoutSessionRec, type EmulatorState, NO_REQUEST } from './state.js';
 
 const esc = (s: string) =>
   s.replace(
@@ -94,4 +101,131 @@ export function threeDSecurePage(paymentIntentId: string, status: string): strin
 
 export function messagePage(title: string, text: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p>${esc(text)}</p>`);
+}
+
+// ------------------------------------------------------------------------------------------ page routes
+
+/** A page answer: HTML, or a redirect. */
+export interface PageAnswer {
+  status: number;
+  html?: string;
+  location?: string;
+}
+
+function pageModel(s: CheckoutSessionRec, error?: string): CheckoutPageModel {
+  return {
+    id: s.id,
+    status: s.status,
+    lines: s.lines.map((l) => ({ name: l.name, quantity: l.quantity, amount: l.unitAmount * l.quantity })),
+    ...(s.shipping ? { shipping: s.shipping } : {}),
+    total: s.amountTotal,
+    currency: s.currency,
+    email: s.customerEmail,
+    ...(error ? { error } : {}),
+  };
+}
+
+/** After a successful payment Checkout redirects to `success_url`, with `{CHECKOUT_SESSION_ID}` substituted. */
+const paid = (s: CheckoutSessionRec): PageAnswer =>
+  s.successUrl
+    ? { status: 303, location: s.successUrl.replace('{CHECKOUT_SESSION_ID}', s.id) }
+    : { status: 200, html: messagePage('Paid', 'Thank you: the payment succeeded.') };
+
+/** `GET`/`POST /c/pay/:checkout_session_id`: the hosted Checkout page. */
+function checkoutPayPage(st: EmulatorState, sid: string, method: string, body: string): PageAnswer {
+  sweep(st);
+  const s = st.sessions.get(sid);
+  if (!s) return { status: 404, html: messagePage('Not found', 'No such Checkout Session.') };
+  if (method === 'GET') return { status: 200, html: checkoutPage(pageModel(s)) };
+  if (method !== 'POST') return { status: 405, html: messagePage('Method not allowed', 'Use GET or POST.') };
+  if (s.status !== 'open') return { status: 409, html: checkoutPage(pageModel(s)) };
+  const form = parseForm(body);
+  const action = str(form, 'action') ?? 'pay';
+  st.currentRequest = NO_REQUEST;
+  if (action === 'cancel') {
+    // Cancel only redirects: the session stays open, as in Stripe.
+    return s.cancelUrl
+      ? { status: 303, location: s.cancelUrl }
+      : { status: 200, html: messagePage('Canceled', 'You left the checkout without paying.') };
+  }
+  if (action === '3ds_complete' || action === '3ds_fail') {
+    // The buyer answered the 3D Secure challenge of the PaymentIntent that is waiting for it.
+    const pi = s.paymentIntentId ? st.intents.get(s.paymentIntentId) : undefined;
+    if (pi?.status !== 'requires_action' || !pi.paymentMethodId) {
+      return { status: 409, html: checkoutPage(pageModel(s, 'There is no authentication in progress.')) };
+    }
+    if (action === '3ds_fail') {
+      // A failed challenge pays nothing and leaves the page payable.
+      const err = authenticationFailed(st, pi, []);
+      return {
+        status: 402,
+        html: checkoutPage(pageModel(s, String(err.body.message ?? 'Authentication failed.'))),
+      };
+    }
+    const r = payCheckout(st, s, pi.paymentMethodId, 'authenticated');
+    if ('challenge' in r || !r.ok)
+      return { status: 402, html: checkoutPage(pageModel(s, 'message' in r ? r.message : 'Declined.')) };
+    return paid(s);
+  }
+  const pmId = str(form, 'payment_method') ?? 'pm_card_visa';
+  if (!testCardForPaymentMethod(pmId))
+    return { status: 400, html: checkoutPage(pageModel(s, 'Choose a test payment method.')) };
+  const r = payCheckout(st, s, pmId);
+  if ('challenge' in r) {
+    const pm = st.paymentMethods.get(r.challenge.paymentMethodId!)!;
+    return {
+      status: 200,
+      html: checkoutChallengePage({
+        sessionId: s.id,
+        paymentIntentId: r.challenge.id,
+        brand: pm.card.brand,
+        last4: last4(pm.card),
+        total: s.amountTotal,
+        currency: s.currency,
+      }),
+    };
+  }
+  // A decline leaves the Checkout Session open: the buyer may try another card.
+  if (!r.ok) return { status: 402, html: checkoutPage(pageModel(s, r.message)) };
+  return paid(s);
+}
+
+/** `GET`/`POST /3ds/:payment_intent_id`: the 3D Secure test page of a PaymentIntent's `next_action`. */
+function threeDSecure(st: EmulatorState, piId: string, method: string, body: string): PageAnswer {
+  const pi = st.intents.get(piId);
+  if (!pi) return { status: 404, html: messagePage('Not found', 'No such PaymentIntent.') };
+  if (method === 'GET') return { status: 200, html: threeDSecurePage(pi.id, pi.status) };
+  if (pi.status !== 'requires_action') return { status: 409, html: threeDSecurePage(pi.id, pi.status) };
+  const action = str(parseForm(body), 'action') ?? 'complete';
+  st.currentRequest = NO_REQUEST;
+  let ok = true;
+  try {
+    if (action === 'fail') throw authenticationFailed(st, pi, []);
+    completeAuthentication(st, pi, []);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    ok = false;
+  }
+  if (pi.returnUrl) {
+    const sep = pi.returnUrl.includes('?') ? '&' : '?';
+    return { status: 303, location: `${pi.returnUrl}${sep}payment_intent=${pi.id}` };
+  }
+  return {
+    status: 200,
+    html: messagePage(ok ? 'Authenticated' : 'Not authenticated', `The payment is ${pi.status}.`),
+  };
+}
+
+/** The hosted page at `path`, or undefined when the path is not a page. */
+export function handlePage(
+  st: EmulatorState,
+  method: string,
+  path: string,
+  body: string,
+): PageAnswer | undefined {
+  const pay = /^\/c\/pay\/([^/]+)$/.exec(path);
+  if (pay) return checkoutPayPage(st, pay[1]!, method, body);
+  const tds = /^\/3ds\/([^/]+)$/.exec(path);
+  if (tds) return threeDSecure(st, tds[1]!, method, body);
+  return undefined;
 }
