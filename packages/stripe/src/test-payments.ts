@@ -10,9 +10,8 @@
 // Card data is never stored, logged or echoed: not in results, errors or validation messages.
 import type Stripe from 'stripe';
 import { StripeAdapterError } from './errors.js';
-import { DEFAULT_SPT_API_VERSION } from './gateway.js';
 import { declineMessage } from './outcomes.js';
-import { createTestGrantedToken, revokeTestGrantedToken } from './spt.js';
+import { createTestGrantedToken, DEFAULT_SPT_API_VERSION, revokeTestGrantedToken } from './spt.js';
 
 /** The longest a test token lives (seconds). */
 export const MAX_TEST_TOKEN_SECONDS = 30 * 60;
