@@ -1,15 +1,14 @@
 // @acp/stripe: Stripe for @acp/core. Charge Shared Payment Tokens, open hosted payment links (Checkout),
 // translate verified webhooks into core events, refund; plus test-only token helpers that refuse live keys.
 export { StripeAdapterError, type StripeAdapterErrorCode } from './errors.js';
+export { tokenProblem } from './gateway/credential.js';
 export {
   createStripeGateway,
-  DEFAULT_SPT_API_VERSION,
   type GatewayLogger,
-  METADATA_KEYS,
   type StripeGateway,
   type StripeGatewayOptions,
-  tokenProblem,
 } from './gateway.js';
+export { METADATA_KEYS } from './metadata.js';
 export {
   type AuthenticationSettings,
   DECLINE_MESSAGES,
@@ -17,7 +16,12 @@ export {
   TOKEN_MESSAGES,
   type TokenProblem,
 } from './outcomes.js';
-export { type GrantedToken, retrieveGrantedToken, type SptParameterLocation } from './spt.js';
+export {
+  DEFAULT_SPT_API_VERSION,
+  type GrantedToken,
+  retrieveGrantedToken,
+  type SptParameterLocation,
+} from './spt.js';
 export {
   assertTestClient,
   assertTestKey,

@@ -1,8 +1,17 @@
-// One table from Stripe outcomes to core's ChargeResult, with buyer-safe messages. Messages never contain
-// card data, and the sensitive declines (lost/stolen card, fraud, Radar blocks) read as a generic decline
-// ("Don't report more detailed information to your customer": https://docs.stripe.com/declines/codes).
-import type { AuthenticationMetadata, ChargeResult } from '@acp/core';
-import Stripe from 'stripe';
+// One table from Stripe objects to core's results: a PaymentIntent to a ChargeResult (with buyer-safe
+// messages), a paid Checkout Session to its payment, a Refund to a PaymentRefund. What Stripe THROWS maps in
+// `errors.ts`. Messages never contain card data, and the sensitive declines (lost/stolen card, fraud, Radar
+// blocks) read as a generic decline ("Don't report more detailed information to your customer":
+// https://docs.stripe.com/declines/codes).
+import type { AuthenticationMetadata, ChargeResult, PaymentRefund } from '@acp/core';
+import type Stripe from 'stripe';
+
+/** The id of an expandable field (an id string or the expanded object). */
+export const idOf = (v: string | { id: string } | null | undefined): string | undefined =>
+  typeof v === 'string' ? v : v?.id;
+
+/** Whether `value` is shaped like a PaymentIntent id (safe in a URL path, and worth asking Stripe about). */
+export const isPaymentIntentId = (value: string): boolean => /^pi_[A-Za-z0-9_]+$/.test(value);
 
 const GENERIC = 'The card was declined. Please use a different payment method.';
 
@@ -145,7 +154,8 @@ export function cardOf(pi: Stripe.PaymentIntent): { brand?: string; last4?: stri
   };
 }
 
-function blockedByRadar(pi: Stripe.PaymentIntent | undefined): boolean {
+/** Radar blocked the PaymentIntent's latest charge (its decline then reads as a generic one). */
+export function blockedByRadar(pi: Stripe.PaymentIntent | undefined): boolean {
   const charge =
     pi && typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : undefined;
   return charge?.outcome?.type === 'blocked';
@@ -220,64 +230,31 @@ export function fromPaymentIntent(
   }
 }
 
-// ------------------------------------------------------------------------------------------ errors
+// ------------------------------------------------------------------------------------------ Checkout Session
 
-export type ErrorClass =
-  | { kind: 'card'; result: ChargeResult }
-  | { kind: 'invalid'; code: string | undefined; param: string | undefined; paymentId?: string }
-  | { kind: 'rate_limited'; retryAfterSeconds?: number }
-  | { kind: 'network' }
-  | { kind: 'server' }
-  | { kind: 'idempotency' }
-  | { kind: 'auth' }
-  | { kind: 'unknown' };
+/** A Checkout Session whose payment went through (complete and paid). */
+export const isPaidLink = (s: Stripe.Checkout.Session): boolean =>
+  s.status === 'complete' && s.payment_status === 'paid';
 
-/** Classifies anything stripe-node throws (stripe.md §8). */
-export function classifyError(e: unknown): ErrorClass {
-  if (!(e instanceof Stripe.errors.StripeError)) return { kind: 'unknown' };
-  if (e instanceof Stripe.errors.StripeCardError) {
-    const pi = e.payment_intent;
-    // `error_on_requires_action` failures: `authentication_required` (https://docs.stripe.com/error-codes);
-    // older material names the Dashboard reason `requires_action_not_handled`.
-    const code =
-      e.code === 'requires_action_not_handled' ? 'authentication_required' : e.code || 'card_declined';
-    const declineCode = e.decline_code || undefined;
-    return {
-      kind: 'card',
-      result: {
-        status: 'declined',
-        code,
-        ...(declineCode ? { declineCode } : {}),
-        message: declineMessage(code, declineCode, blockedByRadar(pi)),
-        ...(pi?.id ? { paymentId: pi.id } : {}),
-      },
-    };
-  }
-  if (e instanceof Stripe.errors.StripeRateLimitError) {
-    const header = e.headers?.['retry-after'];
-    const seconds = header ? Number(header) : Number.NaN;
-    return { kind: 'rate_limited', ...(Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {}) };
-  }
-  if (e instanceof Stripe.errors.StripeIdempotencyError) return { kind: 'idempotency' };
-  if (e instanceof Stripe.errors.StripeInvalidRequestError) {
-    const pi = e.payment_intent;
-    return { kind: 'invalid', code: e.code, param: e.param, ...(pi?.id ? { paymentId: pi.id } : {}) };
-  }
-  if (e instanceof Stripe.errors.StripeConnectionError) return { kind: 'network' };
-  if (
-    e instanceof Stripe.errors.StripeAuthenticationError ||
-    e instanceof Stripe.errors.StripePermissionError
-  ) {
-    return { kind: 'auth' };
-  }
-  // A 5xx (Stripe saves it under the idempotency key and replays it, stripe.md §5.1). A 409 (a concurrent
-  // request with the same key) or 424 is also a StripeAPIError but is not saved: an unknown outcome.
-  if (e instanceof Stripe.errors.StripeAPIError) {
-    return (e.statusCode ?? 500) >= 500 ? { kind: 'server' } : { kind: 'unknown' };
-  }
-  return { kind: 'unknown' };
+/** The payment a Checkout Session (one of our payment links) reports: its PaymentIntent and total. */
+export function linkPaymentOf(s: Stripe.Checkout.Session): {
+  paymentId: string | undefined;
+  amount: number;
+  currency: string;
+} {
+  return { paymentId: idOf(s.payment_intent), amount: s.amount_total ?? 0, currency: s.currency ?? '' };
 }
 
-export function isRetryableClass(c: ErrorClass): boolean {
-  return c.kind === 'network' || c.kind === 'server' || c.kind === 'rate_limited' || c.kind === 'unknown';
+// ------------------------------------------------------------------------------------------ Refund
+
+/** A Stripe Refund as core's ledger reads it; `requires_action` (and anything unknown) is still pending. */
+export function paymentRefundOf(r: Stripe.Refund): PaymentRefund {
+  return {
+    refundId: r.id,
+    amount: r.amount,
+    currency: r.currency,
+    status:
+      r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled' ? r.status : 'pending',
+    ...(r.reason ? { reason: r.reason } : {}),
+  };
 }

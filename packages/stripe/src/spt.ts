@@ -5,6 +5,9 @@
 import { containsPan } from '@acp/core';
 import type Stripe from 'stripe';
 
+/** The preview version sent on SPT calls unless configured (the API reference's curl examples use it). */
+export const DEFAULT_SPT_API_VERSION = '2026-04-22.preview';
+
 /**
  * The shape of a Shared Payment Token id, as Stripe writes object ids: the `spt_` prefix, then letters and
  * digits only (no further `_`, so `spt_4242_4242_4242_4242` is not an id), at most 255 characters in all
@@ -147,12 +150,6 @@ export function createPaymentIntentWithSpt(
       ? { ...params, payment_method_data: { shared_payment_granted_token: token } }
       : { ...params, shared_payment_granted_token: token };
   return stripe.paymentIntents.create(withToken as unknown as Stripe.PaymentIntentCreateParams, options);
-}
-
-/** The SPT a PaymentMethod was cloned from (beta field `shared_payment_granted_token`), if any. */
-export function grantedTokenOfPaymentMethod(pm: Stripe.PaymentMethod): string | null {
-  const field = (pm as unknown as { shared_payment_granted_token?: unknown }).shared_payment_granted_token;
-  return typeof field === 'string' ? field : null;
 }
 
 /** `shared_payment.*` event types are not in stripe-node's `Event.Type` union (stripe.md §1.6). */

@@ -9,10 +9,9 @@
 // checked again before every PaymentMethod create (a key that changes behind the client is caught).
 // Card data is never stored, logged or echoed: not in results, errors or validation messages.
 import type Stripe from 'stripe';
-import { StripeAdapterError } from './errors.js';
-import { DEFAULT_SPT_API_VERSION } from './gateway.js';
+import { StripeAdapterError, stripeCodeOf } from './errors.js';
 import { declineMessage } from './outcomes.js';
-import { createTestGrantedToken, revokeTestGrantedToken } from './spt.js';
+import { createTestGrantedToken, DEFAULT_SPT_API_VERSION, revokeTestGrantedToken } from './spt.js';
 
 /** The longest a test token lives (seconds). */
 export const MAX_TEST_TOKEN_SECONDS = 30 * 60;
@@ -82,10 +81,13 @@ export interface StripeTestPayments {
 
 export type StripeKeyMode = 'test' | 'live' | 'unknown';
 
+const TEST_KEY = /^(sk|rk)_test_[A-Za-z0-9_]+$/;
+const LIVE_KEY = /^(sk|rk)_live_/;
+
 /** The mode of a Stripe secret or restricted key string. */
 export function keyMode(key: unknown): StripeKeyMode {
   if (typeof key !== 'string') return 'unknown';
-  if (/^(sk|rk)_live_/.test(key)) return 'live';
+  if (LIVE_KEY.test(key)) return 'live';
   if (TEST_KEY.test(key)) return 'test';
   return 'unknown';
 }
@@ -146,18 +148,16 @@ function clientKeyOf(stripe: Stripe): string | undefined {
   return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
 }
 
-const TEST_KEY = /^(sk|rk)_test_[A-Za-z0-9_]+$/;
-const LIVE_KEY = /^(sk|rk)_live_/;
-
 /** Throws unless `key` is a Stripe test secret/restricted key. */
 export function assertTestKey(key: string): void {
-  if (typeof key !== 'string' || LIVE_KEY.test(key)) {
+  const mode = keyMode(key);
+  if (typeof key !== 'string' || mode === 'live') {
     throw new StripeAdapterError(
       'live_mode_forbidden',
       'Test payment helpers are disabled with live Stripe keys (sk_live_/rk_live_). Agents must send Shared Payment Tokens.',
     );
   }
-  if (!TEST_KEY.test(key)) {
+  if (mode !== 'test') {
     throw new StripeAdapterError(
       'live_mode_forbidden',
       'Test payment helpers need a Stripe test key (sk_test_… or rk_test_…).',
@@ -199,8 +199,7 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
     try {
       livemode = (await stripe.balance.retrieve()).livemode;
     } catch (e) {
-      const code =
-        typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+      const code = stripeCodeOf(e);
       throw new StripeAdapterError(
         'stripe_request_failed',
         'Could not confirm with Stripe that the account is in test mode; test payment helpers stay disabled.',
@@ -222,12 +221,17 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
       'Test payment helpers are disabled: the Stripe account is in live mode.',
     );
 
+  /** A live client key, or any live answer before, is final: the error every helper refuses with. */
+  function liveRefusal(mode: StripeKeyMode): StripeAdapterError | undefined {
+    if (!live && mode !== 'live') return undefined;
+    live = true;
+    return liveModeError();
+  }
+
   /** Client key mode, then the account's livemode (once; a failed lookup is retried next time). */
   function assertTestMode(): Promise<void> {
-    if (live || clientKeyMode(stripe) === 'live') {
-      live = true;
-      return Promise.reject(liveModeError());
-    }
+    const refused = liveRefusal(clientKeyMode(stripe));
+    if (refused) return Promise.reject(refused);
     verified ??= checkAccount();
     const current = verified;
     current.catch(() => {
@@ -239,10 +243,8 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
   /** Raw cards need a client whose key can be read and is a test key (a custom authenticator hides it). */
   function assertRawCardClient(): void {
     const mode = clientKeyMode(stripe);
-    if (live || mode === 'live') {
-      live = true;
-      throw liveModeError();
-    }
+    const refused = liveRefusal(mode);
+    if (refused) throw refused;
     if (mode !== 'test') {
       throw new StripeAdapterError(
         'live_mode_forbidden',
@@ -264,8 +266,7 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
         version,
       );
     } catch (e) {
-      const code =
-        typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+      const code = stripeCodeOf(e);
       if (code === 'resource_missing')
         throw invalid('paymentMethod', 'Unknown test PaymentMethod. Use one such as pm_card_visa.');
       throw new StripeAdapterError(
@@ -345,10 +346,7 @@ export function createStripeTestPayments(options: StripeTestPaymentsOptions): St
         });
       } catch (e) {
         // Never pass Stripe's error (or its request) along: report the code and a safe message only.
-        const code =
-          typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string'
-            ? e.code
-            : undefined;
+        const code = stripeCodeOf(e);
         const type = typeof e === 'object' && e !== null && 'rawType' in e ? e.rawType : undefined;
         if (type === 'card_error') {
           throw new StripeAdapterError(

@@ -5,7 +5,9 @@
 // The result is a plain `{ status, body }` so any HTTP layer can mount it without Stripe types.
 import type { PaymentEvent } from '@acp/core';
 import Stripe from 'stripe';
-import { METADATA_KEYS } from './gateway.js';
+import { classifyError, isResourceMissing } from './errors.js';
+import { linkSessionIdOf, paymentSessionIdOf } from './metadata.js';
+import { idOf, isPaymentIntentId, linkPaymentOf, paymentRefundOf } from './outcomes.js';
 import { eventTypeOf } from './spt.js';
 
 export interface StripeWebhookHandlerOptions {
@@ -34,24 +36,6 @@ export type StripeWebhookHandler = (
   signatureHeader: string | undefined,
 ) => Promise<WebhookResponse>;
 
-/**
- * The ACP checkout session of a Stripe Checkout Session, only when it is one of our payment links: it carries
- * the metadata our gateway writes (`acp_kind: payment_link` and `acp_checkout_session_id`), which only API
- * calls with the account's key can set. Never `client_reference_id`: a buyer can choose it (Stripe Payment
- * Links take `?client_reference_id=` from the URL), and this endpoint receives the Checkout Sessions of every
- * integration on the account.
- */
-const sessionIdOf = (obj: { metadata?: Stripe.Metadata | null }): string | undefined => {
-  const m = obj.metadata;
-  if (m?.[METADATA_KEYS.kind] !== 'payment_link') return undefined;
-  return m[METADATA_KEYS.sessionId] || undefined;
-};
-
-const refundStatus = (s: string | null): 'pending' | 'succeeded' | 'failed' | 'canceled' =>
-  s === 'succeeded' ? 'succeeded' : s === 'failed' ? 'failed' : s === 'canceled' ? 'canceled' : 'pending';
-
-const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : v?.id);
-
 export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions): StripeWebhookHandler {
   const { stripe } = options;
   const secrets =
@@ -79,15 +63,13 @@ export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions)
    * PaymentIntent's metadata.
    */
   async function sessionOfPayment(paymentId: string): Promise<string | undefined> {
-    if (!/^pi_[A-Za-z0-9_]+$/.test(paymentId)) return undefined;
+    if (!isPaymentIntentId(paymentId)) return undefined;
     try {
-      const pi = await stripe.paymentIntents.retrieve(paymentId);
-      return pi.metadata?.[METADATA_KEYS.sessionId] ?? undefined;
+      return paymentSessionIdOf(await stripe.paymentIntents.retrieve(paymentId));
     } catch (e) {
       // Unknown to this account: not one of our payments. Anything else (network, 5xx) throws: the webhook
       // answers 500 and Stripe redelivers.
-      if (e instanceof Stripe.errors.StripeInvalidRequestError && e.code === 'resource_missing')
-        return undefined;
+      if (isResourceMissing(classifyError(e))) return undefined;
       throw e;
     }
   }
@@ -100,16 +82,7 @@ export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions)
     if (!paymentId) return undefined;
     if (!sessions.has(paymentId)) sessions.set(paymentId, await sessionOfPayment(paymentId));
     const sessionId = sessions.get(paymentId);
-    return {
-      type: 'refund.updated',
-      paymentId,
-      ...(sessionId ? { sessionId } : {}),
-      refundId: r.id,
-      amount: r.amount,
-      currency: r.currency,
-      status: refundStatus(r.status),
-      ...(r.reason ? { reason: r.reason } : {}),
-    };
+    return { type: 'refund.updated', paymentId, ...(sessionId ? { sessionId } : {}), ...paymentRefundOf(r) };
   }
 
   async function translate(event: Stripe.Event): Promise<PaymentEvent[]> {
@@ -117,28 +90,19 @@ export function createStripeWebhookHandler(options: StripeWebhookHandlerOptions)
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded': {
         const s = event.data.object as Stripe.Checkout.Session;
-        const sessionId = sessionIdOf(s);
-        const paymentId = idOf(s.payment_intent);
+        const sessionId = linkSessionIdOf(s);
+        const { paymentId, amount, currency } = linkPaymentOf(s);
         if (!sessionId || !paymentId || s.mode !== 'payment' || s.payment_status !== 'paid') return [];
-        return [
-          {
-            type: 'payment_link.succeeded',
-            sessionId,
-            linkId: s.id,
-            paymentId,
-            amount: s.amount_total ?? 0,
-            currency: s.currency ?? '',
-          },
-        ];
+        return [{ type: 'payment_link.succeeded', sessionId, linkId: s.id, paymentId, amount, currency }];
       }
       case 'checkout.session.expired': {
         const s = event.data.object as Stripe.Checkout.Session;
-        const sessionId = sessionIdOf(s);
+        const sessionId = linkSessionIdOf(s);
         return sessionId ? [{ type: 'payment_link.expired', sessionId, linkId: s.id }] : [];
       }
       case 'checkout.session.async_payment_failed': {
         const s = event.data.object as Stripe.Checkout.Session;
-        const sessionId = sessionIdOf(s);
+        const sessionId = linkSessionIdOf(s);
         return sessionId
           ? [
               {

@@ -4,7 +4,7 @@
 import type { CheckoutSession, RequestContext } from '@acp/core';
 import { createSystemClock, createTestCheckout } from '@acp/core/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Setup, setup } from './fixture.js';
+import { requestContext, type Setup, setup } from './fixture.js';
 
 let s: Setup;
 beforeAll(async () => {
@@ -26,11 +26,7 @@ it('under injected faults every session is charged at most once and every charge
     clock: createSystemClock(),
     config: { unconfirmedPaymentGraceSeconds: 0 },
   });
-  const ctx = (key: string): RequestContext => ({
-    caller: 'agent_campaign',
-    apiVersion: '2026-04-17',
-    idempotencyKey: key,
-  });
+  const ctx = (key: string): RequestContext => requestContext('agent_campaign', key);
 
   // Set up sessions and tokens without faults.
   const sessions: { id: string; total: number; token: string; card: string }[] = [];

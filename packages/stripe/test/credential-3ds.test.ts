@@ -1,16 +1,14 @@
 // The gateway's credential shape check (nothing but an SPT id reaches Stripe, never in a URL path) and its
 // 3D Secure rules: fail fast (error_on_requires_action) when 3DS cannot be offered or the agent cannot
 // authenticate, required acquirer settings, no Visa fallback for unknown brands, PaymentIntent cancel.
-import type { ChargeRequest } from '@acp/core';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeGateway, StripeAdapterError } from '../src/index.js';
 import { authenticationUnavailable, fromPaymentIntent } from '../src/outcomes.js';
 import { retrieveGrantedToken } from '../src/spt.js';
-import { type Setup, setup } from './fixture.js';
+import { chargeRequests, type Setup, setup } from './fixture.js';
 
 let s: Setup;
-let n = 0;
 beforeAll(async () => {
   s = await setup();
 });
@@ -26,22 +24,7 @@ const ACQUIRER = {
   merchantName: 'Test Shop',
 };
 
-function request(token: string, overrides: Partial<ChargeRequest> = {}): ChargeRequest {
-  const sessionId = `cs_c3_${++n}`;
-  return {
-    sessionId,
-    attemptId: `${sessionId}:1`,
-    attemptNumber: 1,
-    idempotencyKey: `acp_${sessionId}_attempt_1`,
-    amount: 2599,
-    currency: 'usd',
-    handlerId: 'card_tokenized',
-    instrumentType: 'card',
-    credential: { type: 'spt', token },
-    metadata: { checkout_session_id: sessionId, attempt: '1' },
-    ...overrides,
-  };
-}
+const request = chargeRequests('cs_c3_');
 
 const requestLogText = () => JSON.stringify(s.emulator.requests);
 

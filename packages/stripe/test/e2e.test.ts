@@ -5,18 +5,15 @@ import type { CheckoutSession, RequestContext } from '@acp/core';
 import { createSystemClock, createTestCheckout, type TestCheckout } from '@acp/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeWebhookHandler, DECLINE_MESSAGES } from '../src/index.js';
-import { postForm, type Setup, setup, startWebhookServer } from './fixture.js';
+import { payWith, readySessionOn } from './engine-stack.js';
+import { postForm, requestContext, type Setup, setup, startWebhookServer } from './fixture.js';
 
 const WHSEC = 'whsec_e2e_secret';
 let s: Setup;
 let t: TestCheckout;
 let hook: { url: string; close(): Promise<void> };
 let k = 0;
-const ctx = (key?: string): RequestContext => ({
-  caller: 'agent_e2e',
-  apiVersion: '2026-04-17',
-  idempotencyKey: key ?? `e2e_${++k}`,
-});
+const ctx = (key?: string): RequestContext => requestContext('agent_e2e', key ?? `e2e_${++k}`);
 
 beforeAll(async () => {
   s = await setup();
@@ -34,28 +31,10 @@ afterAll(async () => {
   await hook.close();
 });
 
-async function readySession(items = [{ id: 'ebook_mcp' }]): Promise<{ id: string; total: number }> {
-  const r = await t.service.createSession(
-    {
-      line_items: items,
-      currency: 'usd',
-      buyer: { email: 'ada@example.com' },
-      capabilities: { interventions: { supported: ['3ds'] } },
-    },
-    ctx(),
-  );
-  const session = r.body as CheckoutSession;
-  expect(session.status).toBe('ready_for_payment');
-  return { id: session.id, total: session.totals.find((x) => x.type === 'total')!.amount };
-}
-
-const payment = (token: string) => ({
-  handler_id: 'card_tokenized',
-  instrument: { type: 'card', credential: { type: 'spt', token } },
-});
+const readySession = () => readySessionOn(t, ctx(), ['3ds']);
 
 async function complete(id: string, token: string, extra: Record<string, unknown> = {}) {
-  const r = await t.service.completeSession(id, { payment_data: payment(token), ...extra }, ctx());
+  const r = await t.service.completeSession(id, payWith(token, extra), ctx());
   return r.body as CheckoutSession;
 }
 

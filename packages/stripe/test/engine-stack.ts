@@ -3,12 +3,15 @@
 // `webhooks: false`, for the "webhook never comes" cases). Call `useEngineStack` at the top of a test file:
 // it registers the cleanup of every stack the file opens.
 import type { CheckoutSession, MerchantConfig, RequestContext } from '@acp/core';
-import { type createManualClock, createSystemClock, createTestCheckout } from '@acp/core/testing';
+import {
+  type createManualClock,
+  createSystemClock,
+  createTestCheckout,
+  type TestCheckout,
+} from '@acp/core/testing';
 import { afterEach, expect } from 'vitest';
 import { createStripeWebhookHandler, type StripeGatewayOptions } from '../src/index.js';
-import { type Setup, setup, startWebhookServer } from './fixture.js';
-
-export const API_VERSION = '2026-04-17';
+import { requestContext, type Setup, setup, startWebhookServer } from './fixture.js';
 
 /** An ACP complete body paying with one SPT (plus any other request fields). */
 export const payWith = (token: string, extra: Record<string, unknown> = {}) => ({
@@ -18,6 +21,26 @@ export const payWith = (token: string, extra: Record<string, unknown> = {}) => (
   },
   ...extra,
 });
+
+/** A digital-goods session ready for payment; `supported` are the agent's interventions (e.g. `['3ds']`). */
+export async function readySessionOn(
+  t: TestCheckout,
+  context: RequestContext,
+  supported: string[] = [],
+): Promise<{ id: string; total: number }> {
+  const r = await t.service.createSession(
+    {
+      line_items: [{ id: 'ebook_mcp' }],
+      currency: 'usd',
+      buyer: { email: 'ada@example.com' },
+      capabilities: { interventions: { supported } },
+    },
+    context,
+  );
+  const session = r.body as CheckoutSession;
+  expect(session.status).toBe('ready_for_payment');
+  return { id: session.id, total: session.totals.find((x) => x.type === 'total')!.amount };
+}
 
 export interface EngineStackOptions {
   /** A manual clock drives the engine, the gateway and the emulator alike. */
@@ -35,11 +58,7 @@ export function useEngineStack(caller: string) {
     for (const c of cleanups.splice(0)) await c();
   });
   let k = 0;
-  const ctx = (key?: string): RequestContext => ({
-    caller,
-    apiVersion: API_VERSION,
-    idempotencyKey: key ?? `${caller}_${++k}`,
-  });
+  const ctx = (key?: string): RequestContext => requestContext(caller, key ?? `${caller}_${++k}`);
 
   async function stack(options: EngineStackOptions = {}, config: Partial<MerchantConfig> = {}) {
     const clock = options.clock;
@@ -69,20 +88,7 @@ export function useEngineStack(caller: string) {
   }
 
   /** A digital-goods session ready for payment; `supported` are the agent's interventions (e.g. `['3ds']`). */
-  async function readySession(t: ReturnType<typeof createTestCheckout>, supported: string[] = []) {
-    const r = await t.service.createSession(
-      {
-        line_items: [{ id: 'ebook_mcp' }],
-        currency: 'usd',
-        buyer: { email: 'ada@example.com' },
-        capabilities: { interventions: { supported } },
-      },
-      ctx(),
-    );
-    const session = r.body as CheckoutSession;
-    expect(session.status).toBe('ready_for_payment');
-    return { id: session.id, total: session.totals.find((x) => x.type === 'total')!.amount };
-  }
+  const readySession = (t: TestCheckout, supported: string[] = []) => readySessionOn(t, ctx(), supported);
 
   /** Registers one more cleanup (e.g. a second emulator a test opens itself). */
   const onCleanup = (fn: () => Promise<void>) => {

@@ -1,6 +1,7 @@
 // Test wiring: the real stripe-node client pointed at the local emulator over HTTP (no mocks).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ChargeRequest, LATEST_API_VERSION, type RequestContext } from '@acp/core';
 import { type StripeEmulator, type StripeEmulatorOptions, startStripeEmulator } from '@acp/stripe-emulator';
 import Stripe from 'stripe';
 import { createStripeGateway, createStripeTestPayments, type StripeGatewayOptions } from '../src/index.js';
@@ -43,6 +44,34 @@ export async function setup(
 }
 
 export type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** An engine request context for `caller` (the latest ACP version). */
+export const requestContext = (caller: string, idempotencyKey: string): RequestContext => ({
+  caller,
+  apiVersion: LATEST_API_VERSION,
+  idempotencyKey,
+});
+
+/** Charge requests of a new session each (`<prefix>1`, `<prefix>2`, …): 25.99 USD paid with `token`. */
+export function chargeRequests(prefix: string) {
+  let n = 0;
+  return (token: string, overrides: Partial<ChargeRequest> = {}): ChargeRequest => {
+    const sessionId = `${prefix}${++n}`;
+    return {
+      sessionId,
+      attemptId: `${sessionId}:1`,
+      attemptNumber: 1,
+      idempotencyKey: `acp_${sessionId}_attempt_1`,
+      amount: 2599,
+      currency: 'usd',
+      handlerId: 'card_tokenized',
+      instrumentType: 'card',
+      credential: { type: 'spt', token },
+      metadata: { checkout_session_id: sessionId, attempt: '1' },
+      ...overrides,
+    };
+  };
+}
 
 /** A local HTTP endpoint that hands raw bodies and signatures to a handler (like an HTTP transport would). */
 export async function startWebhookServer(

@@ -3,10 +3,9 @@
 import type { ChargeRequest, PaymentAttempt } from '@acp/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeGateway, DECLINE_MESSAGES } from '../src/index.js';
-import { type Setup, setup } from './fixture.js';
+import { chargeRequests, type Setup, setup } from './fixture.js';
 
 let s: Setup;
-let n = 0;
 beforeAll(async () => {
   s = await setup();
 });
@@ -17,22 +16,7 @@ afterEach(() => {
   s.emulator.setFaults({});
 });
 
-function request(token: string, overrides: Partial<ChargeRequest> = {}): ChargeRequest {
-  const sessionId = `cs_gw_${++n}`;
-  return {
-    sessionId,
-    attemptId: `${sessionId}:1`,
-    attemptNumber: 1,
-    idempotencyKey: `acp_${sessionId}_attempt_1`,
-    amount: 2599,
-    currency: 'usd',
-    handlerId: 'card_tokenized',
-    instrumentType: 'card',
-    credential: { type: 'spt', token },
-    metadata: { checkout_session_id: sessionId, attempt: '1' },
-    ...overrides,
-  };
-}
+const request = chargeRequests('cs_gw_');
 
 const attemptOf = (req: ChargeRequest, extra: Partial<PaymentAttempt> = {}): PaymentAttempt => ({
   id: req.attemptId,

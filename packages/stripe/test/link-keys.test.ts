@@ -9,7 +9,7 @@
 import type { CheckoutSession, RequestContext } from '@acp/core';
 import { createSystemClock, createTestCheckout } from '@acp/core/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Setup, setup } from './fixture.js';
+import { requestContext, type Setup, setup } from './fixture.js';
 
 let s: Setup;
 beforeAll(async () => {
@@ -19,11 +19,7 @@ afterAll(async () => {
   await s.emulator.close();
 });
 
-const ctx = (key: string): RequestContext => ({
-  caller: 'agent_keys',
-  apiVersion: '2026-04-17',
-  idempotencyKey: key,
-});
+const ctx = (key: string): RequestContext => requestContext('agent_keys', key);
 
 it('an SPT complete after a payment-link create whose answer was lost charges once and completes', async () => {
   const t = createTestCheckout({ gateway: s.gateway, clock: createSystemClock() });
