@@ -7,16 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CheckoutStoreV1, createCheckoutService, type Product } from '@acp/core';
+import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
+import { createMemoryStore } from '@acp/core/memory';
 import {
-  createFlatRatePricing,
-  createMemoryCatalog,
-  createMemoryStore,
   createSequentialIds,
-  createSystemClock,
   createTestCheckout,
   SAMPLE_PRODUCTS,
   sampleMerchantConfig,
-} from '@acp/core/memory';
+} from '@acp/core/testing';
 import { createAcpHttpHandler } from '@acp/mcp-http';
 import { createAcpNodeServer, toWebRequest, writeWebResponse } from '@acp/mcp-http/node';
 import { createPostgresStore } from '@acp/store-postgres';

@@ -11,7 +11,7 @@ import {
   type MerchantConfig,
   tokenizedCardHandler,
 } from '@acp/core';
-import { createFlatRatePricing, createSystemClock } from '@acp/core/memory';
+import { createFlatRatePricing, createSystemClock } from '@acp/core/adapters';
 import {
   type AcpMcpServerFactory,
   createAcpMcpServerFactory,

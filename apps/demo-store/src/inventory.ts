@@ -2,7 +2,7 @@
 // store, so it survives restarts and is shared by the HTTP and stdio processes. commitInventory is
 // idempotent per order (a commit table keyed by order id, in one transaction with the decrement).
 import type { CatalogV1, Product, ProductSearch } from '@acp/core';
-import { createMemoryCatalog } from '@acp/core/memory';
+import { createMemoryCatalog } from '@acp/core/adapters';
 import type Database from 'better-sqlite3';
 import type { Pool } from 'pg';
 

@@ -1,4 +1,4 @@
-import { catalogContract } from '@acp/core/testing';
+import { catalogContract } from '@acp/core/contracts';
 import { createSqliteStore } from '@acp/store-sqlite';
 import { describe, expect, it } from 'vitest';
 import { catalogProducts } from '../src/catalog.js';

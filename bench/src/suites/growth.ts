@@ -4,15 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCheckoutService, type Product, type SessionState } from '@acp/core';
+import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
+import { createMemoryStore } from '@acp/core/memory';
 import {
-  createFlatRatePricing,
-  createMemoryCatalog,
   createMemoryGateway,
-  createMemoryStore,
   createSequentialIds,
-  createSystemClock,
-} from '@acp/core/memory';
-import { SAMPLE_ADDRESS, SAMPLE_PRODUCTS, sampleMerchantConfig } from '@acp/core/testing';
+  SAMPLE_ADDRESS,
+  SAMPLE_PRODUCTS,
+  sampleMerchantConfig,
+} from '@acp/core/testing';
 import { createPostgresStore } from '@acp/store-postgres';
 import { createSqliteStore } from '@acp/store-sqlite';
 import type { Reporter } from '../report.js';

@@ -28,68 +28,31 @@ export type {
   SessionTotals,
   StoredResponse,
 } from './domain.js';
+export { productAvailability } from './engine/cart.js';
+export type { Effect } from './engine/effects.js';
 export {
-  buildLines,
-  buildOptions,
-  cartMessages,
-  computeTotals,
-  draftsFromState,
-  type LineDraft,
-  lineIdFor,
-  pricingLines,
-  productAvailability,
-  requestedItemIds,
-  resolveLines,
-  selectOptions,
-} from './engine/cart.js';
+  type Command,
+  type CommandType,
+  EFFECT_PHASE,
+  type EffectPhase,
+  type Outcome,
+  transition,
+} from './engine/machine.js';
 export {
   applyRefundUpdate,
   type RefundStatus,
   type RefundTotals,
   type RefundUpdate,
-  refundAdjustmentId,
-  refundLedger,
   refundTotals,
 } from './engine/refunds.js';
 export {
-  abandonPaymentLinkAttempt,
-  applyChargeResult,
-  applyPaymentLinkEvent,
-  attemptIdFor,
-  beginComplete,
-  beginPaymentLink,
-  buildOrder,
   type CartInputs,
-  cancelSession,
-  closeUnchargedAttempt,
-  createSession,
-  type Decision,
-  type Effect,
   type EngineContext,
-  expireIfDue,
-  linkFingerprint,
-  linkPaymentDisposition,
   negotiateCapabilities,
-  normalizeIntentTrace,
-  paymentDeclinedMessage,
-  paymentIdempotencyKey,
-  paymentLinkOpened,
-  pendingChargePlan,
   permission,
-  resumeAttempt,
-  sendWindow,
-  sessionTotalsToWire,
-  statusFromMessages,
   type Transition,
-  updateSession,
 } from './engine/transitions.js';
-export {
-  PROTOCOL_VERSION,
-  toWireFulfillmentOption,
-  toWireLineItem,
-  toWireOrder,
-  toWireSession,
-} from './engine/wire.js';
+export { toWireOrder, toWireSession } from './engine/wire.js';
 export {
   ACP_ERROR_CODES,
   AcpError,
@@ -106,14 +69,8 @@ export {
   ECHO_MAX_CHARS,
   echoRedacted,
   findPanField,
-  findPanLike,
-  luhnValid,
-  PAN_MAX_DIGITS,
-  PAN_MIN_DIGITS,
   type PanFieldOptions,
-  type PanMatch,
   panRefusalMessage,
-  plausibleCardNumber,
   redactPans,
 } from './pan.js';
 export type {
@@ -206,7 +163,6 @@ export {
   MAX_PAGE_LIMIT,
 } from './store-kit.js';
 export { canonicalJson } from './util/canonical-json.js';
-export { sha256Hex } from './util/sha256.js';
 export {
   type ApiVersion,
   checkApiVersion,

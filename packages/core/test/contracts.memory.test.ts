@@ -1,17 +1,12 @@
-import {
-  createFlatRatePricing,
-  createMemoryCatalog,
-  createMemoryGateway,
-  createMemoryStore,
-  MEMORY_TEST_TOKENS,
-} from '../src/memory/index.js';
+import { createFlatRatePricing, createMemoryCatalog } from '../src/adapters/index.js';
+import { createMemoryStore } from '../src/memory/index.js';
 import {
   catalogContract,
   checkoutStoreContract,
   paymentGatewayContract,
   pricingContract,
-  SAMPLE_PRODUCTS,
-} from '../src/testing/index.js';
+} from '../src/testing/contracts-index.js';
+import { createMemoryGateway, MEMORY_TEST_TOKENS, SAMPLE_PRODUCTS } from '../src/testing/index.js';
 
 checkoutStoreContract('memory', () => ({ store: createMemoryStore() }));
 

@@ -3,7 +3,7 @@
 // session; sessions stored before owners existed stay open to every caller.
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_CALLER } from '../src/index.js';
-import { createTestCheckout } from '../src/memory/index.js';
+import { createTestCheckout } from '../src/testing/index.js';
 import { ctx, SPT } from './helpers.js';
 
 const CREATE = {

@@ -8,13 +8,10 @@ import {
   ECHO_MAX_CHARS,
   echoRedacted,
   findPanField,
-  findPanLike,
-  luhnValid,
   type PaymentGatewayV1,
-  plausibleCardNumber,
   redactPans,
-  sha256Hex,
 } from '../src/index.js';
+import { findPanLike, luhnValid, plausibleCardNumber } from '../src/pan.js';
 import {
   createMemoryCatalog,
   createMemoryGateway,
@@ -24,6 +21,7 @@ import {
   SAMPLE_ADDRESS,
   SAMPLE_PRODUCTS,
 } from '../src/testing/index.js';
+import { sha256Hex } from '../src/util/sha256.js';
 import { ctx, paymentData } from './helpers.js';
 
 const PAN = '4242424242424242';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AcpError, canonicalJson, sha256Hex, toJsonPath, toWireError } from '../src/index.js';
+import { AcpError, canonicalJson, toJsonPath, toWireError } from '../src/index.js';
+import { sha256Hex } from '../src/util/sha256.js';
 
 describe('canonicalJson (RFC 8785)', () => {
   it('sorts keys, drops whitespace, normalises numbers', () => {

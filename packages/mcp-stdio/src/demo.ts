@@ -1,16 +1,14 @@
 // A self-contained demo store (in-memory state, a small catalog, the deterministic memory PSP in test
 // mode) so the bin runs with no configuration: `acp-mcp-stdio --demo`. Not for real money.
 import { createCheckoutService, type Logger, type Product, tokenizedCardHandler } from '@acp/core';
+import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
+import { createMemoryStore } from '@acp/core/memory';
 import {
-  createFlatRatePricing,
-  createMemoryCatalog,
   createMemoryGateway,
-  createMemoryStore,
   createSequentialIds,
-  createSystemClock,
   MEMORY_TEST_TOKENS,
   SAMPLE_PRODUCTS,
-} from '@acp/core/memory';
+} from '@acp/core/testing';
 import { type AcpMcpServerFactory, createAcpMcpServerFactory } from '@acp/mcp-server';
 
 /** The sample catalog of @acp/core (an ebook, two physical goods, a sold-out and a foreign-currency item). */

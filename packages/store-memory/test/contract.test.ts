@@ -1,4 +1,4 @@
-import { checkoutStoreContract } from '@acp/core/testing';
+import { checkoutStoreContract } from '@acp/core/contracts';
 import { createMemoryStore } from '../src/index.js';
 
 checkoutStoreContract('memory', () => ({ store: createMemoryStore() }));

@@ -1,4 +1,4 @@
-import { checkoutStoreContract } from '@acp/core/testing';
+import { checkoutStoreContract } from '@acp/core/contracts';
 import { describe } from 'vitest';
 import { createPostgresStore } from '../src/index.js';
 import { dropSchema, PG_URL, pgUnavailable, testSchema } from './pg-env.js';

@@ -5,14 +5,14 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckoutSession } from '@acp/core';
-import { createSequentialIds, createSystemClock } from '@acp/core/memory';
+import { createSystemClock } from '@acp/core/adapters';
 import {
   type CommitLogEntry,
-  createTestCheckout,
   expectConsistentHistory,
   LOSER_CODES,
   recordingStore,
-} from '@acp/core/testing';
+} from '@acp/core/contracts';
+import { createSequentialIds, createTestCheckout } from '@acp/core/testing';
 import { ensureBuilt, runWorker, startWorker } from '@acp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION, type PostgresStore } from '../src/index.js';

@@ -2,13 +2,12 @@
 // are safe when many instances start at once, and parallel complete/update calls from several pools charge
 // once.
 import type { CheckoutSession } from '@acp/core';
-import { createManualClock, createMemoryGateway } from '@acp/core/memory';
 import {
   RACE_API_VERSION as API_VERSION,
-  createTestCheckout,
   racePaymentData as paymentData,
   raceCompletes,
-} from '@acp/core/testing';
+} from '@acp/core/contracts';
+import { createManualClock, createMemoryGateway, createTestCheckout } from '@acp/core/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION, type PostgresStore } from '../src/index.js';

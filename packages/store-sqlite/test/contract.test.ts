@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkoutStoreContract } from '@acp/core/testing';
+import { checkoutStoreContract } from '@acp/core/contracts';
 import { createSqliteStore } from '../src/index.js';
 
 checkoutStoreContract('sqlite :memory:', () => {

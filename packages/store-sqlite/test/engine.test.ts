@@ -4,13 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckoutSession, Order } from '@acp/core';
-import { createManualClock, createMemoryGateway } from '@acp/core/memory';
 import {
   RACE_API_VERSION as API_VERSION,
-  createTestCheckout,
   racePaymentData as paymentData,
   raceCompletes,
-} from '@acp/core/testing';
+} from '@acp/core/contracts';
+import { createManualClock, createMemoryGateway, createTestCheckout } from '@acp/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../src/index.js';
 

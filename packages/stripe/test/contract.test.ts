@@ -1,4 +1,4 @@
-import { paymentGatewayContract } from '@acp/core/testing';
+import { paymentGatewayContract } from '@acp/core/contracts';
 import { afterAll } from 'vitest';
 import { type Setup, setup } from './fixture.js';
 

@@ -18,7 +18,7 @@ import {
   type Product,
   tokenizedCardHandler,
 } from '@acp/core';
-import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/memory';
+import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
 import { createAcpHttpHandler } from '@acp/mcp-http';
 import { createAcpNodeServer } from '@acp/mcp-http/node';
 import type { TestPaymentsProvider } from '@acp/mcp-server';

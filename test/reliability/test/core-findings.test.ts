@@ -35,13 +35,13 @@
 // charges are) and reuse it when the attempt is retried; and in @acp/stripe derive the clamp from that
 // value, not from `now`.
 import type { ChargeRequest, ChargeResult, CheckoutSession } from '@acp/core';
+import { createSystemClock } from '@acp/core/adapters';
 import {
   createManualClock,
   createMemoryGateway,
-  createSystemClock,
   createTestCheckout,
   MEMORY_TEST_TOKENS,
-} from '@acp/core/memory';
+} from '@acp/core/testing';
 import { createStripeGateway } from '@acp/stripe';
 import { startStripeEmulator } from '@acp/stripe-emulator';
 import Stripe from 'stripe';

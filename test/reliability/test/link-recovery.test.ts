@@ -5,7 +5,8 @@
 // Checked after a restart (the store reopened, a new service) and with two services on one database racing
 // recovery.
 import type { CheckoutSession, CheckoutStoreV1 } from '@acp/core';
-import { createSequentialIds, createSystemClock, createTestCheckout } from '@acp/core/memory';
+import { createSystemClock } from '@acp/core/adapters';
+import { createSequentialIds, createTestCheckout } from '@acp/core/testing';
 import { createStripeGateway } from '@acp/stripe';
 import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
 import Stripe from 'stripe';

@@ -1,6 +1,6 @@
 // Valid requests (the starting points of mutations) and fixture sessions in each interesting state, created
 // through the REST API of a running stack.
-import { SAMPLE_ADDRESS } from '@acp/core/memory';
+import { SAMPLE_ADDRESS } from '@acp/core/testing';
 import { jsonOf, rawRequest } from './http.js';
 import { AGENT_KEY, API_VERSION, type Stack } from './stack.js';
 

@@ -6,14 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CheckoutService, type CheckoutStoreV1, createCheckoutService } from '@acp/core';
-import {
-  createFlatRatePricing,
-  createMemoryCatalog,
-  createSequentialIds,
-  createSystemClock,
-  SAMPLE_PRODUCTS,
-  sampleMerchantConfig,
-} from '@acp/core/memory';
+import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
+import { createSequentialIds, SAMPLE_PRODUCTS, sampleMerchantConfig } from '@acp/core/testing';
 import type { ApiKey } from '@acp/mcp-http';
 import { type AcpNodeServer, createAcpNodeServer } from '@acp/mcp-http/node';
 import type { RequestSigningOptions, TestPaymentsProvider } from '@acp/mcp-server';

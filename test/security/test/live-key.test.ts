@@ -1,7 +1,7 @@
 // A live Stripe key disables every test-only path, whatever the configuration: createStripeTestPayments
 // throws a typed error at construction (so raw cards are refused), `collect_payment_info` is absent from
 // tools/list and cannot be called, and the emulator refuses live keys.
-import { createTestCheckout } from '@acp/core/memory';
+import { createTestCheckout } from '@acp/core/testing';
 import { createAcpMcpServerFactory, type TestPaymentsProvider } from '@acp/mcp-server';
 import { createStripeTestPayments, StripeAdapterError } from '@acp/stripe';
 import { startStripeEmulator } from '@acp/stripe-emulator';

@@ -2,7 +2,7 @@
 // Host or Origin, a bad signature and a stale timestamp are each rejected on REST and MCP without touching
 // state (every table, idempotency records included, byte-identical before and after).
 
-import { createTestCheckout } from '@acp/core/memory';
+import { createTestCheckout } from '@acp/core/testing';
 import { createAcpNodeServer } from '@acp/mcp-http/node';
 import { signMcpToolCall, signRequest } from '@acp/mcp-server';
 import { ProtocolError } from '@modelcontextprotocol/client';

@@ -14,12 +14,8 @@ import {
   type ServiceResult,
   tokenizedCardHandler,
 } from '@acp/core';
-import {
-  createFlatRatePricing,
-  createMemoryCatalog,
-  createSequentialIds,
-  createSystemClock,
-} from '@acp/core/memory';
+import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
+import { createSequentialIds } from '@acp/core/testing';
 
 export interface WorkerOptions {
   mode: 'race' | 'crash' | 'recover' | 'retry' | 'open';

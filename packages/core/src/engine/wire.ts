@@ -1,4 +1,5 @@
 // Domain → wire. Emits only fields the 2026-04-17 JSON Schema declares (almost every object is closed).
+
 import type { ResolvedConfig } from '../config.js';
 import type { FulfillmentOptionState, LineState, OrderRecord, SessionState } from '../domain.js';
 import type {
@@ -9,10 +10,9 @@ import type {
   Order,
   Total,
 } from '../spec/2026-04-17/schemas.generated.js';
+import { LATEST_API_VERSION } from '../versions.js';
 import { refundLedger, refundTotals } from './refunds.js';
 import { sessionTotalsToWire } from './transitions.js';
-
-export const PROTOCOL_VERSION = '2026-04-17';
 
 export function toWireLineItem(line: LineState): LineItem {
   const out: LineItem = {
@@ -99,7 +99,7 @@ export function toWireSession(
 ): CheckoutSession {
   const out: CheckoutSession = {
     id: state.id,
-    protocol: { version: PROTOCOL_VERSION },
+    protocol: { version: LATEST_API_VERSION },
     capabilities: {
       ...(config.paymentHandlers.length > 0 ? { payment: { handlers: config.paymentHandlers } } : {}),
       ...state.capabilities,

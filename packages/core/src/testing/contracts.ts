@@ -1,7 +1,7 @@
 // Contract suites: every adapter of a port must pass its suite. They use vitest's globals-free API, so call
 // them at the top level of a `*.test.ts` file:
 //
-//   import { checkoutStoreContract } from '@acp/core/testing';
+//   import { checkoutStoreContract } from '@acp/core/contracts';
 //   checkoutStoreContract('sqlite', async () => ({ store: await openSqliteStore(':memory:') }));
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderRecord, PaymentAttempt, SessionState } from '../domain.js';

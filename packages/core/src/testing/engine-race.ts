@@ -4,12 +4,12 @@
 // checked. Every CheckoutStoreV1 adapter's tests can use it (the SQL adapters do).
 
 import { expect } from 'vitest';
-import { createTestCheckout } from '../memory/fixtures.js';
-import { createManualClock, createSequentialIds } from '../memory/memory-adapters.js';
-import { createMemoryGateway } from '../memory/memory-gateway.js';
 import type { CheckoutStoreV1, CommitRequest } from '../ports.js';
 import type { ServiceResult } from '../service/results.js';
 import type { CheckoutSession } from '../spec/2026-04-17/schemas.generated.js';
+import { createManualClock, createSequentialIds } from './doubles.js';
+import { createTestCheckout } from './fixtures.js';
+import { createMemoryGateway } from './memory-gateway.js';
 
 export const API_VERSION = '2026-04-17';
 const caps = { interventions: { supported: ['3ds'] } };

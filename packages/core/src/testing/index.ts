@@ -1,6 +1,25 @@
-// @acp/core/testing: in-memory reference adapters for every port, the contract suites every adapter must
-// pass, and a ready-wired test checkout. Contract suites import `vitest` (an optional peer dependency).
+// @acp/core/testing: test doubles for every port (manual clock, sequential ids, event sink, a deterministic fake
+// PSP) and a ready-wired test checkout; no test framework is imported (offline demos use it too). The
+// contract suites every adapter must pass, which import vitest, are in @acp/core/contracts. For convenience
+// this also re-exports the reference store and the production helpers tests wire with.
 
+export {
+  createFlatRatePricing,
+  createMemoryCatalog,
+  createSystemClock,
+  DEFAULT_SHIPPING_RATES,
+  type FlatRatePricingOptions,
+  type MemoryCatalog,
+  type ShippingRate,
+} from '../adapters/index.js';
+export { createMemoryStore, type MemoryStore } from '../memory/index.js';
+export {
+  createManualClock,
+  createMemoryEventSink,
+  createSequentialIds,
+  type ManualClock,
+  type MemoryEventSink,
+} from './doubles.js';
 export {
   createTestCheckout,
   SAMPLE_ADDRESS,
@@ -8,46 +27,11 @@ export {
   sampleMerchantConfig,
   type TestCheckout,
   type TestCheckoutOptions,
-} from '../memory/fixtures.js';
+} from './fixtures.js';
 export {
-  createFlatRatePricing,
-  createManualClock,
-  createMemoryCatalog,
-  createMemoryEventSink,
   createMemoryGateway,
-  createMemoryStore,
-  createSequentialIds,
-  createSystemClock,
-  DEFAULT_SHIPPING_RATES,
-  type FlatRatePricingOptions,
   type InjectedFault,
-  type ManualClock,
   MEMORY_TEST_TOKENS,
-  type MemoryCatalog,
-  type MemoryEventSink,
   type MemoryGateway,
-  type MemoryStore,
   type RecordedCharge,
-  type ShippingRate,
-} from '../memory/index.js';
-export {
-  catalogContract,
-  checkoutStoreContract,
-  type GatewayCapabilities,
-  type GatewayFixture,
-  paymentGatewayContract,
-  pricingContract,
-  type StoreFixture,
-  sampleSessionState,
-} from './contracts.js';
-export {
-  API_VERSION as RACE_API_VERSION,
-  type CommitLogEntry,
-  expectConsistentHistory,
-  LOSER_CODES,
-  paymentData as racePaymentData,
-  type RaceOptions,
-  type RaceReport,
-  raceCompletes,
-  recordingStore,
-} from './engine-race.js';
+} from './memory-gateway.js';

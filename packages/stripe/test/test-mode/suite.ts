@@ -6,7 +6,7 @@
 // test helper and its usage limits, the decline table, refunds (partial, the rest, over-refund refused) and a
 // hosted Checkout link (create, read back, expire). Every object it creates carries the run's id in its
 // metadata, and charges are counted with the List API (search lags up to a minute on Stripe).
-import { paymentGatewayContract } from '@acp/core/testing';
+import { paymentGatewayContract } from '@acp/core/contracts';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,6 +1,10 @@
 // A ready-wired checkout service on the in-memory adapters, with a small sample catalog, for tests of
 // adapters, transports and apps.
+
+import { createMemoryCatalog, type MemoryCatalog } from '../adapters/catalog.js';
+import { createFlatRatePricing } from '../adapters/pricing.js';
 import { type MerchantConfig, tokenizedCardHandler } from '../config.js';
+import { createMemoryStore, type MemoryStore } from '../memory/memory-store.js';
 import type {
   CatalogV1,
   CheckoutStoreV1,
@@ -15,17 +19,13 @@ import { createCheckoutService } from '../service/index.js';
 import type { Logger } from '../service/results.js';
 import type { CheckoutService } from '../service/types.js';
 import {
-  createFlatRatePricing,
   createManualClock,
-  createMemoryCatalog,
   createMemoryEventSink,
   createSequentialIds,
   type ManualClock,
-  type MemoryCatalog,
   type MemoryEventSink,
-} from './memory-adapters.js';
+} from './doubles.js';
 import { createMemoryGateway, type MemoryGateway } from './memory-gateway.js';
-import { createMemoryStore, type MemoryStore } from './memory-store.js';
 
 export const SAMPLE_PRODUCTS: Product[] = [
   {
