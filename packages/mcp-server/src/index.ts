@@ -1,16 +1,12 @@
 // @acp/mcp-server: the one MCP server factory for ACP checkout (binding tools, shopper tools, ChatGPT's
 // complete_checkout), served by @acp/mcp-stdio and @acp/mcp-http.
 export {
-  ACP_MCP_ERROR_CODE,
   type AcpMcpServerFactory,
   type AcpMcpServerOptions,
   acpProtocolError,
   createAcpMcpServerFactory,
   LOCAL_CALLER,
   requestSigningOf,
-  type TestPaymentsProvider,
-  type TestToken,
-  type TestTokenInput,
 } from './factory.js';
 export {
   BINDING_SHAPES,
@@ -35,3 +31,9 @@ export {
   signRequest,
   verifyRequestSignature,
 } from './signing.js';
+export {
+  ACP_MCP_ERROR_CODE,
+  type TestPaymentsProvider,
+  type TestToken,
+  type TestTokenInput,
+} from './tools/define.js';

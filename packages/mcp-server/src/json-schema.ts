@@ -2,7 +2,7 @@
 // with every `$ref` resolved (fully inlined, no `$defs`), derived from core's zod wire schemas, which are
 // generated from the official ACP 2026-04-17 JSON Schema bundle. The bundle itself is never copied into
 // this repository; a test proves the two accept the same official examples.
-import { spec } from '@acp/core';
+import { LATEST_API_VERSION, spec } from '@acp/core';
 import * as z from 'zod';
 
 export type JsonSchema = Record<string, unknown>;
@@ -17,7 +17,7 @@ export const META_JSON_SCHEMA: JsonSchema = {
   properties: {
     api_version: {
       type: 'string',
-      description: "ACP API version date (e.g. '2026-04-17'). Maps to the API-Version header.",
+      description: `ACP API version date (e.g. '${LATEST_API_VERSION}'). Maps to the API-Version header.`,
     },
     idempotency_key: {
       type: 'string',

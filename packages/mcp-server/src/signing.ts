@@ -104,11 +104,15 @@ async function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<HmacKe
   ]);
 }
 
+/** Hex SHA-256 (WebCrypto) of bytes, or of a string's UTF-8. */
+export async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Bytes)));
+}
+
 /** The exact string that is signed: `timestamp \n METHOD \n path \n hex(sha256(body))`. */
 export async function canonicalSigningString(request: SignedRequest): Promise<string> {
-  const body = typeof request.body === 'string' ? encoder.encode(request.body) : request.body;
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body as Bytes));
-  return `${request.timestamp}\n${request.method.toUpperCase()}\n${request.path}\n${toHex(digest)}`;
+  return `${request.timestamp}\n${request.method.toUpperCase()}\n${request.path}\n${await sha256Hex(request.body)}`;
 }
 
 /**

@@ -1,11 +1,44 @@
-// The per-request instances register no tool: tools/list is rendered once per factory by a template McpServer
-// and served from that cache. It must be exactly what McpServer itself answers.
+// The per-request instances register no tool: tools/list is listed once per factory from the tool table and
+// served from that cache. It must be exactly what McpServer itself answers for the same tools.
 import { createTestCheckout } from '@acp/core/testing';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { createAcpMcpServerFactory } from '../src/index.js';
+import type * as z from 'zod';
+import {
+  type AcpMcpServerOptions,
+  BINDING_SHAPES,
+  type BindingToolName,
+  bindingInputSchema,
+  checkoutSessionOutputSchema,
+  createAcpMcpServerFactory,
+  type JsonSchema,
+} from '../src/index.js';
+import {
+  CollectPaymentInfoInput,
+  CollectPaymentInfoOutput,
+  CollectPaymentInfoRawCardInput,
+} from '../src/tools/collect-payment-info.js';
+import { CompleteCheckoutInput } from '../src/tools/complete-checkout.js';
+import { CreatePaymentLinkInput, CreatePaymentLinkOutput } from '../src/tools/create-payment-link.js';
+import { GetOrderInput, GetOrderOutput } from '../src/tools/get-order.js';
+import { GetProductInput, GetProductOutput } from '../src/tools/get-product.js';
+import { SearchProductsInput, SearchProductsOutput } from '../src/tools/search-products.js';
 import { memoryTestPayments } from './helpers.js';
+
+/** A JSON Schema as McpServer takes it (never validates here: the listing only needs the JSON). */
+function json(schema: JsonSchema): StandardSchemaWithJSON {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'test',
+      jsonSchema: { input: () => schema, output: () => schema },
+      validate: () => {
+        throw new Error('not used');
+      },
+    },
+  };
+}
 
 async function listWith(server: McpServer) {
   const [a, b] = InMemoryTransport.createLinkedPair();
@@ -38,5 +71,76 @@ describe('tools/list', () => {
     plain.registerTool('x', { description: 'x' }, async () => ({ content: [] }));
     const reference = await listWith(plain);
     expect(Object.keys(reference.first)).toEqual(Object.keys(one.first));
+  });
+});
+
+/** The tools/list answer exactly as the server sends it (a client would parse and reorder it). */
+async function rawList(server: McpServer): Promise<string> {
+  const [client, transport] = InMemoryTransport.createLinkedPair();
+  const answers = new Map<unknown, (message: unknown) => void>();
+  client.onmessage = (message) => {
+    if ('id' in message) answers.get(message.id)?.(message);
+  };
+  const ask = (id: number, method: string, params: Record<string, unknown>) =>
+    new Promise<unknown>((resolve) => {
+      answers.set(id, resolve);
+      void client.send({ jsonrpc: '2.0', id, method, params });
+    });
+  await server.connect(transport);
+  await client.start();
+  await ask(1, 'initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'test', version: '1.0.0' },
+  });
+  await client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  const answer = JSON.stringify(await ask(2, 'tools/list', {}));
+  await server.close();
+  return answer;
+}
+
+describe('tools/list from the table', () => {
+  it('is byte for byte what McpServer lists for the same registrations', async () => {
+    const checkout = createTestCheckout();
+    const session = json(checkoutSessionOutputSchema());
+    const shopper: Record<string, [z.ZodType | StandardSchemaWithJSON, z.ZodType | StandardSchemaWithJSON]> =
+      {
+        search_products: [SearchProductsInput, SearchProductsOutput],
+        get_product: [GetProductInput, GetProductOutput],
+        create_payment_link: [CreatePaymentLinkInput, CreatePaymentLinkOutput],
+        get_order: [GetOrderInput, GetOrderOutput],
+        collect_payment_info: [CollectPaymentInfoInput, CollectPaymentInfoOutput],
+        complete_checkout: [CompleteCheckoutInput, session],
+      };
+    const variants: Partial<AcpMcpServerOptions>[] = [
+      { testPayments: memoryTestPayments(false) },
+      { testPayments: memoryTestPayments(true) },
+      { catalog: undefined, paymentLinks: false, chatgptCompleteCheckout: false },
+    ];
+    for (const variant of variants) {
+      const options = { service: checkout.service, catalog: checkout.catalog, ...variant };
+      const factory = createAcpMcpServerFactory(options);
+      const listed = (await listWith(factory())).first;
+      const plain = new McpServer({ name: 'p', version: '1' });
+      for (const tool of listed.tools) {
+        const [input, output] = Object.hasOwn(BINDING_SHAPES, tool.name)
+          ? [json(bindingInputSchema(tool.name as BindingToolName)), session]
+          : tool.name === 'collect_payment_info' && options.testPayments?.rawCardsEnabled
+            ? [CollectPaymentInfoRawCardInput, CollectPaymentInfoOutput]
+            : shopper[tool.name]!;
+        plain.registerTool(
+          tool.name,
+          {
+            title: tool.title,
+            description: tool.description,
+            inputSchema: input,
+            outputSchema: output,
+            annotations: tool.annotations,
+          },
+          async () => ({ content: [] }),
+        );
+      }
+      expect(await rawList(factory())).toBe(await rawList(plain));
+    }
   });
 });
