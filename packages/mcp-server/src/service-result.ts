@@ -1,6 +1,5 @@
-// The one place this package reads a `CheckoutService` result. Every tool goes through `fromServiceResult`, so
-// when core's result becomes the tagged union below, this function is the only edit.
-import { isErrorResult, type ServiceResult, type AcpWireError as WireError } from '@acp/core';
+// The one place this package reads a `CheckoutService` result (core's tagged union).
+import type { ServiceResult, AcpWireError as WireError } from '@acp/core';
 
 /** A service answer as this package uses it: the value, or the flat ACP error to report. */
 export type ServiceOutcome<T> =
@@ -8,6 +7,7 @@ export type ServiceOutcome<T> =
   | { ok: false; status: number; error: WireError };
 
 export function fromServiceResult<T>(r: ServiceResult<T>): ServiceOutcome<T> {
-  if (isErrorResult(r)) return { ok: false, status: r.status, error: r.body };
-  return { ok: true, status: r.status, value: r.body as T, replayed: r.replayed };
+  return r.ok
+    ? { ok: true, status: r.status, value: r.value, replayed: r.replayed }
+    : { ok: false, status: r.status, error: r.error };
 }

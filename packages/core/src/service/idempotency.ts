@@ -8,7 +8,14 @@ import type { CheckoutStoreV1, Clock } from '../ports.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { sha256Hex } from '../util/sha256.js';
 import { checkApiVersion } from '../versions.js';
-import { describeCause, errorResult, isRetryLater, type Logger, type ServiceResult } from './results.js';
+import {
+  answer,
+  describeCause,
+  errorResult,
+  isRetryLater,
+  type Logger,
+  type ServiceResult,
+} from './results.js';
 import type { RequestContext } from './types.js';
 
 /** Where a request's idempotency record lives: `caller METHOD path` and the digest of its key. */
@@ -106,12 +113,12 @@ export function createIdempotency(deps: {
     });
     switch (begun.kind) {
       case 'replay':
-        return {
-          status: begun.response.status,
-          body: begun.response.body as T,
-          headers: { ...(begun.response.headers ?? {}), 'idempotent-replayed': 'true' },
-          replayed: true,
-        };
+        return answer<T>(
+          begun.response.status,
+          begun.response.body,
+          { ...(begun.response.headers ?? {}), 'idempotent-replayed': 'true' },
+          true,
+        );
       case 'conflict':
         return fail(
           new AcpError(

@@ -112,12 +112,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   /** A write's answer; when it committed a session, later reads reuse its rendering (and text). */
   function asGuarded(done: Settled<ServiceResult>): Guarded<CheckoutSession> {
     const t = done.transition;
-    if (!t || done.version === undefined || done.value.status >= 400 || t.order) {
-      return { result: done.value, stored: done.stored };
-    }
-    const body = done.value.body as CheckoutSession;
+    const r = done.value;
+    if (!t || done.version === undefined || !r.ok || t.order) return { result: r, stored: done.stored };
     return {
-      result: render.written(done.value.status, { state: t.state, version: done.version }, null, body),
+      result: render.written(r.status, { state: t.state, version: done.version }, null, r.value),
       stored: done.stored,
     };
   }
@@ -153,7 +151,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         }
         // Reads of the new session reuse this rendering.
         return {
-          result: render.written(201, { state: t.state, version: 1 }, null, result.body as CheckoutSession),
+          result: result.ok
+            ? render.written(201, { state: t.state, version: 1 }, null, result.value)
+            : result,
           stored: idem !== undefined,
         };
       });

@@ -7,7 +7,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { OrderRecord } from '../domain.js';
 import { toWireSession } from '../engine/wire.js';
 import type { CheckoutSession } from '../spec/2026-04-17/schemas.generated.js';
-import type { ServiceResult } from './results.js';
+import { answer, type ServiceResult } from './results.js';
 import type { Stored } from './shell.js';
 
 const RENDER_CACHE_SIZE = 2000;
@@ -18,8 +18,8 @@ interface Rendering {
 }
 
 /** A session answer whose `text` is the body's JSON, serialized on first use and then kept. */
-function answer(status: number, r: Rendering): ServiceResult {
-  const result = { status, body: r.body, headers: {}, replayed: false } as ServiceResult;
+function cached(status: number, r: Rendering): ServiceResult {
+  const result = answer<CheckoutSession>(status, r.body);
   Object.defineProperty(result, 'text', {
     enumerable: false,
     get: () => {
@@ -47,7 +47,7 @@ export function createRenderCache(config: ResolvedConfig, size = RENDER_CACHE_SI
         hit = { body: Object.freeze(toWireSession(stored.state, config, order)) };
         put(key, hit);
       }
-      return answer(200, hit);
+      return cached(200, hit);
     },
     /**
      * The answer of a write that committed `stored`, rendered as `body` (exactly what a read renders: the same
@@ -56,7 +56,7 @@ export function createRenderCache(config: ResolvedConfig, size = RENDER_CACHE_SI
     written(status: number, stored: Stored, order: OrderRecord | null | undefined, body: CheckoutSession) {
       const r: Rendering = { body: Object.freeze(body) };
       put(keyOf(stored, order), r);
-      return answer(status, r);
+      return cached(status, r);
     },
   };
 }

@@ -10,9 +10,9 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export interface ServiceResult<T = CheckoutSession> {
+interface ServiceAnswer {
+  /** HTTP status (REST) of the answer; the MCP binding maps it to a result or a JSON-RPC error. */
   status: number;
-  body: T | WireError;
   headers: Record<string, string>;
   /** True when this is a stored response replayed for a repeated idempotency key. */
   replayed: boolean;
@@ -20,10 +20,30 @@ export interface ServiceResult<T = CheckoutSession> {
   text?: string;
 }
 
-export type ServiceOk<T> = ServiceResult<T> & { body: T };
+/**
+ * A service answer, tagged: `ok` with the typed `value`, or not `ok` with the flat ACP `error`. `body` is the
+ * wire body either way (the value or the error), for transports that send it as is.
+ */
+export type ServiceResult<T = CheckoutSession> =
+  | (ServiceAnswer & { ok: true; value: T; body: T })
+  | (ServiceAnswer & { ok: false; error: WireError; body: WireError });
 
-export function isErrorResult<T>(r: ServiceResult<T>): r is ServiceResult<T> & { body: WireError } {
-  return r.status >= 400;
+export type ServiceOk<T> = Extract<ServiceResult<T>, { ok: true }>;
+
+export function isErrorResult<T>(r: ServiceResult<T>): r is Extract<ServiceResult<T>, { ok: false }> {
+  return !r.ok;
+}
+
+/** The one constructor of an answer: 2xx/3xx are values, 4xx/5xx flat ACP errors. */
+export function answer<T>(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  replayed = false,
+): ServiceResult<T> {
+  return status < 400
+    ? { ok: true, status, value: body as T, body: body as T, headers, replayed }
+    : { ok: false, status, error: body as WireError, body: body as WireError, headers, replayed };
 }
 
 export function json(
@@ -31,7 +51,7 @@ export function json(
   body: unknown,
   headers: Record<string, string> = {},
 ): ServiceResult<never> {
-  return { status, body: body as never, headers, replayed: false };
+  return answer<never>(status, body, headers);
 }
 
 /** The one mapping of a thrown or returned error to an answer (5xx logged, Retry-After set). */
@@ -52,10 +72,9 @@ const RETRY_LATER_CODES = new Set([
   'concurrent_modification',
   'idempotency_in_flight',
 ]);
-export function isRetryLater(r: { status: number; body: unknown }): boolean {
+export function isRetryLater(r: ServiceResult<unknown>): boolean {
   if (r.status >= 500 || r.status === 429) return true;
-  const code = (r.body as { code?: unknown } | null)?.code;
-  return r.status === 409 && typeof code === 'string' && RETRY_LATER_CODES.has(code);
+  return !r.ok && r.status === 409 && RETRY_LATER_CODES.has(r.error.code);
 }
 
 export const concurrentModification = (what = 'retry the request') =>
