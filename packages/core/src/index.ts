@@ -69,6 +69,7 @@ export {
   ECHO_MAX_CHARS,
   echoRedacted,
   findPanField,
+  luhnValid,
   type PanFieldOptions,
   panRefusalMessage,
   redactPans,
