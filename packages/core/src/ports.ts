@@ -66,10 +66,12 @@ export interface CatalogV1 {
   /** The products that exist among `ids` (unknown ids are simply absent). */
   getProducts(ids: readonly string[]): Promise<Product[]>;
   search(query: ProductSearch): Promise<{ products: Product[]; nextCursor?: string }>;
-  /** Decrement stock for a placed order. MUST be idempotent per `orderId`. Optional. */
+  /** Decrement stock for a placed order. MUST be idempotent per `orderId` (= `idempotencyKey`). Optional. */
   commitInventory?(input: {
     orderId: string;
     lines: { productId: string; quantity: number }[];
+    /** Stable per order: a repeated call with it must not decrement twice. */
+    idempotencyKey?: string;
   }): Promise<void>;
 }
 
@@ -336,6 +338,8 @@ export interface PaymentGatewayV1 {
    */
   cancelPayment?(
     paymentId: string,
+    /** Stable per payment: pass it to the PSP as the request's idempotency key. */
+    options?: { idempotencyKey?: string },
   ): Promise<{ status: 'canceled' | 'not_cancelable' | 'retryable_failure'; message?: string }>;
 }
 
@@ -463,6 +467,9 @@ export interface CheckoutStoreV1 {
 
 export interface EventSinkV1 {
   readonly version: 1;
-  /** Called after the state change is committed. Failures are reported, never undo the change. */
-  emit(event: DomainEvent): Promise<void> | void;
+  /**
+   * Called after the state change is committed. Failures are reported, never undo the change. Delivery is at
+   * least once: `meta.idempotencyKey` is the same for every report of the same fact (deduplicate on it).
+   */
+  emit(event: DomainEvent, meta?: { idempotencyKey: string }): Promise<void> | void;
 }

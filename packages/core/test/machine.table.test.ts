@@ -265,7 +265,7 @@ describe('transition: every status × command', async () => {
         "complete_in_progress": "payment_in_progress payment_in_progress payment_in_progress payment_in_progress - ok ok ok - - - - -",
         "completed": "session_completed session_completed session_not_cancelable session_completed - - - - - - - - -",
         "expired": "session_expired session_expired session_not_cancelable session_expired - - - - ok - - ok -",
-        "in_progress": "payment_in_progress payment_in_progress ok ok - - - - ok - - ok ok",
+        "in_progress": "payment_in_progress payment_in_progress ok - - - - - ok - - ok ok",
         "incomplete": "ok session_not_payable ok session_not_payable ok - - - ok - - ok -",
         "not_ready_for_payment": "ok session_not_payable ok session_not_payable ok - - - ok - - ok -",
         "pending_approval": "ok session_not_payable ok session_not_payable ok - - - ok - - ok -",

@@ -88,7 +88,7 @@ export function createStripeGateway(options: StripeGatewayOptions): StripeGatewa
     refund: (request) => refund(ctx, request),
     listRefunds: (paymentId) => listRefunds(ctx, paymentId),
     validateCredential,
-    cancelPayment: (paymentId) => cancelPayment(ctx, paymentId),
+    cancelPayment: (paymentId, options) => cancelPayment(ctx, paymentId, options),
     ...(links
       ? {
           createPaymentLink: (request) => createPaymentLink(ctx, links, request),

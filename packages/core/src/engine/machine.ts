@@ -113,7 +113,8 @@ export function transition(state: SessionState | undefined, command: Command, ct
   if (command.type === 'create') {
     if (state) return { ok: false, error: new AcpError('internal_error', 'The session id is taken.') };
     const { id, request, cart, owner } = command;
-    return decided(createSession({ id, request, ...(owner ? { owner } : {}), ...cart }, ctx));
+    // Any caller identity (an empty one too) owns what it creates; only internal callers leave no owner.
+    return decided(createSession({ id, request, ...(owner !== undefined ? { owner } : {}), ...cart }, ctx));
   }
   if (!state) {
     return {
@@ -156,6 +157,8 @@ export function transition(state: SessionState | undefined, command: Command, ct
     case 'cancel':
       return decided(cancelSession(state, command.request, ctx, command.waiting));
     case 'open_link':
+      // The open link is the answer: nothing to change.
+      if (state.status === 'in_progress' && state.paymentLink) return changed(undefined);
       return decided(beginPaymentLink(state, command.pending, ctx));
     case 'expire':
       return changed(expireIfDue(state, ctx, command.waiting));

@@ -115,7 +115,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     const r = done.value;
     if (!t || done.version === undefined || !r.ok || t.order) return { result: r, stored: done.stored };
     return {
-      result: render.written(r.status, { state: t.state, version: done.version }, null, r.value),
+      result: render.written(r.status, { state: t.state, version: done.version }, r.value),
       stored: done.stored,
     };
   }
@@ -151,9 +151,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         }
         // Reads of the new session reuse this rendering.
         return {
-          result: result.ok
-            ? render.written(201, { state: t.state, version: 1 }, null, result.value)
-            : result,
+          result: result.ok ? render.written(201, { state: t.state, version: 1 }, result.value) : result,
           stored: idem !== undefined,
         };
       });

@@ -44,7 +44,11 @@ export function createLinks(shell: Shell, payments: Payments) {
           const pending = state.pendingLinkAttemptId
             ? ((await store.getPaymentAttempt(state.pendingLinkAttemptId)) ?? undefined)
             : undefined;
-          return { command: { type: 'open_link', ...(pending ? { pending } : {}) }, respond: () => state };
+          return {
+            command: { type: 'open_link', ...(pending ? { pending } : {}) },
+            respond: () => state,
+            unchanged: () => state,
+          };
         });
         const t = begun.transition;
         const effect = t ? effectsOf(t, 'settle')[0] : undefined;

@@ -1,8 +1,9 @@
 // The rendering of a stored session. A session renders the same until its version (or its order) changes, so
 // the answer of a write primes the cache and later reads of the unchanged session reuse that rendering: the wire
 // object and its JSON text, computed at most once and handed to transports in `ServiceResult.text` (they send
-// it as is). The body is shared between answers: read-only for every consumer (its top level is frozen; a
-// deep freeze cost more than the rendering it saves).
+// it as is). The body is shared between answers, so it is deep-frozen: a consumer can never change what a later
+// answer (or the cached text) says. Sessions with an order are not cached: an order changes (refunds) without a
+// session version, and a timestamp is no version.
 import type { ResolvedConfig } from '../config.js';
 import type { OrderRecord } from '../domain.js';
 import { toWireSession } from '../engine/wire.js';
@@ -11,6 +12,14 @@ import { answer, type ServiceResult } from './results.js';
 import type { Stored } from './shell.js';
 
 const RENDER_CACHE_SIZE = 2000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
 
 interface Rendering {
   body: CheckoutSession;
@@ -32,8 +41,7 @@ function cached(status: number, r: Rendering): ServiceResult {
 
 export function createRenderCache(config: ResolvedConfig, size = RENDER_CACHE_SIZE) {
   const cache = new Map<string, Rendering>();
-  const keyOf = (stored: Stored, order: OrderRecord | null | undefined) =>
-    `${stored.state.id}\u0000${stored.version}\u0000${order?.updatedAt ?? ''}`;
+  const keyOf = (stored: Stored) => `${stored.state.id}\u0000${stored.version}`;
   const put = (key: string, r: Rendering) => {
     cache.set(key, r);
     if (cache.size > size) cache.delete(cache.keys().next().value!);
@@ -41,21 +49,22 @@ export function createRenderCache(config: ResolvedConfig, size = RENDER_CACHE_SI
   return {
     /** The 200 answer of a read of `stored` (with its order, if any). */
     session(stored: Stored, order: OrderRecord | null): ServiceResult {
-      const key = keyOf(stored, order);
+      if (order) return answer(200, toWireSession(stored.state, config, order));
+      const key = keyOf(stored);
       let hit = cache.get(key);
       if (!hit) {
-        hit = { body: Object.freeze(toWireSession(stored.state, config, order)) };
+        hit = { body: deepFreeze(toWireSession(stored.state, config, order)) };
         put(key, hit);
       }
       return cached(200, hit);
     },
     /**
-     * The answer of a write that committed `stored`, rendered as `body` (exactly what a read renders: the same
-     * state, version and order): kept for the reads that follow. Returns the answer with its `text`.
+     * The answer of a write that committed `stored` (a session without an order), rendered as `body` (exactly
+     * what a read renders: the same state and version): kept for the reads that follow. Returns the answer with its `text`.
      */
-    written(status: number, stored: Stored, order: OrderRecord | null | undefined, body: CheckoutSession) {
-      const r: Rendering = { body: Object.freeze(body) };
-      put(keyOf(stored, order), r);
+    written(status: number, stored: Stored, body: CheckoutSession) {
+      const r: Rendering = { body: deepFreeze(body) };
+      put(keyOf(stored), r);
       return cached(status, r);
     },
   };

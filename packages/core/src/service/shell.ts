@@ -239,11 +239,15 @@ export function createShell(deps: CheckoutServiceDeps) {
       try {
         switch (effect.type) {
           case 'inventory.commit':
-            await deps.catalog.commitInventory?.({ orderId: effect.orderId, lines: effect.lines });
+            await deps.catalog.commitInventory?.({
+              orderId: effect.orderId,
+              lines: effect.lines,
+              idempotencyKey: effect.idempotencyKey,
+            });
             break;
           case 'event.emit':
             try {
-              await deps.events?.emit(effect.event);
+              await deps.events?.emit(effect.event, { idempotencyKey: effect.idempotencyKey });
             } finally {
               // Bounded like a read's recovery: a hanging PSP never holds the answer; the pull goes on.
               if (effect.event.type === 'order_created' && psp)
@@ -251,7 +255,7 @@ export function createShell(deps: CheckoutServiceDeps) {
             }
             break;
           case 'payment.cancel':
-            cancelAtPsp(effect.paymentId);
+            cancelAtPsp(effect.paymentId, effect.idempotencyKey);
             break;
           case 'payment.charge':
           case 'payment.resume':
@@ -276,14 +280,14 @@ export function createShell(deps: CheckoutServiceDeps) {
    * Cancels a PSP payment nobody will finish (3DS abandoned), in the background: a PSP outage never blocks or
    * fails the request that made it obsolete. Retried with backoff, then logged for the operator.
    */
-  function cancelAtPsp(paymentId: string): void {
+  function cancelAtPsp(paymentId: string, idempotencyKey: string): void {
     const cancel = gateway.cancelPayment?.bind(gateway);
     if (!cancel) return;
     const tries = 4;
     const run = async () => {
       for (let i = 0; i < tries; i++) {
         try {
-          const r = await cancel(paymentId);
+          const r = await cancel(paymentId, { idempotencyKey });
           if (r.status !== 'retryable_failure') return;
         } catch (e) {
           logger?.debug?.('payment cancel failed; retrying', { paymentId, cause: describeCause(e) });

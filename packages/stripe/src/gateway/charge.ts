@@ -134,10 +134,17 @@ export async function settle(ctx: GatewayContext, pi: Stripe.PaymentIntent): Pro
 export async function cancelPayment(
   ctx: GatewayContext,
   paymentId: string,
+  options: { idempotencyKey?: string } = {},
 ): Promise<{ status: 'canceled' | 'not_cancelable' | 'retryable_failure'; message?: string }> {
   if (!isPaymentIntentId(paymentId)) return { status: 'not_cancelable' };
   try {
-    await ctx.call(() => ctx.stripe.paymentIntents.cancel(paymentId, { cancellation_reason: 'abandoned' }));
+    await ctx.call(() =>
+      ctx.stripe.paymentIntents.cancel(
+        paymentId,
+        { cancellation_reason: 'abandoned' },
+        options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : undefined,
+      ),
+    );
     return { status: 'canceled' };
   } catch (e) {
     return cancelFailure(e);
