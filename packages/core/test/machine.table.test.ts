@@ -118,6 +118,15 @@ async function fixtures() {
       ...charging.state,
       status: 'authentication_required',
       currentAttemptId: chargeAttempt.id,
+      authenticationMetadata: {
+        acquirer_details: {
+          acquirer_bin: '424242',
+          acquirer_country: 'US',
+          acquirer_merchant_id: 'acq_1',
+          merchant_name: 'Test',
+        },
+        directory_server: 'visa',
+      },
     },
     ready_for_payment: ready,
     pending_approval: { ...ready, status: 'pending_approval' },
@@ -236,7 +245,7 @@ function checkInvariants(before: SessionState, t: Transition) {
   for (const e of t.effects) expect(e.idempotencyKey.length).toBeGreaterThan(0);
   if (t.order) {
     expect(s.status).toBe('completed');
-    expect(s.orderId).toBe(t.order.order.id);
+    expect(s.status === 'completed' && s.orderId).toBe(t.order.order.id);
   }
   if (s.status === 'completed') expect(s.orderId).toBeDefined();
   if (s.status === 'complete_in_progress' || s.status === 'authentication_required') {
