@@ -252,7 +252,27 @@ function checkInvariants(before: SessionState, t: Transition) {
     expect(s.currentAttemptId).toBeDefined();
   }
   if (s.status === 'in_progress') expect(s.paymentLink?.attemptId).toBe(s.currentAttemptId);
+  // Each status carries only fields it may have (domain.ts `SessionState`): none of an earlier status survives.
+  const own = Object.keys(s).filter((k) => VARIANT_FIELDS.has(k));
+  for (const k of own) expect(STATUS_FIELDS[s.status] ?? PAYABLE_FIELDS, `${s.status}.${k}`).toContain(k);
 }
+
+const VARIANT_FIELDS = new Set([
+  'currentAttemptId',
+  'authenticationMetadata',
+  'paymentLink',
+  'pendingLinkAttemptId',
+  'orderId',
+]);
+const PAYABLE_FIELDS = ['pendingLinkAttemptId'];
+const STATUS_FIELDS: Partial<Record<CheckoutStatus, string[]>> = {
+  complete_in_progress: ['currentAttemptId', 'authenticationMetadata', 'pendingLinkAttemptId'],
+  authentication_required: ['currentAttemptId', 'authenticationMetadata', 'pendingLinkAttemptId'],
+  in_progress: ['currentAttemptId', 'paymentLink'],
+  completed: ['orderId'],
+  canceled: [],
+  expired: [],
+};
 
 describe('transition: every status × command', async () => {
   const { byStatus, commands } = await fixtures();
