@@ -351,9 +351,14 @@ function newAttempt(
     status: 'pending',
     amount: state.totals.total,
     currency: state.currency,
-    leaseUntil: iso(plusSeconds(ctx.now, ctx.config.paymentLeaseSeconds)),
-    // A charge is sent right after this attempt is committed.
-    ...(kind === 'charge' ? { sends: { firstAt: now, lastAt: now } } : {}),
+    // A charge is sent right after this attempt is committed, under its lease. A link attempt has no lease: it
+    // is reused (same key, same request) by whoever calls next.
+    ...(kind === 'charge'
+      ? {
+          leaseUntil: iso(plusSeconds(ctx.now, ctx.config.paymentLeaseSeconds)),
+          sends: { firstAt: now, lastAt: now },
+        }
+      : {}),
     createdAt: now,
     updatedAt: now,
     ...extra,
@@ -478,6 +483,12 @@ export function beginComplete(
     pendingLinkAttemptId: pendingLink,
   });
   return ok({ state: next, effects: [charge(attempt)], attempts });
+}
+
+/** `attempt` with its outcome known (`patch`): its lease is released, nobody resumes it any more. */
+function settled(attempt: PaymentAttempt, patch: Partial<PaymentAttempt>): PaymentAttempt {
+  const { leaseUntil: _released, ...rest } = attempt;
+  return { ...rest, ...patch };
 }
 
 function authFailure(outcome: string) {
@@ -635,19 +646,16 @@ export function applyChargeResult(
   const now = iso(ctx.now);
   switch (result.status) {
     case 'succeeded': {
-      const done: PaymentAttempt = {
-        ...attempt,
+      const done = settled(attempt, {
         status: 'succeeded',
         paymentId: result.paymentId,
         updatedAt: now,
         ...(result.card ? { card: result.card } : {}),
-      };
-      delete done.leaseUntil;
+      });
       return placeOrder(state, done, result.paymentId, ctx, [done], result);
     }
     case 'declined': {
-      const failed: PaymentAttempt = {
-        ...attempt,
+      const failed = settled(attempt, {
         status: 'declined',
         updatedAt: now,
         failure: {
@@ -656,8 +664,7 @@ export function applyChargeResult(
           ...(result.declineCode ? { declineCode: result.declineCode } : {}),
         },
         ...(result.paymentId ? { paymentId: result.paymentId } : {}),
-      };
-      delete failed.leaseUntil;
+      });
       const next = toPayable(
         {
           ...state,
@@ -674,13 +681,11 @@ export function applyChargeResult(
       return { state: next, effects: [], attempts: [failed] };
     }
     case 'requires_action': {
-      const waiting: PaymentAttempt = {
-        ...attempt,
+      const waiting = settled(attempt, {
         status: 'requires_action',
         paymentId: result.paymentId,
         updatedAt: now,
-      };
-      delete waiting.leaseUntil;
+      });
       return {
         state: toAuthenticating(
           {
@@ -751,16 +756,14 @@ export function closeUnchargedAttempt(
 ): Transition {
   const now = iso(ctx.now);
   if (attempt.continuesAttemptId && attempt.paymentId && state.authenticationMetadata) {
-    const waiting: PaymentAttempt = {
-      ...attempt,
+    const waiting = settled(attempt, {
       status: 'requires_action',
       updatedAt: now,
       failure: {
         code: 'psp_server_error',
         message: 'The payment provider failed to confirm the authenticated payment; nothing was charged.',
       },
-    };
-    delete waiting.leaseUntil;
+    });
     return {
       state: toAuthenticating(
         {
@@ -786,16 +789,14 @@ export function closeUnchargedAttempt(
       attempts: [waiting],
     };
   }
-  const closed: PaymentAttempt = {
-    ...attempt,
+  const closed = settled(attempt, {
     status: 'failed',
     updatedAt: now,
     failure: {
       code: 'psp_server_error',
       message: 'The payment provider failed before charging; nothing was charged.',
     },
-  };
-  delete closed.leaseUntil;
+  });
   // A continuation that cannot go back to waiting (stored without its metadata): its payment is abandoned.
   const effects: Effect[] =
     attempt.continuesAttemptId && attempt.paymentId ? [cancelPayment(attempt.paymentId)] : [];
@@ -1005,7 +1006,6 @@ export function beginPaymentLink(
       now + LINK_MAX_LIFETIME_MS,
     );
     attempt = newAttempt(state, 'payment_link', ctx, { linkExpiresAt: new Date(linkExpiry).toISOString() });
-    delete attempt.leaseUntil;
     attempt.linkFingerprint = linkFingerprint(linkRequestFor(state, attempt));
   }
   const request = linkRequestFor(state, attempt);
@@ -1201,15 +1201,13 @@ export function placeLateCharge(
 ): Transition | undefined {
   if (lateChargeDisposition(state, payment) !== 'order') return undefined;
   const now = iso(ctx.now);
-  const done: PaymentAttempt = {
-    ...attempt,
+  const done = settled(attempt, {
     status: 'succeeded',
     paymentId: payment.paymentId,
     updatedAt: now,
     ...(payment.card ? { card: payment.card } : {}),
-  };
-  delete done.leaseUntil;
-  delete done.failure;
+  });
+  delete done.failure; // closed as failed before it turned out to have charged
   const other = waiting && waiting.id !== attempt.id && waiting.paymentId !== payment.paymentId;
   const abandoned = other ? abandonWaitingPayment(state, waiting, ctx) : { effects: [], attempts: [] };
   const t = placeOrder(state, done, payment.paymentId, ctx, [done, ...abandoned.attempts], payment);
