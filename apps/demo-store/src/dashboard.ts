@@ -58,7 +58,7 @@ export async function dashboardData(
       currency: s.currency,
       items: itemsOf(s),
       updatedAt: s.updatedAt,
-      ...(s.orderId ? { orderId: s.orderId } : {}),
+      ...(s.status === 'completed' ? { orderId: s.orderId } : {}),
     }));
   const { orders } = await store.listOrders({ limit });
   return {

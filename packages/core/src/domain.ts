@@ -83,8 +83,11 @@ export interface PaymentLinkState {
   expiresAt: string;
 }
 
-/** Everything the engine knows about a checkout session. Stored as a whole (JSON) by the store adapters. */
-export interface SessionState {
+/**
+ * The fields every checkout session has, whatever its status. A session is stored as a whole (JSON) by the
+ * store adapters: a `SessionState` is this base plus the fields of its status (below).
+ */
+export interface SessionBase {
   /** Schema version of this stored shape. */
   schema: 1;
   id: string;
@@ -94,7 +97,6 @@ export interface SessionState {
    * stored before owners existed: those stay open to every caller.
    */
   owner?: string;
-  status: CheckoutStatus;
   currency: string;
   lines: LineState[];
   buyer?: Buyer;
@@ -116,15 +118,8 @@ export interface SessionState {
   createdAt: string;
   updatedAt: string;
   expiresAt: string;
-  authenticationMetadata?: AuthenticationMetadata;
   /** Number of payment attempts started so far (charge or payment link). */
   attemptCount: number;
-  /** The attempt the session is waiting on (complete_in_progress, authentication_required, in_progress). */
-  currentAttemptId?: string;
-  paymentLink?: PaymentLinkState;
-  /** A payment-link attempt recorded before the PSP call, reused (same key, same parameters) on retry. */
-  pendingLinkAttemptId?: string;
-  orderId?: string;
   /** Write-only inputs: kept for the merchant, never emitted (rfc.affiliate_attribution, rfc.intent_traces). */
   writeOnly?: {
     firstTouch?: AffiliateAttribution;
@@ -133,6 +128,90 @@ export interface SessionState {
     marketingConsents?: { channel: string; opted_in: boolean }[];
   };
 }
+
+/** The statuses in which the cart can change and a payment can start (no payment is in flight). */
+export type PayableStatus =
+  | 'incomplete'
+  | 'not_ready_for_payment'
+  | 'requires_escalation'
+  | 'ready_for_payment'
+  | 'pending_approval';
+
+/** A session with no payment in flight: its cart can change; `ready_for_payment` can be paid. */
+export interface PayableSession extends SessionBase {
+  status: PayableStatus;
+  /**
+   * A payment-link attempt recorded before its PSP call (`ready_for_payment` only sets it), reused (same key,
+   * same parameters) on retry. Kept through a complete that did not pay (a charge declined or closed).
+   */
+  pendingLinkAttemptId?: string;
+}
+
+/** A server-side charge attempt is recorded and may be in flight (`complete_in_progress`). */
+export interface ChargingSession extends SessionBase {
+  status: 'complete_in_progress';
+  /** The charge attempt the session waits on. */
+  currentAttemptId: string;
+  /**
+   * Only on a 3DS continuation (the charge confirms the payment that waited for authentication): kept so that
+   * the session can go back to `authentication_required` if the confirm is proven never to have charged.
+   */
+  authenticationMetadata?: AuthenticationMetadata;
+  /** A link attempt recorded while the session was payable (see `PayableSession`), kept for after the charge. */
+  pendingLinkAttemptId?: string;
+}
+
+/** The PSP asked for 3D Secure on the current charge attempt (`authentication_required`). */
+export interface AuthenticatingSession extends SessionBase {
+  status: 'authentication_required';
+  /** The attempt whose payment waits for authentication. */
+  currentAttemptId: string;
+  authenticationMetadata: AuthenticationMetadata;
+  /** A link attempt recorded while the session was payable (see `PayableSession`). */
+  pendingLinkAttemptId?: string;
+}
+
+/** A hosted payment link is open (`in_progress`). */
+export interface LinkSession extends SessionBase {
+  status: 'in_progress';
+  /** The link's attempt (`paymentLink.attemptId`). */
+  currentAttemptId: string;
+  paymentLink: PaymentLinkState;
+}
+
+/** Paid: exactly one order exists (`completed`). */
+export interface CompletedSession extends SessionBase {
+  status: 'completed';
+  orderId: string;
+}
+
+/** Closed without an order (`canceled`, `expired`); a payment that still arrives may complete it (it wins). */
+export interface ClosedSession extends SessionBase {
+  status: 'canceled' | 'expired';
+}
+
+/**
+ * Everything the engine knows about a checkout session, discriminated on `status`: each status carries exactly
+ * the fields it can have (engine/session.ts builds them). Stored as a whole (JSON) by the store adapters.
+ */
+export type SessionState =
+  | PayableSession
+  | ChargingSession
+  | AuthenticatingSession
+  | LinkSession
+  | CompletedSession
+  | ClosedSession;
+
+type VariantWith<V, S> = V extends { status: infer T } ? (S extends T ? V : never) : never;
+
+/** The session variant(s) of the given status(es): `SessionOf<'ready_for_payment'>` is `PayableSession`. */
+export type SessionOf<S extends CheckoutStatus> = VariantWith<SessionState, S>;
+
+/** A session that may keep a payment-link attempt recorded before its PSP call (`pendingLinkAttemptId`). */
+export type LinkPendingSession = PayableSession | ChargingSession | AuthenticatingSession;
+
+/** A session waiting on a payment attempt (`currentAttemptId`): a charge, its 3DS, or an open link. */
+export type WaitingSession = ChargingSession | AuthenticatingSession | LinkSession;
 
 export type PaymentAttemptKind = 'charge' | 'payment_link';
 export type PaymentAttemptStatus =

@@ -118,6 +118,15 @@ async function fixtures() {
       ...charging.state,
       status: 'authentication_required',
       currentAttemptId: chargeAttempt.id,
+      authenticationMetadata: {
+        acquirer_details: {
+          acquirer_bin: '424242',
+          acquirer_country: 'US',
+          acquirer_merchant_id: 'acq_1',
+          merchant_name: 'Test',
+        },
+        directory_server: 'visa',
+      },
     },
     ready_for_payment: ready,
     pending_approval: { ...ready, status: 'pending_approval' },
@@ -236,14 +245,34 @@ function checkInvariants(before: SessionState, t: Transition) {
   for (const e of t.effects) expect(e.idempotencyKey.length).toBeGreaterThan(0);
   if (t.order) {
     expect(s.status).toBe('completed');
-    expect(s.orderId).toBe(t.order.order.id);
+    expect(s.status === 'completed' && s.orderId).toBe(t.order.order.id);
   }
   if (s.status === 'completed') expect(s.orderId).toBeDefined();
   if (s.status === 'complete_in_progress' || s.status === 'authentication_required') {
     expect(s.currentAttemptId).toBeDefined();
   }
   if (s.status === 'in_progress') expect(s.paymentLink?.attemptId).toBe(s.currentAttemptId);
+  // Each status carries only fields it may have (domain.ts `SessionState`): none of an earlier status survives.
+  const own = Object.keys(s).filter((k) => VARIANT_FIELDS.has(k));
+  for (const k of own) expect(STATUS_FIELDS[s.status] ?? PAYABLE_FIELDS, `${s.status}.${k}`).toContain(k);
 }
+
+const VARIANT_FIELDS = new Set([
+  'currentAttemptId',
+  'authenticationMetadata',
+  'paymentLink',
+  'pendingLinkAttemptId',
+  'orderId',
+]);
+const PAYABLE_FIELDS = ['pendingLinkAttemptId'];
+const STATUS_FIELDS: Partial<Record<CheckoutStatus, string[]>> = {
+  complete_in_progress: ['currentAttemptId', 'authenticationMetadata', 'pendingLinkAttemptId'],
+  authentication_required: ['currentAttemptId', 'authenticationMetadata', 'pendingLinkAttemptId'],
+  in_progress: ['currentAttemptId', 'paymentLink'],
+  completed: ['orderId'],
+  canceled: [],
+  expired: [],
+};
 
 describe('transition: every status × command', async () => {
   const { byStatus, commands } = await fixtures();

@@ -234,11 +234,6 @@ export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): A
       .catch(fail(res));
   });
   server.on('clientError', answerClientError);
-  // Keep-alive: the server keeps an idle connection longer than clients do (undici and browsers close theirs
-  // first, from the `Keep-Alive: timeout` header), so a client never reuses a socket the server is closing (an
-  // ECONNRESET on a busy machine whose timers run late). headersTimeout must exceed keepAliveTimeout.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   return {
     server,
     handler,

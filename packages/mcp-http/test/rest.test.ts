@@ -180,7 +180,9 @@ describe.skipIf(!specPresent())('ACP REST over HTTP', () => {
     };
     const first = post(`${r.url}/checkout_sessions/${id}/complete`, body, { 'idempotency-key': 'pay-1' });
     // Wait until the first request holds the key (the charge is parked on the gate).
-    for (let i = 0; i < 100 && !(await r.checkout.store.getSession(id))?.state.currentAttemptId; i++) {
+    const store = r.checkout.store;
+    const charging = async () => (await store.getSession(id))?.state.status === 'complete_in_progress';
+    for (let i = 0; i < 100 && !(await charging()); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const second = await post(`${r.url}/checkout_sessions/${id}/complete`, body, {

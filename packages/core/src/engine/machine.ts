@@ -12,9 +12,11 @@ import type {
   CheckoutSessionCreateRequest,
   CheckoutSessionUpdateRequest,
 } from '../spec/2026-04-17/schemas.generated.js';
-import { assertNever, STATUS_RULES } from '../status.js';
+import { assertNever } from '../status.js';
+import { awaitsCharge, awaitsLink } from './session.js';
 import {
   abandonPaymentLinkAttempt,
+  allows,
   applyChargeResult,
   applyPaymentLinkEvent,
   beginComplete,
@@ -27,8 +29,10 @@ import {
   type Effect,
   type EngineContext,
   expireIfDue,
+  type Operation,
   paymentLinkOpened,
   placeLateCharge,
+  refusal,
   rejectShortLinkPayment,
   resumeAttempt,
   type Transition,
@@ -104,6 +108,10 @@ export type Outcome = { ok: true; transition: Transition | null } | { ok: false;
 
 const changed = (t: Transition | undefined): Outcome => ({ ok: true, transition: t ?? null });
 const decided = (d: Decision): Outcome => d;
+const refused = (state: SessionState, operation: Operation): Outcome => ({
+  ok: false,
+  error: refusal(state, operation),
+});
 
 /**
  * The machine. `state` is the stored session (absent only for `create`). Exhaustive over `Command`: a new
@@ -122,29 +130,16 @@ export function transition(state: SessionState | undefined, command: Command, ct
       error: new AcpError('session_not_found', 'No checkout session with this id.', { param: '$.id' }),
     };
   }
-  // An effect's answer applies only while the session still waits on that attempt; a stale or repeated answer
-  // changes nothing (the shell then settles the money another way: see service/payments.ts).
-  switch (command.type) {
-    case 'charge_settled':
-    case 'charge_proven_uncharged':
-    case 'resume_charge':
-      if (state.status !== 'complete_in_progress' || state.currentAttemptId !== command.attempt.id) {
-        return changed(undefined);
-      }
-      break;
-    case 'link_opened':
-    case 'link_abandoned':
-      if (state.pendingLinkAttemptId !== command.attempt.id || STATUS_RULES[state.status].terminal) {
-        return changed(undefined);
-      }
-      break;
-    default:
-      break;
-  }
+  // Requests are refused where STATUS_RULES says so (`allows`). An effect's answer applies only while the session
+  // still waits on that attempt (`awaitsCharge`, `awaitsLink`); a stale or repeated answer changes nothing (the
+  // shell then settles the money another way: see service/payments.ts). Either way the handler gets the
+  // session variants it acts on.
   switch (command.type) {
     case 'update':
+      if (!allows(state, 'update')) return refused(state, 'update');
       return decided(updateSession(state, command.request, command.cart, ctx));
     case 'complete':
+      if (!allows(state, 'complete')) return refused(state, 'complete');
       return decided(
         beginComplete(
           state,
@@ -155,6 +150,7 @@ export function transition(state: SessionState | undefined, command: Command, ct
         ),
       );
     case 'cancel':
+      if (!allows(state, 'cancel')) return refused(state, 'cancel');
       return decided(cancelSession(state, command.request, ctx, command.waiting));
     case 'open_link':
       // The open link is the answer: nothing to change.
@@ -163,8 +159,10 @@ export function transition(state: SessionState | undefined, command: Command, ct
     case 'expire':
       return changed(expireIfDue(state, ctx, command.waiting));
     case 'resume_charge':
+      if (!awaitsCharge(state, command.attempt.id)) return changed(undefined);
       return decided(resumeAttempt(state, command.attempt, ctx, { send: command.send }));
     case 'charge_settled':
+      if (!awaitsCharge(state, command.attempt.id)) return changed(undefined);
       return changed(
         applyChargeResult(
           state,
@@ -175,6 +173,7 @@ export function transition(state: SessionState | undefined, command: Command, ct
         ),
       );
     case 'charge_proven_uncharged':
+      if (!awaitsCharge(state, command.attempt.id)) return changed(undefined);
       return changed(closeUnchargedAttempt(state, command.attempt, ctx));
     case 'late_charge_succeeded':
       return changed(
@@ -187,8 +186,12 @@ export function transition(state: SessionState | undefined, command: Command, ct
         ),
       );
     case 'link_opened':
+      // A link opens only on a payable session: one that started a charge (or 3DS) meanwhile keeps that attempt.
+      if (state.status !== 'ready_for_payment' || !awaitsLink(state, command.attempt.id))
+        return changed(undefined);
       return changed(paymentLinkOpened(state, command.attempt, command.link, ctx));
     case 'link_abandoned':
+      if (!awaitsLink(state, command.attempt.id)) return changed(undefined);
       return changed(abandonPaymentLinkAttempt(state, command.attempt, ctx));
     case 'link_event':
       return changed(

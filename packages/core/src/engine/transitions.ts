@@ -1,7 +1,17 @@
 // The checkout machine as pure functions: (state, command, context) → { state, effects } | { error }.
 // Effects are data; the shell (service/) executes them. The one entry point is machine.ts `transition`. Time and ids come in through the context.
 import type { ResolvedConfig } from '../config.js';
-import type { Message, OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
+import type {
+  ChargingSession,
+  LinkPendingSession,
+  Message,
+  OrderRecord,
+  PayableSession,
+  PaymentAttempt,
+  SessionBase,
+  SessionOf,
+  SessionState,
+} from '../domain.js';
 import { AcpError } from '../errors.js';
 import type { ChargeResult, PaymentEvent, PaymentLinkRequest, PricingQuote } from '../ports.js';
 import type {
@@ -34,6 +44,7 @@ import {
   expireLink,
   resumeCharge,
 } from './effects.js';
+import { baseOf, toAuthenticating, toCharging, toClosed, toCompleted, toLink, toPayable } from './session.js';
 
 export interface EngineContext {
   now: Date;
@@ -101,18 +112,20 @@ function storedCapabilities(c: Capabilities): Capabilities {
 
 // ------------------------------------------------------------------------------------------ helpers
 
-export function statusFromMessages(messages: readonly Message[]): CheckoutStatus {
+export function statusFromMessages(
+  messages: readonly Message[],
+): 'not_ready_for_payment' | 'ready_for_payment' {
   return hasBlockingMessage(messages) ? 'not_ready_for_payment' : 'ready_for_payment';
 }
 
 /** Evaluates the cart part of a state after its inputs changed. */
 function evaluate(
-  base: SessionState,
+  base: SessionBase,
   drafts: readonly LineDraft[],
   quote: PricingQuote,
   requestedSelections: CheckoutSessionUpdateRequest['selected_fulfillment_options'],
   config: ResolvedConfig,
-): SessionState {
+): PayableSession {
   const lines = buildLines(drafts, quote);
   const fulfillmentOptions = buildOptions(quote, lines);
   const { selected, notices } = selectOptions(
@@ -122,7 +135,7 @@ function evaluate(
     requestedSelections,
   );
   const totals = computeTotals(lines, fulfillmentOptions, selected);
-  const next: SessionState = {
+  const next: SessionBase = {
     ...base,
     lines,
     fulfillmentOptions,
@@ -131,8 +144,7 @@ function evaluate(
     notices,
   };
   next.messages = cartMessages(next, config);
-  next.status = statusFromMessages([...next.messages, ...notices]);
-  return next;
+  return toPayable(next, statusFromMessages([...next.messages, ...notices]));
 }
 
 /**
@@ -148,21 +160,23 @@ export function expireIfDue(
   if (!STATUS_RULES[state.status].expires) return undefined;
   if (ctx.now.getTime() < Date.parse(state.expiresAt)) return undefined;
   const abandoned = abandonWaitingPayment(state, waiting, ctx);
-  const next: SessionState = {
-    ...state,
-    status: 'expired',
-    updatedAt: iso(ctx.now),
-    notices: [],
-    messages: [
-      {
-        type: 'error',
-        code: 'expired',
-        content_type: 'plain',
-        content: 'This checkout session has expired. Start a new one to buy these items.',
-        resolution: 'recoverable',
-      },
-    ],
-  };
+  const next = toClosed(
+    {
+      ...state,
+      updatedAt: iso(ctx.now),
+      notices: [],
+      messages: [
+        {
+          type: 'error',
+          code: 'expired',
+          content_type: 'plain',
+          content: 'This checkout session has expired. Start a new one to buy these items.',
+          resolution: 'recoverable',
+        },
+      ],
+    },
+    'expired',
+  );
   return { state: next, effects: abandoned.effects, attempts: abandoned.attempts };
 }
 
@@ -190,13 +204,30 @@ function abandonWaitingPayment(
   };
 }
 
-/** Checks whether `operation` is allowed in the session's status; expiry must have been applied first. */
-export function permission(
+export type Operation = 'update' | 'complete' | 'cancel';
+
+/** The statuses in which STATUS_RULES allows `operation`. */
+export type AllowedStatus<O extends Operation> = {
+  [S in CheckoutStatus]: (typeof STATUS_RULES)[S][O] extends 'allow' ? S : never;
+}[CheckoutStatus];
+
+/** Whether STATUS_RULES allows `operation` in the session's status (narrowing it to those statuses). */
+export function allows<O extends Operation>(
   state: SessionState,
-  operation: 'update' | 'complete' | 'cancel',
-): AcpError | undefined {
+  operation: O,
+): state is SessionOf<AllowedStatus<O>> {
+  return STATUS_RULES[state.status][operation] === 'allow';
+}
+
+/** Checks whether `operation` is allowed in the session's status; expiry must have been applied first. */
+export function permission(state: SessionState, operation: Operation): AcpError | undefined {
+  return allows(state, operation) ? undefined : refusal(state, operation);
+}
+
+/** The typed refusal of an `operation` STATUS_RULES does not allow in the session's status. */
+export function refusal(state: SessionState, operation: Operation): AcpError {
   const rule = STATUS_RULES[state.status][operation];
-  if (rule === 'allow') return undefined;
+  if (rule === 'allow') throw new Error(`${operation} is allowed in ${state.status}`);
   const messages: Record<typeof rule.refuse, string> = {
     session_completed: 'This checkout session is already completed; retrieve it to see the order.',
     session_canceled: 'This checkout session was canceled.',
@@ -233,10 +264,9 @@ export function createSession(
     );
   }
   const now = iso(ctx.now);
-  const base: SessionState = {
+  const base: SessionBase = {
     schema: 1,
     id: input.id,
-    status: 'not_ready_for_payment',
     currency,
     lines: [],
     fulfillmentOptions: [],
@@ -276,18 +306,16 @@ export function createSession(
 
 /**
  * Applies an update. Fields present replace the stored ones (`line_items` is a full replacement); absent
- * fields are left alone.
+ * fields are left alone. The machine calls it only where STATUS_RULES allows an update (a payable session).
  */
 export function updateSession(
-  state: SessionState,
+  state: SessionOf<AllowedStatus<'update'>>,
   request: CheckoutSessionUpdateRequest,
   cart: CartInputs,
   ctx: EngineContext,
 ): Decision {
-  const refused = permission(state, 'update');
-  if (refused) return fail(refused);
-  const base: SessionState = { ...state, updatedAt: iso(ctx.now) };
-  delete base.pendingLinkAttemptId; // the cart may change: a new link gets a new attempt
+  // The cart may change: a new link gets a new attempt (the base has no pending link attempt).
+  const base: SessionBase = { ...baseOf(state), updatedAt: iso(ctx.now) };
   if (request.buyer) base.buyer = request.buyer;
   if (request.fulfillment_details) base.fulfillmentDetails = request.fulfillment_details;
   if (request.order_notes !== undefined) base.orderNotes = request.order_notes;
@@ -307,7 +335,7 @@ export const attemptIdFor = (sessionId: string, n: number) => `${sessionId}:${n}
 export const paymentIdempotencyKey = (sessionId: string, n: number) => `acp_${sessionId}_attempt_${n}`;
 
 function newAttempt(
-  state: SessionState,
+  state: SessionBase,
   kind: PaymentAttempt['kind'],
   ctx: EngineContext,
   extra: Partial<PaymentAttempt> = {},
@@ -323,9 +351,14 @@ function newAttempt(
     status: 'pending',
     amount: state.totals.total,
     currency: state.currency,
-    leaseUntil: iso(plusSeconds(ctx.now, ctx.config.paymentLeaseSeconds)),
-    // A charge is sent right after this attempt is committed.
-    ...(kind === 'charge' ? { sends: { firstAt: now, lastAt: now } } : {}),
+    // A charge is sent right after this attempt is committed, under its lease. A link attempt has no lease: it
+    // is reused (same key, same request) by whoever calls next.
+    ...(kind === 'charge'
+      ? {
+          leaseUntil: iso(plusSeconds(ctx.now, ctx.config.paymentLeaseSeconds)),
+          sends: { firstAt: now, lastAt: now },
+        }
+      : {}),
     createdAt: now,
     updatedAt: now,
     ...extra,
@@ -339,15 +372,12 @@ function newAttempt(
  * `authentication_required`.
  */
 export function beginComplete(
-  state: SessionState,
+  state: SessionOf<AllowedStatus<'complete'>>,
   request: CheckoutSessionCompleteRequest,
   previous: PaymentAttempt | undefined,
   ctx: EngineContext,
   options: { requestKey?: string } = {},
 ): Decision {
-  const refused = permission(state, 'complete');
-  if (refused) return fail(refused);
-
   if (state.status === 'authentication_required' && !request.authentication_result) {
     return fail(
       new AcpError(
@@ -390,7 +420,8 @@ export function beginComplete(
     );
   }
 
-  const base: SessionState = { ...state, updatedAt: iso(ctx.now), notices: [] };
+  const base: SessionBase = { ...baseOf(state), updatedAt: iso(ctx.now), notices: [] };
+  const pendingLink = state.pendingLinkAttemptId;
   if (request.buyer) base.buyer = request.buyer;
   if (request.order_notes !== undefined) base.orderNotes = request.order_notes;
   if (request.affiliate_attribution || request.marketing_consents) {
@@ -403,7 +434,7 @@ export function beginComplete(
   if (request.buyer) {
     base.messages = cartMessages(base, ctx.config);
     if (hasBlockingMessage(base.messages)) {
-      return ok({ state: { ...base, status: 'not_ready_for_payment' }, effects: [], attempts: [] });
+      return ok({ state: toPayable(base, 'not_ready_for_payment', pendingLink), effects: [], attempts: [] });
     }
   }
 
@@ -416,14 +447,12 @@ export function beginComplete(
       if (waiting) attempts.push({ ...waiting, status: 'declined', failure: authFailure(result.outcome) });
       // The payment that waited for authentication is superseded: the next complete starts a new one.
       const superseded: Effect[] = waiting?.paymentId ? [cancelPayment(waiting.paymentId)] : [];
-      const declined: SessionState = {
-        ...base,
-        notices: [paymentDeclinedMessage(authFailure(result.outcome).message)],
-        currentAttemptId: undefined,
-        authenticationMetadata: undefined,
-      };
-      declined.status = statusFromMessages([...declined.messages]);
-      return ok({ state: stripUndefined(declined), effects: superseded, attempts });
+      const declined = toPayable(
+        { ...base, notices: [paymentDeclinedMessage(authFailure(result.outcome).message)] },
+        statusFromMessages(base.messages),
+        pendingLink,
+      );
+      return ok({ state: declined, effects: superseded, attempts });
     }
     if (waiting) attempts.push({ ...waiting, status: 'abandoned' });
     continuePaymentId = previous?.paymentId;
@@ -445,16 +474,21 @@ export function beginComplete(
     ...(agentCanAuthenticate(base) ? {} : { authenticationAvailable: false }),
   });
   attempts.push(attempt);
-  const next: SessionState = {
-    ...base,
-    status: 'complete_in_progress',
-    attemptCount: attempt.number,
-    currentAttemptId: attempt.id,
-  };
-  // A 3DS continuation keeps the authentication metadata (rendered only in authentication_required): if its
-  // confirm is proven never to have charged, the session goes back to waiting for authentication.
-  if (!continuePaymentId) delete next.authenticationMetadata;
+  const next = toCharging({ ...base, attemptCount: attempt.number }, attempt.id, {
+    // A 3DS continuation keeps the authentication metadata (rendered only in authentication_required): if its
+    // confirm is proven never to have charged, the session goes back to waiting for authentication.
+    ...(continuePaymentId && state.status === 'authentication_required'
+      ? { authenticationMetadata: state.authenticationMetadata }
+      : {}),
+    pendingLinkAttemptId: pendingLink,
+  });
   return ok({ state: next, effects: [charge(attempt)], attempts });
+}
+
+/** `attempt` with its outcome known (`patch`): its lease is released, nobody resumes it any more. */
+function settled(attempt: PaymentAttempt, patch: Partial<PaymentAttempt>): PaymentAttempt {
+  const { leaseUntil: _released, ...rest } = attempt;
+  return { ...rest, ...patch };
 }
 
 function authFailure(outcome: string) {
@@ -492,11 +526,6 @@ export function paymentDeclinedMessage(content: string): Message {
     resolution: 'requires_buyer_input',
     severity: 'high',
   };
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  for (const k of Object.keys(value) as (keyof T)[]) if (value[k] === undefined) delete value[k];
-  return value;
 }
 
 /**
@@ -563,19 +592,16 @@ export function sendWindow(
 /**
  * Resumes an attempt left `pending` (lost response, crash, PSP outage) once its lease has passed: the same
  * PSP idempotency key is used again, so the PSP answers with the original outcome instead of charging twice.
- * `options.send` (see `pendingChargePlan`) records the coming send on the attempt before it is made.
+ * `options.send` (see `pendingChargePlan`) records the coming send on the attempt before it is made. The
+ * session waits on `attempt` (the machine applies the command only then).
  */
 export function resumeAttempt(
-  state: SessionState,
+  state: ChargingSession,
   attempt: PaymentAttempt,
   ctx: EngineContext,
   options: { send?: boolean } = {},
 ): Decision {
-  if (
-    state.status !== 'complete_in_progress' ||
-    state.currentAttemptId !== attempt.id ||
-    attempt.status !== 'pending'
-  ) {
+  if (attempt.status !== 'pending') {
     return fail(new AcpError('payment_in_progress', 'There is no pending payment to resume.'));
   }
   const leaseEnds = attempt.leaseUntil ? Date.parse(attempt.leaseUntil) : 0;
@@ -606,36 +632,30 @@ export function resumeAttempt(
 }
 
 /**
- * Applies the gateway's answer for the session's current attempt. `options.sent` says the answer came from
+ * Applies the gateway's answer for the session's current attempt (the machine applies it only while the
+ * session waits on `attempt`: a stale answer changes nothing). `options.sent` says the answer came from
  * sending the charge under the attempt's key (not from a lookup): only then does a 5xx mark the attempt.
  */
 export function applyChargeResult(
-  state: SessionState,
+  state: ChargingSession,
   attempt: PaymentAttempt,
   result: ChargeResult,
   ctx: EngineContext & { orderId: string },
   options: { sent?: boolean; listScan?: PaymentAttempt['listScan'] } = {},
 ): Transition {
   const now = iso(ctx.now);
-  if (state.status !== 'complete_in_progress' || state.currentAttemptId !== attempt.id) {
-    // Stale answer (another process already applied one): record it on the attempt only.
-    return { state, effects: [], attempts: [] };
-  }
   switch (result.status) {
     case 'succeeded': {
-      const done: PaymentAttempt = {
-        ...attempt,
+      const done = settled(attempt, {
         status: 'succeeded',
         paymentId: result.paymentId,
         updatedAt: now,
         ...(result.card ? { card: result.card } : {}),
-      };
-      delete done.leaseUntil;
+      });
       return placeOrder(state, done, result.paymentId, ctx, [done], result);
     }
     case 'declined': {
-      const failed: PaymentAttempt = {
-        ...attempt,
+      const failed = settled(attempt, {
         status: 'declined',
         updatedAt: now,
         failure: {
@@ -644,48 +664,49 @@ export function applyChargeResult(
           ...(result.declineCode ? { declineCode: result.declineCode } : {}),
         },
         ...(result.paymentId ? { paymentId: result.paymentId } : {}),
-      };
-      delete failed.leaseUntil;
-      const next: SessionState = {
-        ...state,
-        updatedAt: now,
-        notices: [
-          result.code === 'authentication_required'
-            ? authenticationUnavailableMessage(ctx.paymentLinks !== false)
-            : paymentDeclinedMessage(result.message),
-        ],
-      };
-      delete next.currentAttemptId;
-      delete next.authenticationMetadata;
-      next.status = statusFromMessages(next.messages);
+      });
+      const next = toPayable(
+        {
+          ...state,
+          updatedAt: now,
+          notices: [
+            result.code === 'authentication_required'
+              ? authenticationUnavailableMessage(ctx.paymentLinks !== false)
+              : paymentDeclinedMessage(result.message),
+          ],
+        },
+        statusFromMessages(state.messages),
+        state.pendingLinkAttemptId,
+      );
       return { state: next, effects: [], attempts: [failed] };
     }
     case 'requires_action': {
-      const waiting: PaymentAttempt = {
-        ...attempt,
+      const waiting = settled(attempt, {
         status: 'requires_action',
         paymentId: result.paymentId,
         updatedAt: now,
-      };
-      delete waiting.leaseUntil;
+      });
       return {
-        state: {
-          ...state,
-          status: 'authentication_required',
-          authenticationMetadata: result.authenticationMetadata,
-          updatedAt: now,
-          notices: [
-            {
-              type: 'error',
-              code: 'requires_3ds',
-              content_type: 'plain',
-              content:
-                'The card issuer requires 3D Secure authentication. Authenticate, then complete again with authentication_result.',
-              param: '$.authentication_result',
-              resolution: 'requires_buyer_input',
-            },
-          ],
-        },
+        state: toAuthenticating(
+          {
+            ...state,
+            updatedAt: now,
+            notices: [
+              {
+                type: 'error',
+                code: 'requires_3ds',
+                content_type: 'plain',
+                content:
+                  'The card issuer requires 3D Secure authentication. Authenticate, then complete again with authentication_result.',
+                param: '$.authentication_result',
+                resolution: 'requires_buyer_input',
+              },
+            ],
+          },
+          state.currentAttemptId,
+          result.authenticationMetadata,
+          state.pendingLinkAttemptId,
+        ),
         effects: [],
         attempts: [waiting],
       };
@@ -729,74 +750,72 @@ export function applyChargeResult(
  * waiting on the same payment, and the next complete with `authentication_result` confirms it under a new key.
  */
 export function closeUnchargedAttempt(
-  state: SessionState,
+  state: ChargingSession,
   attempt: PaymentAttempt,
   ctx: EngineContext,
 ): Transition {
   const now = iso(ctx.now);
-  if (state.status !== 'complete_in_progress' || state.currentAttemptId !== attempt.id) {
-    return { state, effects: [], attempts: [] };
-  }
   if (attempt.continuesAttemptId && attempt.paymentId && state.authenticationMetadata) {
-    const waiting: PaymentAttempt = {
-      ...attempt,
+    const waiting = settled(attempt, {
       status: 'requires_action',
       updatedAt: now,
       failure: {
         code: 'psp_server_error',
         message: 'The payment provider failed to confirm the authenticated payment; nothing was charged.',
       },
-    };
-    delete waiting.leaseUntil;
+    });
     return {
-      state: {
-        ...state,
-        status: 'authentication_required',
-        updatedAt: now,
-        notices: [
-          {
-            type: 'error',
-            code: 'requires_3ds',
-            content_type: 'plain',
-            content:
-              'The payment provider failed while confirming the 3D Secure authentication, and nothing was charged. Complete again with authentication_result (authenticate again if the result can be used only once).',
-            param: '$.authentication_result',
-            resolution: 'requires_buyer_input',
-          },
-        ],
-      },
+      state: toAuthenticating(
+        {
+          ...state,
+          updatedAt: now,
+          notices: [
+            {
+              type: 'error',
+              code: 'requires_3ds',
+              content_type: 'plain',
+              content:
+                'The payment provider failed while confirming the 3D Secure authentication, and nothing was charged. Complete again with authentication_result (authenticate again if the result can be used only once).',
+              param: '$.authentication_result',
+              resolution: 'requires_buyer_input',
+            },
+          ],
+        },
+        state.currentAttemptId,
+        state.authenticationMetadata,
+        state.pendingLinkAttemptId,
+      ),
       effects: [],
       attempts: [waiting],
     };
   }
-  const closed: PaymentAttempt = {
-    ...attempt,
+  const closed = settled(attempt, {
     status: 'failed',
     updatedAt: now,
     failure: {
       code: 'psp_server_error',
       message: 'The payment provider failed before charging; nothing was charged.',
     },
-  };
-  delete closed.leaseUntil;
+  });
   // A continuation that cannot go back to waiting (stored without its metadata): its payment is abandoned.
   const effects: Effect[] =
     attempt.continuesAttemptId && attempt.paymentId ? [cancelPayment(attempt.paymentId)] : [];
-  const next: SessionState = {
-    ...state,
-    updatedAt: now,
-    notices: [
-      {
-        type: 'info',
-        content_type: 'plain',
-        content:
-          'The payment provider had an error and nothing was charged. Complete the checkout again to pay.',
-      },
-    ],
-  };
-  delete next.currentAttemptId;
-  delete next.authenticationMetadata;
-  next.status = statusFromMessages(next.messages);
+  const next = toPayable(
+    {
+      ...state,
+      updatedAt: now,
+      notices: [
+        {
+          type: 'info',
+          content_type: 'plain',
+          content:
+            'The payment provider had an error and nothing was charged. Complete the checkout again to pay.',
+        },
+      ],
+    },
+    statusFromMessages(state.messages),
+    state.pendingLinkAttemptId,
+  );
   return { state: next, effects, attempts: [closed] };
 }
 
@@ -806,7 +825,7 @@ export function closeUnchargedAttempt(
  * placed (the buyer paid) but flagged (`paymentMismatch`, a `payment_mismatch` event).
  */
 function placeOrder(
-  state: SessionState,
+  state: SessionBase,
   attempt: PaymentAttempt | undefined,
   paymentId: string | undefined,
   ctx: EngineContext & { orderId?: string },
@@ -815,11 +834,10 @@ function placeOrder(
 ): Transition {
   const orderId = ctx.orderId ?? `ord_${state.id}`;
   const now = iso(ctx.now);
-  const next: SessionState = { ...state, status: 'completed', orderId, updatedAt: now, notices: [] };
-  delete next.currentAttemptId;
-  delete next.authenticationMetadata;
-  delete next.paymentLink;
-  next.messages = next.messages.filter((m) => m.type !== 'error');
+  const next = toCompleted(
+    { ...state, updatedAt: now, notices: [], messages: state.messages.filter((m) => m.type !== 'error') },
+    orderId,
+  );
   const order = buildOrder(next, orderId, now, ctx.config);
   const expected = { amount: state.totals.total, currency: state.currency };
   const got = captured ? { amount: captured.amount, currency: captured.currency.toLowerCase() } : expected;
@@ -851,7 +869,7 @@ function placeOrder(
   };
 }
 
-export function buildOrder(state: SessionState, orderId: string, now: string, config: ResolvedConfig): Order {
+export function buildOrder(state: SessionBase, orderId: string, now: string, config: ResolvedConfig): Order {
   const order: Order = {
     type: 'order',
     id: orderId,
@@ -895,35 +913,23 @@ export function sessionTotalsToWire(state: Pick<SessionState, 'totals' | 'lines'
 
 // ------------------------------------------------------------------------------------------ cancel
 
+/** Cancels a session where STATUS_RULES allows it (the machine calls it only there). */
 export function cancelSession(
-  state: SessionState,
+  state: SessionOf<AllowedStatus<'cancel'>>,
   request: CancelSessionRequest | undefined,
   ctx: EngineContext,
   /** The attempt waiting for 3DS when the session is `authentication_required`: its payment is canceled. */
   waiting?: PaymentAttempt,
 ): Decision {
-  const refused = permission(state, 'cancel');
-  if (refused) return fail(refused);
-  const next: SessionState = {
-    ...state,
-    status: 'canceled',
-    updatedAt: iso(ctx.now),
-    notices: [],
-    messages: [],
-  };
+  const next = toClosed({ ...state, updatedAt: iso(ctx.now), notices: [], messages: [] }, 'canceled');
   if (request?.intent_trace) {
     next.writeOnly = { ...next.writeOnly, intentTrace: normalizeIntentTrace(request.intent_trace) };
   }
   const effects: Effect[] = [];
-  if (state.status === 'in_progress' && state.paymentLink) {
-    effects.push(expireLink(state.id, state.paymentLink.linkId));
-  }
+  if (state.status === 'in_progress') effects.push(expireLink(state.id, state.paymentLink.linkId));
   const abandoned = abandonWaitingPayment(state, waiting, ctx);
   effects.push(...abandoned.effects);
   const attempts: PaymentAttempt[] = abandoned.attempts;
-  delete next.paymentLink;
-  delete next.currentAttemptId;
-  delete next.authenticationMetadata;
   return ok({ state: next, effects, attempts });
 }
 
@@ -968,9 +974,7 @@ export function beginPaymentLink(
   pending: PaymentAttempt | undefined,
   ctx: EngineContext,
 ): Decision {
-  if (state.status === 'in_progress' && state.paymentLink) {
-    return ok({ state, effects: [], attempts: [] });
-  }
+  if (state.status === 'in_progress') return ok({ state, effects: [], attempts: [] });
   if (state.status !== 'ready_for_payment') {
     const refused = permission(state, 'complete');
     return fail(
@@ -1002,12 +1006,11 @@ export function beginPaymentLink(
       now + LINK_MAX_LIFETIME_MS,
     );
     attempt = newAttempt(state, 'payment_link', ctx, { linkExpiresAt: new Date(linkExpiry).toISOString() });
-    delete attempt.leaseUntil;
     attempt.linkFingerprint = linkFingerprint(linkRequestFor(state, attempt));
   }
   const request = linkRequestFor(state, attempt);
   // The attempt is committed before the PSP call, like a charge.
-  const next: SessionState = {
+  const next: PayableSession = {
     ...state,
     attemptCount: Math.max(state.attemptCount, attempt.number),
     pendingLinkAttemptId: attempt.id,
@@ -1026,7 +1029,7 @@ export function linkFingerprint(request: PaymentLinkRequest): string {
 }
 
 /** The PSP request a payment-link attempt sends for the session as it is now. */
-function linkRequestFor(state: SessionState, attempt: PaymentAttempt): PaymentLinkRequest {
+function linkRequestFor(state: SessionBase, attempt: PaymentAttempt): PaymentLinkRequest {
   const shipping = state.selectedFulfillmentOptions
     .map((s) => state.fulfillmentOptions.find((o) => o.id === s.option_id))
     .find((o) => o !== undefined && o.type !== 'digital');
@@ -1055,40 +1058,43 @@ function linkRequestFor(state: SessionState, attempt: PaymentAttempt): PaymentLi
 /**
  * Drops a recorded payment-link attempt whose create answered a 5xx: the PSP saved that answer under the
  * attempt's key and would replay it on every retry, so the next call starts a new attempt with a new key.
- * Safe: even if the PSP created a link, nobody ever received its URL, so it cannot be paid.
+ * Safe: even if the PSP created a link, nobody ever received its URL, so it cannot be paid. The session's
+ * recorded link attempt is `attempt` (the machine applies the command only then); its status is unchanged.
  */
 export function abandonPaymentLinkAttempt(
-  state: SessionState,
+  state: LinkPendingSession,
   attempt: PaymentAttempt,
   ctx: EngineContext,
 ): Transition {
   const now = iso(ctx.now);
-  if (state.pendingLinkAttemptId !== attempt.id) return { state, effects: [], attempts: [] };
-  const next: SessionState = { ...state, updatedAt: now };
-  delete next.pendingLinkAttemptId;
+  const { pendingLinkAttemptId: _abandoned, ...rest } = state;
   return {
-    state: next,
+    state: { ...rest, updatedAt: now },
     effects: [],
     attempts: [{ ...attempt, status: 'abandoned', updatedAt: now }],
   };
 }
 
+/**
+ * The PSP opened the link of the session's recorded link attempt `attempt` (the machine applies the command
+ * only then): the session waits on it, `in_progress`. The shell decides it on the state it recorded the
+ * attempt in (`ready_for_payment`) and commits it only if nothing changed since.
+ */
 export function paymentLinkOpened(
-  state: SessionState,
+  state: LinkPendingSession,
   attempt: PaymentAttempt,
   link: { linkId: string; url: string; expiresAt: string },
   ctx: EngineContext,
 ): Transition {
-  const next: SessionState = {
-    ...state,
-    status: 'in_progress',
-    attemptCount: Math.max(state.attemptCount, attempt.number),
-    currentAttemptId: attempt.id,
-    paymentLink: { attemptId: attempt.id, ...link },
-    updatedAt: iso(ctx.now),
-    notices: [],
-  };
-  delete next.pendingLinkAttemptId;
+  const next = toLink(
+    {
+      ...state,
+      attemptCount: Math.max(state.attemptCount, attempt.number),
+      updatedAt: iso(ctx.now),
+      notices: [],
+    },
+    { attemptId: attempt.id, ...link },
+  );
   return {
     state: next,
     effects: [],
@@ -1132,7 +1138,7 @@ export function rejectShortLinkPayment(
   event: { linkId: string; paymentId: string; amount: number; currency: string },
   ctx: EngineContext,
 ): Transition | undefined {
-  if (state.status !== 'in_progress' || state.paymentLink?.linkId !== event.linkId) return undefined;
+  if (state.status !== 'in_progress' || state.paymentLink.linkId !== event.linkId) return undefined;
   const now = iso(ctx.now);
   const failed: PaymentAttempt = {
     ...own,
@@ -1143,18 +1149,18 @@ export function rejectShortLinkPayment(
       message: `The payment (${event.amount} ${event.currency}) did not cover the total; it is refunded.`,
     },
   };
-  const next: SessionState = {
-    ...state,
-    updatedAt: now,
-    notices: [
-      paymentDeclinedMessage(
-        'The payment on the hosted page did not cover the order total and is refunded in full. Pay again to complete the order.',
-      ),
-    ],
-  };
-  delete next.paymentLink;
-  delete next.currentAttemptId;
-  next.status = statusFromMessages(next.messages);
+  const next = toPayable(
+    {
+      ...state,
+      updatedAt: now,
+      notices: [
+        paymentDeclinedMessage(
+          'The payment on the hosted page did not cover the order total and is refunded in full. Pay again to complete the order.',
+        ),
+      ],
+    },
+    statusFromMessages(state.messages),
+  );
   return { state: next, effects: [], attempts: [failed] };
 }
 
@@ -1175,10 +1181,11 @@ export function rejectShortLinkPayment(
  * A hosted link the buyer paid still wins over a cancel: that is `applyPaymentLinkEvent`.
  */
 export function lateChargeDisposition(
-  state: Pick<SessionState, 'status' | 'orderId' | 'currency' | 'totals'>,
+  state: Pick<SessionState, 'status' | 'currency' | 'totals'>,
   payment: { amount: number; currency: string },
 ): 'order' | 'duplicate' | 'canceled' | 'underpaid' {
-  if (state.orderId || linkPaymentDisposition(state) !== 'order') return 'duplicate';
+  // Only a `completed` session has an order (`linkPaymentDisposition`: `completed`).
+  if (linkPaymentDisposition(state) !== 'order') return 'duplicate';
   if (state.status === 'canceled') return 'canceled';
   if (paymentFallsShort(state, payment)) return 'underpaid';
   return 'order';
@@ -1194,15 +1201,13 @@ export function placeLateCharge(
 ): Transition | undefined {
   if (lateChargeDisposition(state, payment) !== 'order') return undefined;
   const now = iso(ctx.now);
-  const done: PaymentAttempt = {
-    ...attempt,
+  const done = settled(attempt, {
     status: 'succeeded',
     paymentId: payment.paymentId,
     updatedAt: now,
     ...(payment.card ? { card: payment.card } : {}),
-  };
-  delete done.leaseUntil;
-  delete done.failure;
+  });
+  delete done.failure; // closed as failed before it turned out to have charged
   const other = waiting && waiting.id !== attempt.id && waiting.paymentId !== payment.paymentId;
   const abandoned = other ? abandonWaitingPayment(state, waiting, ctx) : { effects: [], attempts: [] };
   const t = placeOrder(state, done, payment.paymentId, ctx, [done, ...abandoned.attempts], payment);
@@ -1240,10 +1245,6 @@ export function applyPaymentLinkEvent(
 ): Transition | undefined {
   const now = iso(ctx.now);
   if (state.status === 'completed') return undefined;
-  const current = state.paymentLink;
-  const matches =
-    current !== undefined &&
-    (!('linkId' in event) || event.linkId === undefined || event.linkId === current.linkId);
   switch (event.type) {
     case 'payment_link.succeeded': {
       if (linkPaymentDisposition(state) !== 'order') return undefined;
@@ -1264,11 +1265,12 @@ export function applyPaymentLinkEvent(
     }
     case 'payment_link.expired':
     case 'payment_link.failed': {
-      if (state.status !== 'in_progress' || !matches) return undefined;
-      const next: SessionState = { ...state, updatedAt: now };
-      delete next.paymentLink;
-      delete next.currentAttemptId;
-      next.notices =
+      // Only the link that is open now.
+      if (state.status !== 'in_progress') return undefined;
+      if ('linkId' in event && event.linkId !== undefined && event.linkId !== state.paymentLink.linkId) {
+        return undefined;
+      }
+      const notices: Message[] =
         event.type === 'payment_link.failed'
           ? [paymentDeclinedMessage(event.message)]
           : [
@@ -1278,7 +1280,7 @@ export function applyPaymentLinkEvent(
                 content: 'The payment link expired before it was paid. Create a new one to pay.',
               },
             ];
-      next.status = statusFromMessages(next.messages);
+      const next = toPayable({ ...state, updatedAt: now, notices }, statusFromMessages(state.messages));
       return { state: next, effects: [], attempts: [] };
     }
   }

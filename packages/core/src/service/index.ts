@@ -169,7 +169,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           await shell.withinReadBudget(recovery.recoverSession(id));
           stored = await shell.load(id);
         }
-        const order = stored.state.orderId ? await store.getOrderBySession(id) : null;
+        const order = stored.state.status === 'completed' ? await store.getOrderBySession(id) : null;
         return render.session(stored, order);
       } catch (e) {
         return shell.fail(e);

@@ -4,10 +4,10 @@
 import type { OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
 import type { Effect } from '../engine/effects.js';
 import { effectsOf } from '../engine/machine.js';
+import { pendingLinkOf } from '../engine/session.js';
 import { isOwnLinkAttempt, linkPaymentDisposition, paymentFallsShort } from '../engine/transitions.js';
 import { AcpError } from '../errors.js';
 import type { PaymentEvent, PaymentGatewayV1, PaymentLinkStatus } from '../ports.js';
-import { isTerminal } from '../status.js';
 import type { Payments } from './payments.js';
 import { concurrentModification, describeCause, json, type ServiceResult } from './results.js';
 import { type GateResult, MAX_CAS_RETRIES, type Shell, type Stored } from './shell.js';
@@ -21,7 +21,7 @@ export function createLinks(shell: Shell, payments: Payments) {
 
   /** The session's own recorded attempt of the PSP link `linkId`, if this session opened that link. */
   async function ownLinkAttempt(state: SessionState, linkId: string): Promise<PaymentAttempt | undefined> {
-    if (state.paymentLink?.linkId === linkId) {
+    if (state.status === 'in_progress' && state.paymentLink.linkId === linkId) {
       const current = await store.getPaymentAttempt(state.paymentLink.attemptId);
       if (current && isOwnLinkAttempt(current, state.id, linkId)) return current;
     }
@@ -41,9 +41,8 @@ export function createLinks(shell: Shell, payments: Payments) {
       for (let i = 0; i < MAX_CAS_RETRIES; i++) {
         // Record the attempt before calling the PSP, so a retry after a lost answer sends the same request.
         const begun = await shell.casLoop<SessionState>(id, async ({ state }) => {
-          const pending = state.pendingLinkAttemptId
-            ? ((await store.getPaymentAttempt(state.pendingLinkAttemptId)) ?? undefined)
-            : undefined;
+          const pendingId = pendingLinkOf(state);
+          const pending = pendingId ? ((await store.getPaymentAttempt(pendingId)) ?? undefined) : undefined;
           return {
             command: { type: 'open_link', ...(pending ? { pending } : {}) },
             respond: () => state,
@@ -53,7 +52,10 @@ export function createLinks(shell: Shell, payments: Payments) {
         const t = begun.transition;
         const effect = t ? effectsOf(t, 'settle')[0] : undefined;
         if (!t || effect?.type !== 'payment_link.create') {
-          const link = (t?.state ?? begun.value).paymentLink!;
+          // No link to create: the session has its link open already.
+          const open = t?.state ?? begun.value;
+          if (open.status !== 'in_progress') throw new AcpError('internal_error', 'No payment link is open.');
+          const link = open.paymentLink;
           return json(200, { url: link.url, expires_at: link.expiresAt, checkout_session_id: id });
         }
         let version = begun.version!;
@@ -154,8 +156,8 @@ export function createLinks(shell: Shell, payments: Payments) {
    * same transitions as the webhooks (so a paid link gives exactly one order however many processes do this).
    */
   async function reconcileLink(state: SessionState): Promise<'completed' | 'reopened' | 'open' | 'unknown'> {
+    if (state.status !== 'in_progress' || !gateway.retrievePaymentLink) return 'open';
     const link = state.paymentLink;
-    if (state.status !== 'in_progress' || !link || !gateway.retrievePaymentLink) return 'open';
     let found: PaymentLinkStatus;
     try {
       found = await gateway.retrievePaymentLink(link.linkId);
@@ -332,6 +334,6 @@ function orderMayAppear(state: SessionState): boolean {
     state.status === 'complete_in_progress' ||
     state.status === 'in_progress' ||
     state.status === 'authentication_required' ||
-    (state.pendingLinkAttemptId !== undefined && !isTerminal(state.status))
+    pendingLinkOf(state) !== undefined
   );
 }

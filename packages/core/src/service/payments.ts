@@ -27,7 +27,7 @@ export function createPayments(shell: Shell) {
   const ctxNow = shell.ctxNow;
 
   async function sessionResponse(status: number, state: SessionState): Promise<ServiceResult> {
-    const order = state.orderId ? await store.getOrderBySession(state.id) : null;
+    const order = state.status === 'completed' ? await store.getOrderBySession(state.id) : null;
     return json(status, toWireSession(state, config, order));
   }
 
@@ -332,7 +332,7 @@ export function createPayments(shell: Shell) {
     idem: IdemRef | undefined,
     purpose: 'pay' | 'cancel' = 'pay',
   ): Promise<ChargeAnswer | undefined> {
-    if (state.status !== 'complete_in_progress' || !state.currentAttemptId) return undefined;
+    if (state.status !== 'complete_in_progress') return undefined;
     const attempt = await store.getPaymentAttempt(state.currentAttemptId);
     if (!attempt) return undefined;
     const plan = pendingChargePlan(attempt, ctxNow(), purpose);

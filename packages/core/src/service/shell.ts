@@ -2,7 +2,7 @@
 // operation), and one exhaustive interpreter of effects. Nothing here decides a business rule: rules are in
 // engine/ (transition) and status.ts; the shell does I/O in the order the rules require.
 import { type ResolvedConfig, resolveConfig } from '../config.js';
-import type { OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
+import type { OrderRecord, PaymentAttempt, SessionState, WaitingSession } from '../domain.js';
 import { type Effect, emit as emitEffect } from '../engine/effects.js';
 import { type Command, EFFECT_PHASE, type Outcome, transition } from '../engine/machine.js';
 import type { RefundUpdate } from '../engine/refunds.js';
@@ -85,11 +85,9 @@ export function createShell(deps: CheckoutServiceDeps) {
     return stored;
   }
 
-  /** The attempt a session waits on, if any (`currentAttemptId`). */
-  async function currentAttempt(state: SessionState): Promise<PaymentAttempt | undefined> {
-    return state.currentAttemptId
-      ? ((await store.getPaymentAttempt(state.currentAttemptId)) ?? undefined)
-      : undefined;
+  /** The attempt a session waits on (`currentAttemptId`), if it is stored. */
+  async function currentAttempt(state: WaitingSession): Promise<PaymentAttempt | undefined> {
+    return (await store.getPaymentAttempt(state.currentAttemptId)) ?? undefined;
   }
 
   /** The attempt an `authentication_required` session waits on (its 3DS payment), if any. */

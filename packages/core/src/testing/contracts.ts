@@ -4,7 +4,14 @@
 //   import { checkoutStoreContract } from '@acp/core/contracts';
 //   checkoutStoreContract('sqlite', async () => ({ store: await openSqliteStore(':memory:') }));
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OrderRecord, PaymentAttempt, SessionState } from '../domain.js';
+import type {
+  OrderRecord,
+  PayableSession,
+  PayableStatus,
+  PaymentAttempt,
+  SessionBase,
+  SessionState,
+} from '../domain.js';
 import type { RefundUpdate } from '../engine/refunds.js';
 import type { CatalogV1, CheckoutStoreV1, PaymentGatewayV1, PricingV1, Product } from '../ports.js';
 
@@ -16,7 +23,19 @@ export interface StoreFixture {
   cleanup?: () => Promise<void> | void;
 }
 
-export function sampleSessionState(id: string, overrides: Partial<SessionState> = {}): SessionState {
+/** A status with the fields of its variant (`{ status: 'completed', orderId }`); payable when absent. */
+export type SampleSessionVariant =
+  | { status?: PayableStatus; pendingLinkAttemptId?: string }
+  | (Exclude<SessionState, PayableSession> extends infer V
+      ? V extends SessionState
+        ? Omit<V, keyof SessionBase>
+        : never
+      : never);
+
+export function sampleSessionState(
+  id: string,
+  overrides: Partial<SessionBase> & SampleSessionVariant = {},
+): SessionState {
   return {
     schema: 1,
     id,
@@ -161,10 +180,11 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
         lockUntil: later(60_000),
         expiresAt: later(86_400_000),
       });
+      const orderId = uid('ord');
       const r = await store.commit({
-        session: sampleSessionState(id, { status: 'completed' }),
+        session: sampleSessionState(id, { status: 'completed', orderId }),
         expectedVersion: 7,
-        order: sampleOrder(uid('ord'), id),
+        order: sampleOrder(orderId, id),
         attempts: [sampleAttempt(id, 1)],
         idempotency: { scope: 's', key: id, response: { status: 200, body: { x: 1 } } },
       });
@@ -230,13 +250,14 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       const id = uid('cs');
       await store.commit({ session: sampleSessionState(id), expectedVersion: null });
       const first = sampleOrder(uid('ord'), id);
+      const completed = { status: 'completed', orderId: first.order.id } as const;
       await store.commit({
-        session: sampleSessionState(id, { status: 'completed' }),
+        session: sampleSessionState(id, completed),
         expectedVersion: 1,
         order: first,
       });
       await store.commit({
-        session: sampleSessionState(id, { status: 'completed' }),
+        session: sampleSessionState(id, completed),
         expectedVersion: 2,
         order: sampleOrder(uid('ord'), id, 'pi_other'),
       });
@@ -412,7 +433,9 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       for (let i = 0; i < 5; i++) {
         await store.commit({
           session: sampleSessionState(`${prefix}_${i}`, {
-            status: i % 2 === 0 ? 'complete_in_progress' : 'ready_for_payment',
+            ...(i % 2 === 0
+              ? { status: 'complete_in_progress', currentAttemptId: `${prefix}_${i}:1` }
+              : { status: 'ready_for_payment' }),
             updatedAt: later(i * 1000),
           }),
           expectedVersion: null,

@@ -113,6 +113,7 @@ export async function expirePaymentLink(ctx: GatewayContext, linkId: string): Pr
     const s = await ctx.call(() => ctx.stripe.checkout.sessions.retrieve(linkId));
     if (isPaidLink(s)) return completed(s);
     if (s.status === 'expired') return { status: 'expired' };
+    if (s.status === 'complete') return paymentSettling(linkId, ctx);
     try {
       await ctx.call(() => ctx.stripe.checkout.sessions.expire(linkId));
       return { status: 'expired' };
@@ -120,11 +121,27 @@ export async function expirePaymentLink(ctx: GatewayContext, linkId: string): Pr
       if (classifyError(e).kind !== 'invalid') throw e;
       // Paid between our retrieve and expire: the payment wins.
       const again = await ctx.call(() => ctx.stripe.checkout.sessions.retrieve(linkId));
-      return isPaidLink(again) ? completed(again) : { status: 'expired' };
+      if (isPaidLink(again)) return completed(again);
+      if (again.status === 'complete') return paymentSettling(linkId, ctx);
+      return { status: 'expired' };
     }
   } catch (e) {
     return linkLookupFailure(e, linkId, 'Stripe could not close the payment link; retry.', ctx.logger);
   }
+}
+
+/**
+ * A Checkout Session that is `complete` but not yet `paid`: the buyer paid with a delayed method (bank debit,
+ * transfer) and the money is still moving (`checkout.session.async_payment_succeeded` or `_failed` follows:
+ * https://docs.stripe.com/payments/checkout/how-checkout-works#complete). It cannot be closed, and it is not
+ * closed: a cancel must wait for the outcome (the payment wins if it succeeds).
+ */
+function paymentSettling(linkId: string, ctx: GatewayContext): ExpireResult {
+  ctx.logger?.warn('a payment link cannot be closed: its payment is still settling', { linkId });
+  return {
+    status: 'retryable_failure',
+    message: 'The payment on the hosted page is still being processed; retry once it settles.',
+  };
 }
 
 function checkoutLineItems(req: PaymentLinkRequest): Stripe.Checkout.SessionCreateParams.LineItem[] {

@@ -51,8 +51,12 @@ export async function reconcile(
         limit: 10,
       }),
     );
-    const pi = found.data[0];
-    return pi ? await settle(ctx, pi) : { status: 'not_found', proof: 'search', ...resume };
+    const hit = found.data[0];
+    if (!hit) return { status: 'not_found', proof: 'search', ...resume };
+    // Search results lag updates too ("new or updated data", https://docs.stripe.com/search#data-freshness):
+    // the hit says which PaymentIntent is ours; its state is read from the PaymentIntent itself.
+    const pi = await ctx.call(() => ctx.stripe.paymentIntents.retrieve(hit.id, { expand: EXPAND }));
+    return await settle(ctx, pi);
   } catch (e) {
     return retryableFailure(classifyError(e), attempt.paymentId);
   }

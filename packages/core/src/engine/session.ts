@@ -1,0 +1,145 @@
+// The session variants, built: one constructor per variant of `SessionState` (domain.ts), each from the base
+// fields of any session (`baseOf`) plus exactly the fields of its status. A transition that changes a
+// session's variant goes through one of them, so no field of the old status survives into the new one.
+import type {
+  AuthenticatingSession,
+  ChargingSession,
+  ClosedSession,
+  CompletedSession,
+  LinkPendingSession,
+  LinkSession,
+  PayableSession,
+  PayableStatus,
+  PaymentLinkState,
+  SessionBase,
+  SessionState,
+} from '../domain.js';
+import type { AuthenticationMetadata } from '../spec/2026-04-17/schemas.generated.js';
+
+/** Every field a variant adds to `SessionBase` (the status included). */
+type VariantKey = Exclude<
+  SessionState extends infer V ? (V extends unknown ? keyof V : never) : never,
+  keyof SessionBase
+>;
+/** Any session, or base fields with some of a variant's fields (a stored session of an older shape too). */
+type AnySession = SessionBase & { [K in VariantKey]?: unknown };
+
+/** The base fields of `state`, without its status nor any field of its status. */
+export function baseOf(state: AnySession): SessionBase {
+  const {
+    status: _status,
+    currentAttemptId: _currentAttemptId,
+    authenticationMetadata: _authenticationMetadata,
+    paymentLink: _paymentLink,
+    pendingLinkAttemptId: _pendingLinkAttemptId,
+    orderId: _orderId,
+    ...base
+  } = state;
+  return base;
+}
+/** Fails the build when a variant gains a field `baseOf` does not drop. */
+const _baseOfDropsEveryVariantField: Record<
+  Exclude<
+    VariantKey,
+    | 'status'
+    | 'currentAttemptId'
+    | 'authenticationMetadata'
+    | 'paymentLink'
+    | 'pendingLinkAttemptId'
+    | 'orderId'
+  >,
+  never
+> = {};
+void _baseOfDropsEveryVariantField;
+
+const PAYABLE = {
+  incomplete: true,
+  not_ready_for_payment: true,
+  requires_escalation: true,
+  ready_for_payment: true,
+  pending_approval: true,
+} as const satisfies Record<PayableStatus, true>;
+
+export function isPayable(state: SessionState): state is PayableSession {
+  return state.status in PAYABLE;
+}
+
+/**
+ * The payment-link attempt a session recorded before its PSP call, if any. Only a payable session sets one;
+ * it survives a complete that did not pay. Terminal and `in_progress` sessions have none (a session stored by
+ * an older version may still carry one: it is not read).
+ */
+export function pendingLinkOf(state: SessionState): string | undefined {
+  switch (state.status) {
+    case 'complete_in_progress':
+    case 'authentication_required':
+      return state.pendingLinkAttemptId;
+    default:
+      return isPayable(state) ? state.pendingLinkAttemptId : undefined;
+  }
+}
+
+/** Whether the session's recorded payment-link attempt is `attemptId` (see `pendingLinkOf`). */
+export function awaitsLink(state: SessionState, attemptId: string): state is LinkPendingSession {
+  return pendingLinkOf(state) === attemptId;
+}
+
+/** Whether the session waits on the charge attempt `attemptId` (`complete_in_progress`). */
+export function awaitsCharge(state: SessionState, attemptId: string): state is ChargingSession {
+  return state.status === 'complete_in_progress' && state.currentAttemptId === attemptId;
+}
+
+const pending = (id: string | undefined) => (id === undefined ? {} : { pendingLinkAttemptId: id });
+
+/** A payable session; `pendingLinkAttemptId` is the link attempt it keeps, if any. */
+export function toPayable(
+  state: AnySession,
+  status: PayableStatus,
+  pendingLinkAttemptId?: string,
+): PayableSession {
+  return { ...baseOf(state), status, ...pending(pendingLinkAttemptId) };
+}
+
+/** A session waiting on the charge attempt `currentAttemptId`. */
+export function toCharging(
+  state: AnySession,
+  currentAttemptId: string,
+  keep: { authenticationMetadata?: AuthenticationMetadata; pendingLinkAttemptId?: string } = {},
+): ChargingSession {
+  return {
+    ...baseOf(state),
+    status: 'complete_in_progress',
+    currentAttemptId,
+    ...(keep.authenticationMetadata ? { authenticationMetadata: keep.authenticationMetadata } : {}),
+    ...pending(keep.pendingLinkAttemptId),
+  };
+}
+
+/** A session whose attempt `currentAttemptId` waits for 3D Secure. */
+export function toAuthenticating(
+  state: AnySession,
+  currentAttemptId: string,
+  authenticationMetadata: AuthenticationMetadata,
+  pendingLinkAttemptId?: string,
+): AuthenticatingSession {
+  return {
+    ...baseOf(state),
+    status: 'authentication_required',
+    currentAttemptId,
+    authenticationMetadata,
+    ...pending(pendingLinkAttemptId),
+  };
+}
+
+/** A session with the hosted payment link `paymentLink` open (it waits on the link's attempt). */
+export function toLink(state: AnySession, paymentLink: PaymentLinkState): LinkSession {
+  return { ...baseOf(state), status: 'in_progress', currentAttemptId: paymentLink.attemptId, paymentLink };
+}
+
+export function toCompleted(state: AnySession, orderId: string): CompletedSession {
+  return { ...baseOf(state), status: 'completed', orderId };
+}
+
+export function toClosed(state: AnySession, status: ClosedSession['status']): ClosedSession {
+  return { ...baseOf(state), status };
+}
