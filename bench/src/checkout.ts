@@ -168,27 +168,26 @@ export function flowInputs(n: number, options: { completeWith?: string } = {}): 
 
 /**
  * One in-process flow: create → update buyer and address → select shipping → (complete) → get, each answer
- * checked. `after(step)` runs after each step (the engine suite times steps with it).
+ * checked. With `until`, the flow stops after that step (the engine suite prices each step by difference).
  */
 export async function inProcessFlow(
   service: CheckoutService,
   f: FlowInput,
   caller: string,
-  after?: (step: InProcessStep) => void,
+  until?: InProcessStep,
 ): Promise<void> {
   const [k0, k1, k2, k3] = f.keys;
   const { id } = sessionOf(await service.createSession(f.create, inProcessContext(caller, k0)), 201);
-  after?.('create');
+  if (until === 'create') return;
   sessionOf(await service.updateSession(id, f.buyerAndAddress, inProcessContext(caller, k1)), 200);
-  after?.('update buyer+address');
+  if (until === 'update buyer+address') return;
   const shipped = sessionOf(await service.updateSession(id, f.shipping, inProcessContext(caller, k2)), 200);
-  after?.('update shipping');
   if (shipped.status !== 'ready_for_payment') throw new Error(`after shipping: ${shipped.status}`);
+  if (until === 'update shipping') return;
   if (f.complete !== undefined) {
     const done = sessionOf(await service.completeSession(id, f.complete, inProcessContext(caller, k3)), 200);
-    after?.('complete');
     if (done.status !== 'completed') throw new Error(`after complete: ${done.status}`);
+    if (until === 'complete') return;
   }
   sessionOf(await service.getSession(id, { caller, apiVersion: API_VERSION }), 200);
-  after?.('get');
 }
