@@ -168,26 +168,32 @@ export function flowInputs(n: number, options: { completeWith?: string } = {}): 
 
 /**
  * One in-process flow: create → update buyer and address → select shipping → (complete) → get, each answer
- * checked. With `until`, the flow stops after that step (the engine suite prices each step by difference).
+ * checked. `until` stops it after that step; `onStep(step)` runs just before each step starts.
  */
 export async function inProcessFlow(
   service: CheckoutService,
   f: FlowInput,
   caller: string,
-  until?: InProcessStep,
+  options: { until?: InProcessStep; onStep?: (step: InProcessStep) => void } = {},
 ): Promise<void> {
+  const { until, onStep } = options;
   const [k0, k1, k2, k3] = f.keys;
+  onStep?.('create');
   const { id } = sessionOf(await service.createSession(f.create, inProcessContext(caller, k0)), 201);
   if (until === 'create') return;
+  onStep?.('update buyer+address');
   sessionOf(await service.updateSession(id, f.buyerAndAddress, inProcessContext(caller, k1)), 200);
   if (until === 'update buyer+address') return;
+  onStep?.('update shipping');
   const shipped = sessionOf(await service.updateSession(id, f.shipping, inProcessContext(caller, k2)), 200);
   if (shipped.status !== 'ready_for_payment') throw new Error(`after shipping: ${shipped.status}`);
   if (until === 'update shipping') return;
   if (f.complete !== undefined) {
+    onStep?.('complete');
     const done = sessionOf(await service.completeSession(id, f.complete, inProcessContext(caller, k3)), 200);
     if (done.status !== 'completed') throw new Error(`after complete: ${done.status}`);
     if (until === 'complete') return;
   }
+  onStep?.('get');
   sessionOf(await service.getSession(id, { caller, apiVersion: API_VERSION }), 200);
 }

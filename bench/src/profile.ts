@@ -374,38 +374,58 @@ export interface Frame {
   columnNumber: number;
 }
 
+/** What `classifySamples` tells about a sample besides its stack. */
+export interface SampleInfo {
+  /** When it was taken: µs on the monotonic clock (`process.hrtime()`'s). */
+  timestamp: number;
+  /** Its category, as in `analyzeProfile`. */
+  category: string;
+}
+
 /**
  * Shares of the non-idle samples by a caller-defined classification: `classify` sees each sample's stack
- * (leaf first) and names its class.
+ * (leaf first), its time and its category, and names its class.
  */
 export function classifySamples(
   profiles: CpuProfile[],
-  classify: (stack: Frame[]) => string,
+  classify: (stack: Frame[], sample: SampleInfo) => string,
 ): { name: string; share: number }[] {
   const counts = new Map<string, number>();
   let busy = 0;
   for (const profile of profiles) {
     const byId = nodesOf(profile);
-    const cache = new Map<number, string>();
-    for (const id of profile.samples ?? []) {
+    const stacks = new Map<number, { stack: Frame[]; category: string }>();
+    const samples = profile.samples ?? [];
+    const deltas = profile.timeDeltas ?? [];
+    let timestamp = profile.startTime;
+    for (let k = 0; k < samples.length; k++) {
+      timestamp += deltas[k] ?? 0;
+      const id = samples[k]!;
       if (byId.get(id)!.frame.functionName === '(idle)') continue;
       busy++;
-      let c = cache.get(id);
-      if (c === undefined) {
+      let s = stacks.get(id);
+      if (s === undefined) {
         const stack: Frame[] = [];
         for (let i: number | undefined = id; i !== undefined; i = byId.get(i)?.parent) {
           const n = byId.get(i)!;
           stack.push({ ...n.frame, place: n.place });
         }
-        c = classify(stack);
-        cache.set(id, c);
+        s = { stack, category: categoryOf(byId, id) };
+        stacks.set(id, s);
       }
+      const c = classify(s.stack, { timestamp, category: s.category });
       counts.set(c, (counts.get(c) ?? 0) + 1);
     }
   }
   return [...counts.entries()]
     .sort((x, y) => y[1] - x[1])
     .map(([name, n]) => ({ name, share: busy ? n / busy : 0 }));
+}
+
+/** Now on the clock of profile timestamps (µs, monotonic). */
+export function profileClockMicros(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e6 + ns / 1e3;
 }
 
 /** The package of a readable place: `zod`, `@modelcontextprotocol/server`, `packages/core`, `node:internal`. */
