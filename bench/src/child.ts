@@ -43,6 +43,8 @@ export type ChildConfig =
   | {
       role: 'flow';
       store: 'memory' | 'sqlite' | 'postgres';
+      /** SQLite's `synchronous` (the store's default: FULL). */
+      sqliteSynchronous?: 'FULL' | 'NORMAL';
       pgUrl?: string;
       schema?: string;
       stripe: { host: string; port: number; protocol: 'http' };
@@ -173,7 +175,10 @@ async function start(config: ChildConfig): Promise<{ url: string; close(): Promi
       if (config.store === 'memory') store = createMemoryStore();
       else if (config.store === 'sqlite') {
         const dir = mkdtempSync(join(tmpdir(), 'acp-bench-flow-'));
-        const s = createSqliteStore({ filename: join(dir, 'flow.db') });
+        const s = createSqliteStore({
+          filename: join(dir, 'flow.db'),
+          ...(config.sqliteSynchronous ? { synchronous: config.sqliteSynchronous } : {}),
+        });
         store = s;
         closeStore = () => {
           s.close();
