@@ -6,15 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CheckoutStoreV1, createCheckoutService, type Product } from '@acp/core';
+import { type CheckoutStoreV1, createCheckoutService } from '@acp/core';
 import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
 import { createMemoryStore } from '@acp/core/memory';
-import {
-  createSequentialIds,
-  createTestCheckout,
-  SAMPLE_PRODUCTS,
-  sampleMerchantConfig,
-} from '@acp/core/testing';
+import { createSequentialIds, createTestCheckout, sampleMerchantConfig } from '@acp/core/testing';
 import { createAcpHttpHandler } from '@acp/mcp-http';
 import { createAcpNodeServer, toWebRequest, writeWebResponse } from '@acp/mcp-http/node';
 import { createPostgresStore } from '@acp/store-postgres';
@@ -23,6 +18,8 @@ import { createStripeGateway } from '@acp/stripe';
 import { startStripeEmulator } from '@acp/stripe-emulator';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import Stripe from 'stripe';
+import { answerOf, FLOW_BODIES, FLOW_PRODUCTS, inProcessContext } from './checkout.js';
+import { type CpuProfile, startProfiling, writeProfile } from './profile.js';
 
 export type ChildConfig =
   /** The toolkit's HTTP surface (REST + MCP) on the in-memory reference wiring. */
@@ -40,6 +37,8 @@ export type ChildConfig =
   | {
       role: 'flow';
       store: 'memory' | 'sqlite' | 'postgres';
+      /** SQLite's `synchronous` (the store's default: FULL). */
+      sqliteSynchronous?: 'FULL' | 'NORMAL';
       pgUrl?: string;
       schema?: string;
       stripe: { host: string; port: number; protocol: 'http' };
@@ -55,21 +54,15 @@ export interface ReadyMessage {
   url: string;
 }
 
-const CAPS = { interventions: { supported: [] } };
+/** Profiles this child's measured window: `start` samples every `intervalMicros`; `stop` writes `file`. */
+export type ProfileCommand =
+  | { type: 'profile-start'; intervalMicros?: number }
+  | { type: 'profile-stop'; file: string };
 
-/** Products for the flow: physical (so shipping applies) with no stock limit. */
-export const FLOW_PRODUCTS: Product[] = [
-  {
-    id: 'bench_mug',
-    name: 'Bench Mug',
-    description: 'A mug that never runs out.',
-    unitAmount: 1500,
-    currency: 'usd',
-    fulfillment: 'physical',
-    category: 'kitchen',
-  },
-  ...SAMPLE_PRODUCTS,
-];
+export interface ProfiledMessage {
+  type: 'profiled';
+  file: string;
+}
 
 /** The no-op server: one tool, no input schema, a constant answer. */
 export function noopFactory(): McpServer {
@@ -125,8 +118,8 @@ async function start(config: ChildConfig): Promise<{ url: string; close(): Promi
     case 'rest-service': {
       const t = createTestCheckout({ clock: createSystemClock() });
       await t.service.createSession(
-        { currency: 'usd', line_items: [{ id: 'mug_classic', quantity: 1 }], capabilities: CAPS },
-        { caller: 'anonymous', apiVersion: '2026-04-17', idempotencyKey: 'bench-seed-1' },
+        { ...FLOW_BODIES.create, line_items: [{ id: 'mug_classic', quantity: 1 }] },
+        inProcessContext('anonymous', 'bench-seed-1'),
       );
       const server = createServer((req, res) => {
         const id = (req.url ?? '').slice('/checkout_sessions/'.length);
@@ -136,8 +129,9 @@ async function start(config: ChildConfig): Promise<{ url: string; close(): Promi
             apiVersion: req.headers['api-version'] as string | undefined,
           })
           .then((r) => {
-            res.writeHead(r.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-            res.end(JSON.stringify(r.body));
+            const { status, body } = answerOf(r);
+            res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            res.end(JSON.stringify(body));
           })
           .catch(() => res.writeHead(500).end());
       });
@@ -175,7 +169,10 @@ async function start(config: ChildConfig): Promise<{ url: string; close(): Promi
       if (config.store === 'memory') store = createMemoryStore();
       else if (config.store === 'sqlite') {
         const dir = mkdtempSync(join(tmpdir(), 'acp-bench-flow-'));
-        const s = createSqliteStore({ filename: join(dir, 'flow.db') });
+        const s = createSqliteStore({
+          filename: join(dir, 'flow.db'),
+          ...(config.sqliteSynchronous ? { synchronous: config.sqliteSynchronous } : {}),
+        });
         store = s;
         closeStore = () => {
           s.close();
@@ -222,9 +219,26 @@ const raw = process.env.ACP_BENCH_CHILD;
 if (raw && process.send) {
   const config = JSON.parse(raw) as ChildConfig;
   const running = await start(config);
-  process.on('message', (m: { type?: string }) => {
+  let profiler: { stop(): Promise<CpuProfile> } | undefined;
+  process.on('message', (m: { type: 'cpu' | 'stop' } | ProfileCommand | undefined) => {
     if (m?.type === 'cpu') {
       process.send?.({ type: 'cpu', usage: process.cpuUsage() } satisfies CpuMessage);
+      return;
+    }
+    if (m?.type === 'profile-start') {
+      void startProfiling(m.intervalMicros ?? 100).then((p) => {
+        profiler = p;
+        process.send?.({ type: 'profiled', file: '' } satisfies ProfiledMessage);
+      });
+      return;
+    }
+    if (m?.type === 'profile-stop') {
+      const file = m.file;
+      void (profiler?.stop() ?? Promise.resolve(undefined)).then((p) => {
+        profiler = undefined;
+        if (p) writeProfile(p, file);
+        process.send?.({ type: 'profiled', file: p ? file : '' } satisfies ProfiledMessage);
+      });
       return;
     }
     if (m?.type !== 'stop') return;

@@ -1,9 +1,11 @@
 // Starts a server under test in its own Node process (see child.ts) and stops it.
-// `ACP_BENCH_PROFILE=<dir>` runs every child with `--cpu-prof --cpu-prof-dir=<dir>` (profiles on stop).
+// `ACP_BENCH_PROFILE=<dir>` runs every child with `--cpu-prof --cpu-prof-dir=<dir>` (its whole life, written on
+// stop), except children started with `{ profile: 'window' }`: those are profiled only between
+// `profileStart()` and `profileStop(file)` (the flow suite's measured windows).
 import { fork } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildConfig, CpuMessage, ReadyMessage } from './child.js';
+import type { ChildConfig, CpuMessage, ProfileCommand, ProfiledMessage, ReadyMessage } from './child.js';
 
 const CHILD = resolve(dirname(fileURLToPath(import.meta.url)), 'child.js');
 
@@ -12,11 +14,22 @@ export interface RunningChild {
   pid: number;
   /** The child's user + system CPU time so far, in microseconds. */
   cpuMicros(): Promise<number>;
+  /** Starts sampling the child's CPU (inspector profiler). */
+  profileStart(intervalMicros?: number): Promise<void>;
+  /** Stops sampling and has the child write its `.cpuprofile` to `file`. */
+  profileStop(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startChild(config: ChildConfig, timeoutMs = 30_000): Promise<RunningChild> {
-  const profile = process.env.ACP_BENCH_PROFILE;
+export interface ChildOptions {
+  timeoutMs?: number;
+  /** With ACP_BENCH_PROFILE: `life` (default) = `--cpu-prof` from start to stop; `window` = on request only. */
+  profile?: 'life' | 'window';
+}
+
+export async function startChild(config: ChildConfig, options: ChildOptions = {}): Promise<RunningChild> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const profile = options.profile === 'window' ? undefined : process.env.ACP_BENCH_PROFILE;
   const child = fork(CHILD, [], {
     env: { ...process.env, ACP_BENCH_CHILD: JSON.stringify(config) },
     execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`] : [],
@@ -34,6 +47,16 @@ export async function startChild(config: ChildConfig, timeoutMs = 30_000): Promi
       fail(new Error(`${config.role} child exited with ${code}`));
     });
   });
+  const command = (c: ProfileCommand) =>
+    new Promise<void>((ok) => {
+      const on = (m: ProfiledMessage | CpuMessage | ReadyMessage) => {
+        if (m.type !== 'profiled') return;
+        child.off('message', on);
+        ok();
+      };
+      child.on('message', on);
+      child.send(c);
+    });
   return {
     url,
     pid: child.pid ?? 0,
@@ -54,6 +77,12 @@ export async function startChild(config: ChildConfig, timeoutMs = 30_000): Promi
         child.send({ type: 'cpu' });
       });
     },
+    profileStart(intervalMicros?: number) {
+      return command({ type: 'profile-start', ...(intervalMicros ? { intervalMicros } : {}) });
+    },
+    profileStop(file: string) {
+      return command({ type: 'profile-stop', file });
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.send({ type: 'stop' });
@@ -65,8 +94,12 @@ export async function startChild(config: ChildConfig, timeoutMs = 30_000): Promi
 }
 
 /** Runs `fn` with a child started from `config`, always stopping it. */
-export async function withChild<T>(config: ChildConfig, fn: (c: RunningChild) => Promise<T>): Promise<T> {
-  const c = await startChild(config);
+export async function withChild<T>(
+  config: ChildConfig,
+  fn: (c: RunningChild) => Promise<T>,
+  options: ChildOptions = {},
+): Promise<T> {
+  const c = await startChild(config, options);
   try {
     return await fn(c);
   } finally {

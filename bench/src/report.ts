@@ -1,5 +1,6 @@
-// Collects metrics and target checks; writes bench/results/latest.json and a Markdown table.
-import { writeFileSync } from 'node:fs';
+// Collects metrics and target checks; writes bench/results/latest.json and a Markdown table. Given an earlier
+// run's JSON (`before`), the tables show its figures in a "Before" column beside this run's.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface Metric {
@@ -17,6 +18,18 @@ export interface Target {
   op: '<=' | '>=';
   limit: number;
   met: boolean;
+}
+
+/** What `write` reads back from an earlier run's latest.json. */
+export interface EarlierRun {
+  mode: string;
+  environment: { date: string; loadAverage: number[] };
+  targets: Target[];
+  metrics: Metric[];
+}
+
+export function readEarlierRun(path: string): EarlierRun {
+  return JSON.parse(readFileSync(path, 'utf8')) as EarlierRun;
 }
 
 /** At most 4 significant digits below 1000 (float noise like 0.8186369999998533 stays out of the table). */
@@ -63,7 +76,7 @@ export class Reporter {
     };
   }
 
-  write(jsonPath: string, mdPath: string, mode: string) {
+  write(jsonPath: string, mdPath: string, mode: string, before?: EarlierRun) {
     const env = this.environment();
     writeFileSync(
       jsonPath,
@@ -74,15 +87,31 @@ export class Reporter {
       `Run: ${mode}, ${env.date}, Node ${env.node}, ${env.platform}, ${env.cpus}, ${env.memoryGiB} GiB, load average ${env.loadAverage.join(' / ')} (1/5/15 min) at the end.`,
       '',
     );
-    md.push('| Target | Measured | Target | Met |', '| --- | --- | --- | --- |');
+    const key = (x: { section: string; name: string }) => `${x.section}\u0000${x.name}`;
+    const earlierTargets = new Map((before?.targets ?? []).map((t) => [key(t), t]));
+    const earlierMetrics = new Map((before?.metrics ?? []).map((m) => [key(m), m]));
+    const was = (x: { value: number; unit: string } | undefined) => (x ? `${fmt(x.value)} ${x.unit}` : '—');
+    if (before)
+      md.push(
+        `Before: ${before.mode} run of ${before.environment.date}, load average ${before.environment.loadAverage.join(' / ')} at its end.`,
+        '',
+      );
+    md.push(
+      before ? '| Target | Before | Now | Target | Met |' : '| Target | Measured | Target | Met |',
+      before ? '| --- | --- | --- | --- | --- |' : '| --- | --- | --- | --- |',
+    );
     for (const t of this.targets)
       md.push(
-        `| ${t.name} | ${fmt(t.value)} ${t.unit} | ${t.op} ${t.limit} ${t.unit} | ${t.met ? 'yes' : '**no**'} |`,
+        `| ${t.name} |${before ? ` ${was(earlierTargets.get(key(t)))} |` : ''} ${fmt(t.value)} ${t.unit} | ${t.op} ${t.limit} ${t.unit} | ${t.met ? 'yes' : '**no**'} |`,
       );
-    md.push('', '| Section | Metric | Value |', '| --- | --- | --- |');
+    md.push(
+      '',
+      before ? '| Section | Metric | Before | Now |' : '| Section | Metric | Value |',
+      before ? '| --- | --- | --- | --- |' : '| --- | --- | --- |',
+    );
     for (const m of this.metrics)
       md.push(
-        `| ${m.section} | ${m.name} | ${fmt(m.value)} ${m.unit}${
+        `| ${m.section} | ${m.name} |${before ? ` ${was(earlierMetrics.get(key(m)))} |` : ''} ${fmt(m.value)} ${m.unit}${
           m.extra
             ? ` (${Object.entries(m.extra)
                 .map(([k, v]) => `${k} ${v}`)

@@ -1,9 +1,12 @@
-// `pnpm bench [--quick] [--only=growth,mcp,rest,flow,startup] [--stdio-cmd="node bin.js --demo"]`: runs the suites, prints progress to stderr, and
-// writes bench/results/latest.json and latest.md.
-import { mkdirSync } from 'node:fs';
+// `pnpm bench [--quick] [--only=engine,growth,mcp,rest,flow,startup] [--stdio-cmd="node bin.js --demo"]
+// [--before=path/to/latest.json|none]`: runs the suites, prints progress to stderr, and writes
+// bench/results/latest.json and latest.md. The tables show the figures of an earlier run beside this one's:
+// by default bench/baseline/before.json (the issue-11 "before" run), if present.
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Reporter } from './report.js';
+import { Reporter, readEarlierRun } from './report.js';
+import { engine } from './suites/engine.js';
 import { checkoutFlow } from './suites/flow.js';
 import { growth } from './suites/growth.js';
 import { mcpOverhead, restOverhead } from './suites/http.js';
@@ -19,9 +22,16 @@ const stdioCommand =
   args.find((a) => a.startsWith('--stdio-cmd='))?.slice('--stdio-cmd='.length) ??
   process.env.ACP_BENCH_STDIO_CMD;
 const pgUrl = process.env.ACP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const out = resolve(dirname(fileURLToPath(import.meta.url)), '../results');
+const beforeArg = args.find((a) => a.startsWith('--before='))?.slice('--before='.length);
+const beforePath =
+  beforeArg === 'none'
+    ? undefined
+    : (beforeArg ?? resolve(dirname(fileURLToPath(import.meta.url)), '../baseline/before.json'));
 
 let pgOk = false;
 const suites: Record<string, (r: Reporter) => Promise<void>> = {
+  engine: (r) => engine(r, { quick, resultsDir: out }),
   growth: (r) => growth(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),
   mcp: (r) => mcpOverhead(r, { quick }),
   rest: (r) => restOverhead(r, { quick }),
@@ -47,10 +57,9 @@ for (const [name, run] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;
   await run(r);
 }
-const here = dirname(fileURLToPath(import.meta.url));
-const out = resolve(here, '../results');
 mkdirSync(out, { recursive: true });
-r.write(resolve(out, 'latest.json'), resolve(out, 'latest.md'), quick ? 'quick' : 'full');
+const before = beforePath && existsSync(beforePath) ? readEarlierRun(beforePath) : undefined;
+r.write(resolve(out, 'latest.json'), resolve(out, 'latest.md'), quick ? 'quick' : 'full', before);
 process.stderr.write(`\nwrote ${resolve(out, 'latest.json')} and latest.md\n`);
 const missed = r.targets.filter((t) => !t.met);
 process.stderr.write(`${r.targets.length - missed.length}/${r.targets.length} targets met\n`);

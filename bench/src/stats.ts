@@ -62,4 +62,10 @@ export async function load(
   return run(opts.durationMs, true);
 }
 
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;

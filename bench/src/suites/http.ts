@@ -3,13 +3,11 @@
 //   `createMcpHandler` (same SDK v2, stateless, same node adapter), in both protocol eras.
 // - REST: `GET /checkout_sessions/{id}` on @acp/mcp-http vs a bare node:http endpoint answering a JSON body of
 //   the same size.
+import { API_VERSION, CAPABILITIES } from '../checkout.js';
 import { type RunningChild, withChild } from '../children.js';
 import { type HttpRequestSpec, httpClient, httpLoad, type LoadResult } from '../http-load.js';
 import type { Reporter } from '../report.js';
-import { round } from '../stats.js';
-
-const API_VERSION = '2026-04-17';
-const CAPS = { interventions: { supported: [] } };
+import { median, round } from '../stats.js';
 
 export interface HttpOptions {
   quick: boolean;
@@ -30,12 +28,6 @@ function planOf(o: HttpOptions): Plan {
     ? { rounds: 6, durationMs: 1_000, warmupMs: 1_000, concurrency: o.concurrency ?? 8 }
     : { rounds: 16, durationMs: 1_500, warmupMs: 2_000, concurrency: o.concurrency ?? 8 };
 }
-
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 export interface Side {
   label: string;
@@ -127,7 +119,7 @@ async function seedSession(origin: string): Promise<{ id: string; body: string }
       body: JSON.stringify({
         currency: 'usd',
         line_items: [{ id: 'mug_classic', quantity: 1 }],
-        capabilities: CAPS,
+        capabilities: CAPABILITIES,
       }),
     });
     if (created.status !== 201) throw new Error(`seed session: HTTP ${created.status} ${created.body}`);
