@@ -3,7 +3,10 @@
 // refund ledger) are core's, shared with the SQL stores; this file only keeps rows.
 //
 // Rows are kept as JSON text, as a database would: a caller can never mutate stored data through a returned
-// object, and text is far smaller than object graphs.
+// object, and text is far smaller than object graphs. Sessions, orders and stored responses are packed
+// (`packed-json.ts`): what several records hold alike (a session's line items in its four idempotent
+// responses, the wire order in the completion response and in the order record, the handler config in every
+// session) is kept once. A completed session with its idempotency records takes a few KB.
 import type { OrderRecord, PaymentAttempt, StoredResponse } from '../domain.js';
 import { applyRefundUpdate, type RefundUpdate } from '../engine/refunds.js';
 import type {
@@ -28,6 +31,7 @@ import {
   type KeysetKey,
   keysetPage,
 } from '../store-kit.js';
+import { createJsonPool, type PackedJson } from './packed-json.js';
 
 export interface MemoryStore extends CheckoutStoreV1 {
   /** Counts for tests and dashboards. */
@@ -35,14 +39,14 @@ export interface MemoryStore extends CheckoutStoreV1 {
 }
 
 interface SessionRow {
-  state: string;
+  state: PackedJson;
   version: number;
   status: string;
   updatedAt: number;
 }
 
 interface OrderRow {
-  record: string;
+  record: PackedJson;
   sessionId: string;
   createdAt: number;
 }
@@ -52,12 +56,12 @@ interface AttemptRow {
   number: number;
 }
 
-/** An idempotency record; a finished one holds what a replay needs (status, headers and body as JSON text). */
+/** An idempotency record; a finished one holds what a replay needs (status, headers text, packed body). */
 class IdemRecord implements IdempotencyRecordState {
   state: 'in_flight' | 'done' = 'in_flight';
   status = 0;
   headers: string | undefined = undefined;
-  body: string | undefined = undefined;
+  body: PackedJson | undefined = undefined;
   constructor(
     public requestHash: string,
     public lockUntil: number,
@@ -68,6 +72,7 @@ class IdemRecord implements IdempotencyRecordState {
 const EMPTY_OBJECT_TEXT = '{}';
 
 export function createMemoryStore(): MemoryStore {
+  const pool = createJsonPool();
   const sessions = new Map<string, SessionRow>();
   const orders = new Map<string, OrderRow>();
   const orderBySession = new Map<string, string>();
@@ -78,7 +83,7 @@ export function createMemoryStore(): MemoryStore {
   // Joined, not concatenated: one flat string per record rather than a rope of its pieces.
   const idemKey = (scope: string, key: string) => [scope, key].join('\u0000');
 
-  const parse = <T>(json: string): T => JSON.parse(json) as T;
+  const parse = <T>(packed: PackedJson): T => JSON.parse(pool.text(packed)) as T;
   const toStored = (s: SessionRow): StoredSession => ({
     state: parse<StoredSession['state']>(s.state),
     version: s.version,
@@ -88,19 +93,38 @@ export function createMemoryStore(): MemoryStore {
     return o ? parse<OrderRecord>(o.record) : null;
   };
 
-  function finish(f: IdempotencyFinish): void {
-    const r = idem.get(idemKey(f.scope, f.key));
-    if (!r) return;
+  /** A finished response, ready to store: what a replay needs (status, headers text, packed body). */
+  interface Finished {
+    record: IdemRecord;
+    status: number;
+    headers: string | undefined;
+    body: PackedJson | undefined;
+  }
+
+  /** Packs a response for its record (nothing changes yet); undefined when the record is gone. */
+  function prepareFinish(f: IdempotencyFinish): Finished | undefined {
+    const record = idem.get(idemKey(f.scope, f.key));
+    if (!record) return undefined;
     const { status, body, headers } = f.response;
     const headersText = headers === undefined ? undefined : JSON.stringify(headers);
-    r.state = 'done';
-    r.status = status;
-    r.headers = headersText === EMPTY_OBJECT_TEXT ? EMPTY_OBJECT_TEXT : headersText;
-    r.body = JSON.stringify(body);
+    return {
+      record,
+      status,
+      headers: headersText === EMPTY_OBJECT_TEXT ? EMPTY_OBJECT_TEXT : headersText,
+      body: body === undefined ? undefined : pool.pack(body),
+    };
+  }
+
+  function applyFinish({ record, status, headers, body }: Finished): void {
+    if (record.body) pool.release(record.body);
+    record.state = 'done';
+    record.status = status;
+    record.headers = headers;
+    record.body = body;
   }
 
   function replayOf(r: IdemRecord): StoredResponse {
-    const text = r.body ?? '';
+    const text = r.body ? pool.text(r.body) : '';
     const body = text === '' ? undefined : (JSON.parse(text) as unknown);
     return {
       status: r.status,
@@ -123,32 +147,52 @@ export function createMemoryStore(): MemoryStore {
       if (req.expectedVersion === null ? current !== undefined : current?.version !== req.expectedVersion) {
         return { ok: false, reason: 'conflict' };
       }
-      const version = (current?.version ?? 0) + 1;
-      const row: SessionRow = {
-        state: JSON.stringify(req.session),
-        version,
-        status: req.session.status,
-        updatedAt: isoToMillis(req.session.updatedAt),
+      const o = req.order && !orderBySession.has(id) ? req.order : undefined;
+      // Everything that can throw (serializing, parsing times) happens before the first change: a commit
+      // applies whole or not at all.
+      const packed: PackedJson[] = [];
+      const hold = (p: PackedJson) => {
+        packed.push(p);
+        return p;
       };
+      let row: SessionRow;
+      let orderRow: OrderRow | undefined;
+      let attemptRows: [PaymentAttempt, AttemptRow][];
+      let finished: Finished | undefined;
+      try {
+        row = {
+          state: hold(pool.pack(req.session)),
+          version: (current?.version ?? 0) + 1,
+          status: req.session.status,
+          updatedAt: isoToMillis(req.session.updatedAt),
+        };
+        if (o)
+          orderRow = {
+            record: hold(pool.pack(o)),
+            sessionId: o.sessionId,
+            createdAt: isoToMillis(o.createdAt),
+          };
+        attemptRows = (req.attempts ?? []).map((a) => [a, { json: JSON.stringify(a), number: a.number }]);
+        finished = req.idempotency ? prepareFinish(req.idempotency) : undefined;
+      } catch (e) {
+        for (const p of packed) pool.release(p);
+        throw e;
+      }
+      if (current) pool.release(current.state);
       sessions.set(id, row);
-      if (req.order && !orderBySession.has(id)) {
-        const o = req.order;
-        orders.set(o.order.id, {
-          record: JSON.stringify(o),
-          sessionId: o.sessionId,
-          createdAt: isoToMillis(o.createdAt),
-        });
+      if (o && orderRow) {
+        orders.set(o.order.id, orderRow);
         orderBySession.set(id, o.order.id);
         if (o.paymentId) orderByPayment.set(o.paymentId, o.order.id);
       }
-      for (const a of req.attempts ?? []) {
-        attempts.set(a.id, { json: JSON.stringify(a), number: a.number });
+      for (const [a, attemptRow] of attemptRows) {
+        attempts.set(a.id, attemptRow);
         const ids = attemptsBySession.get(a.sessionId);
         if (!ids) attemptsBySession.set(a.sessionId, [a.id]);
         else if (!ids.includes(a.id)) ids.push(a.id);
       }
-      if (req.idempotency) finish(req.idempotency);
-      return { ok: true, version };
+      if (finished) applyFinish(finished);
+      return { ok: true, version: row.version };
     },
 
     async getOrder(orderId) {
@@ -166,7 +210,11 @@ export function createMemoryStore(): MemoryStore {
       const o = orders.get(orderId);
       if (!o) return null;
       const r = applyRefundUpdate(parse<OrderRecord>(o.record), update, now);
-      if (r.changed) o.record = JSON.stringify(r.record);
+      if (r.changed) {
+        const previous = o.record;
+        o.record = pool.pack(r.record);
+        pool.release(previous);
+      }
       return r;
     },
 
@@ -217,6 +265,7 @@ export function createMemoryStore(): MemoryStore {
       const existing = idem.get(k);
       const decision = decideIdempotencyBegin(existing, req);
       if (decision.kind === 'start') {
+        if (existing?.body) pool.release(existing.body);
         const { requestHash, lockUntil, expiresAt } = decision.record;
         idem.set(k, new IdemRecord(requestHash, lockUntil, expiresAt));
       } else if (decision.kind === 'take_over') {
@@ -226,7 +275,8 @@ export function createMemoryStore(): MemoryStore {
     },
 
     async idempotencyFinish(f) {
-      finish(f);
+      const finished = prepareFinish(f);
+      if (finished) applyFinish(finished);
     },
 
     async idempotencyRelease(scope, key) {
@@ -239,6 +289,7 @@ export function createMemoryStore(): MemoryStore {
       let removed = 0;
       for (const [k, r] of idem) {
         if (idempotencyRecordExpired(r.expiresAt, t)) {
+          if (r.body) pool.release(r.body);
           idem.delete(k);
           removed++;
         }

@@ -226,6 +226,43 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       });
     });
 
+    it('a commit that cannot be stored (unparsable time) throws and changes nothing', async () => {
+      const id = uid('cs');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      await store.idempotencyBegin({
+        scope: 's',
+        key: id,
+        requestHash: 'h',
+        now: T0,
+        lockUntil: later(60_000),
+        expiresAt: later(86_400_000),
+      });
+      await expect(
+        store.commit({
+          session: sampleSessionState(id, { status: 'completed' }),
+          expectedVersion: 1,
+          order: { ...sampleOrder(uid('ord'), id), createdAt: 'not a time' },
+          attempts: [sampleAttempt(id, 1)],
+          idempotency: { scope: 's', key: id, response: { status: 200, body: { x: 1 } } },
+        }),
+      ).rejects.toThrow();
+      expect(await store.getSession(id)).toEqual({ state: sampleSessionState(id), version: 1 });
+      expect(await store.getOrderBySession(id)).toBeNull();
+      expect(await store.listPaymentAttempts(id)).toEqual([]);
+      expect(
+        (
+          await store.idempotencyBegin({
+            scope: 's',
+            key: id,
+            requestHash: 'h',
+            now: T0,
+            lockUntil: later(60_000),
+            expiresAt: later(86_400_000),
+          })
+        ).kind,
+      ).toBe('in_flight');
+    });
+
     it('keeps one order per session even if a second order is offered', async () => {
       const id = uid('cs');
       await store.commit({ session: sampleSessionState(id), expectedVersion: null });
