@@ -55,4 +55,20 @@ describe('packed JSON (memory store rows)', () => {
     expect(() => pool.pack({ long: 'x'.repeat(100), bad: 1n })).toThrow(TypeError);
     expect(pool.stats()).toEqual({ parts: 0, chars: 0 });
   });
+
+  it('pools a part again after its last holder released it (same length, other text: no mix-up)', () => {
+    const pool = createJsonPool();
+    const part = { text: 'a part long enough to be pooled, 1' };
+    const a = pool.pack({ part });
+    pool.release(a);
+    expect(pool.stats().parts).toBe(0);
+    const b = pool.pack({ part });
+    const c = pool.pack({ part: { text: 'a part long enough to be pooled, 2' } });
+    expect(pool.text(b)).toBe(JSON.stringify({ part }));
+    expect(pool.text(c)).toContain('pooled, 2');
+    expect(pool.stats().parts).toBe(2);
+    pool.release(b);
+    pool.release(c);
+    expect(pool.stats()).toEqual({ parts: 0, chars: 0 });
+  });
 });

@@ -57,15 +57,28 @@ export function createJsonPool(options: JsonPoolOptions = {}): JsonPool {
   const keyTexts = new Map<string, string>();
   let chars = 0;
 
+  // The last part pooled at each length: a new text is usually a part just seen (the same line items in a
+  // session's next response, the same handler config), and comparing it with that one part skips hashing the
+  // whole text for the pool lookup. Bounded; a stale or different candidate just falls through to the pool.
+  const recent = new Map<number, Entry>();
+
   const intern = (text: string): string => {
-    const e = pool.get(text);
+    const candidate = recent.get(text.length);
+    if (candidate !== undefined && candidate.refs > 0 && candidate.text === text) {
+      candidate.refs++;
+      return candidate.text;
+    }
+    let e = pool.get(text);
     if (e) {
       e.refs++;
-      return e.text;
+    } else {
+      e = { text, refs: 1 };
+      pool.set(text, e);
+      chars += text.length;
     }
-    pool.set(text, { text, refs: 1 });
-    chars += text.length;
-    return text;
+    if (recent.size >= 1024) recent.clear();
+    recent.set(text.length, e);
+    return e.text;
   };
 
   const release = (packed: PackedJson): void => {
