@@ -215,6 +215,7 @@ export {
   isoToMillis,
   type KeysetKey,
   keysetPage,
+  lastAttemptPerId,
   MAX_PAGE_LIMIT,
 } from './store-kit.js';
 export { canonicalJson } from './util/canonical-json.js';

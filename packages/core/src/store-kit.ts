@@ -80,6 +80,18 @@ export function idempotencyBeginResult(
   }
 }
 
+// ---------------------------------------------------------------------------------------------- commit
+
+/**
+ * The payment attempts a commit upserts: one per id, the last one given winning (in its first position), as
+ * if they were written one after another. SQL stores need it: one statement cannot update a row twice.
+ */
+export function lastAttemptPerId<A extends { id: string }>(attempts: readonly A[]): A[] {
+  const byId = new Map<string, A>();
+  for (const a of attempts) byId.set(a.id, a);
+  return [...byId.values()];
+}
+
 // ---------------------------------------------------------------------------------------------- pages
 
 export const DEFAULT_PAGE_LIMIT = 50;

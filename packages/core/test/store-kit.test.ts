@@ -15,6 +15,7 @@ import {
   isoToMillis,
   type KeysetKey,
   keysetPage,
+  lastAttemptPerId,
 } from '../src/index.js';
 
 describe('store adapter helpers', () => {
@@ -147,5 +148,16 @@ describe('keyset pages', () => {
     });
     expect(keysetPage(sorted.slice(0, 2), 2, (r) => r)).toEqual({ page: sorted.slice(0, 2) });
     expect(keysetPage([], 2, (r: KeysetKey) => r)).toEqual({ page: [] });
+  });
+});
+
+describe('lastAttemptPerId', () => {
+  it('keeps one attempt per id, the last one given', () => {
+    const a = (id: string, status: string) => ({ id, status });
+    expect(lastAttemptPerId([a('1', 'pending'), a('2', 'pending'), a('1', 'declined')])).toEqual([
+      a('1', 'declined'),
+      a('2', 'pending'),
+    ]);
+    expect(lastAttemptPerId([])).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ import {
   type IdempotencyRecordState,
   idempotencyBeginResult,
   keysetPage,
+  lastAttemptPerId,
   type OrderRecord,
   type PaymentAttempt,
   type RefundUpdate,
@@ -155,7 +156,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           [o.order.id, o.sessionId, o.paymentId ?? null, JSON.stringify(o), o.createdAt, o.updatedAt],
         );
       }
-      const attempts = dedupeById(req.attempts ?? []);
+      const attempts = lastAttemptPerId(req.attempts ?? []);
       if (attempts.length > 0) {
         await c.query(
           `INSERT INTO ${T.attempts} (id, session_id, number, status, payment_id, attempt, updated_at)
@@ -369,14 +370,4 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
 function toStoredSession(row: SessionRow): StoredSession {
   return { state: JSON.parse(row.state) as StoredSession['state'], version: Number(row.version) };
-}
-
-/** Last write wins within one batch, like the reference store (ON CONFLICT cannot touch a row twice). */
-function dedupeById(attempts: readonly PaymentAttempt[]): PaymentAttempt[] {
-  const byId = new Map<string, PaymentAttempt>();
-  for (const a of attempts) {
-    byId.delete(a.id);
-    byId.set(a.id, a);
-  }
-  return [...byId.values()];
 }

@@ -17,6 +17,7 @@ import {
   idempotencyBeginResult,
   isoToMillis,
   keysetPage,
+  lastAttemptPerId,
   type OrderRecord,
   type PaymentAttempt,
   type RefundUpdate,
@@ -184,7 +185,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
         updatedAt: isoToMillis(o.updatedAt),
       });
     }
-    for (const a of req.attempts ?? []) {
+    for (const a of lastAttemptPerId(req.attempts ?? [])) {
       q.upsertAttempt.run({
         id: a.id,
         sessionId: a.sessionId,

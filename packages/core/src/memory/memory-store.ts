@@ -30,6 +30,7 @@ import {
   isoToMillis,
   type KeysetKey,
   keysetPage,
+  lastAttemptPerId,
 } from '../store-kit.js';
 import { createJsonPool, type PackedJson } from './packed-json.js';
 
@@ -172,7 +173,10 @@ export function createMemoryStore(): MemoryStore {
             sessionId: o.sessionId,
             createdAt: isoToMillis(o.createdAt),
           };
-        attemptRows = (req.attempts ?? []).map((a) => [a, { json: JSON.stringify(a), number: a.number }]);
+        attemptRows = lastAttemptPerId(req.attempts ?? []).map((a) => [
+          a,
+          { json: JSON.stringify(a), number: a.number },
+        ]);
         finished = req.idempotency ? prepareFinish(req.idempotency) : undefined;
       } catch (e) {
         for (const p of packed) pool.release(p);

@@ -301,6 +301,17 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
         [2, 'pending'],
       ]);
       expect(await store.getPaymentAttempt(`${id}:9`)).toBeNull();
+      // The same attempt twice in one commit: the last one given wins.
+      await store.commit({
+        session: sampleSessionState(id),
+        expectedVersion: 3,
+        attempts: [sampleAttempt(id, 3), sampleAttempt(id, 3, { status: 'succeeded', paymentId: 'pi_last' })],
+      });
+      expect(await store.getPaymentAttempt(`${id}:3`)).toMatchObject({
+        status: 'succeeded',
+        paymentId: 'pi_last',
+      });
+      expect((await store.listPaymentAttempts(id)).map((a) => a.number)).toEqual([1, 2, 3]);
     });
 
     it('idempotency: new, conflict, in flight, take-over after the lock, release, replay and sweep', async () => {
