@@ -55,6 +55,8 @@ export function createJsonPool(options: JsonPoolOptions = {}): JsonPool {
   const minChars = options.sharedMinChars ?? 32;
   const pool = new Map<string, Entry>();
   const keyTexts = new Map<string, string>();
+  /** Small parts made of member names and punctuation only (`,"totals":`): one instance each, for all records. */
+  const punctuation = new Map<string, string>();
   let chars = 0;
 
   // The last part pooled at each length: a new text is usually a part just seen (the same line items in a
@@ -117,12 +119,25 @@ export function createJsonPool(options: JsonPoolOptions = {}): JsonPool {
       }
       const out: string[] = [];
       let literal: string[] = [];
+      let literalHasValue = false;
       const part = (text: string) => {
         out.push(text.length < minChars ? text : intern(text));
       };
       const flush = () => {
-        if (literal.length > 0) part(literal.length === 1 ? literal[0]! : literal.join(''));
+        if (literal.length === 0) return;
+        const text = literal.length === 1 ? literal[0]! : literal.join('');
+        if (!literalHasValue && text.length < minChars) {
+          let one = punctuation.get(text);
+          if (one === undefined) {
+            one = text;
+            if (punctuation.size < 4096) punctuation.set(text, text);
+          }
+          out.push(one);
+        } else {
+          part(text);
+        }
         literal = [];
+        literalHasValue = false;
       };
       /** Writes one member or element's text; false when JSON.stringify would leave it out (undefined, …). */
       const write = (v: unknown): boolean => {
@@ -130,6 +145,7 @@ export function createJsonPool(options: JsonPoolOptions = {}): JsonPool {
         if (text === undefined) return false;
         if (text.length < minChars) {
           literal.push(text);
+          literalHasValue = true;
         } else {
           flush();
           part(text);
