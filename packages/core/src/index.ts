@@ -166,10 +166,20 @@ export {
 } from './status.js';
 export {
   clampPageLimit,
+  compareKeyset,
   DEFAULT_PAGE_LIMIT,
+  decideIdempotencyBegin,
   decodeKeysetCursor,
   encodeKeysetCursor,
+  freshIdempotencyRecord,
+  type IdempotencyBeginDecision,
+  type IdempotencyRecordState,
+  idempotencyBeginResult,
+  idempotencyRecordExpired,
   isoToMillis,
+  type KeysetKey,
+  keysetPage,
+  lastAttemptPerId,
   MAX_PAGE_LIMIT,
 } from './store-kit.js';
 export { canonicalJson } from './util/canonical-json.js';

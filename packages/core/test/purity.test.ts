@@ -55,8 +55,8 @@ describe('@acp/core purity', () => {
       'uses Date.now()',
     ]);
   });
-  it('package.json depends on zod only at runtime', () => {
+  it('package.json depends on zod and @noble/hashes (synchronous SHA-256) only at runtime', () => {
     const pkg = JSON.parse(readFileSync(resolve(SRC, '../package.json'), 'utf8')) as { dependencies: object };
-    expect(Object.keys(pkg.dependencies)).toEqual(['zod']);
+    expect(Object.keys(pkg.dependencies)).toEqual(['@noble/hashes', 'zod']);
   });
 });

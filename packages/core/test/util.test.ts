@@ -42,6 +42,24 @@ describe('sha256Hex', () => {
     const long = 'x'.repeat(100_000);
     expect(sha256Hex(long)).toBe(createHash('sha256').update(long).digest('hex'));
   });
+  it('gives the FIPS 180-4 test vectors, on strings and on bytes, at every padding boundary', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe(
+      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    );
+    expect(sha256Hex('a'.repeat(1_000_000))).toBe(
+      'cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0',
+    );
+    expect(sha256Hex(new Uint8Array([0x61, 0x62, 0x63]))).toBe(sha256Hex('abc'));
+    for (let n = 50; n <= 130; n++) {
+      const s = 'é'.repeat(n >> 1) + 'a'.repeat(n & 1);
+      expect(sha256Hex(s)).toBe(createHash('sha256').update(s, 'utf8').digest('hex'));
+    }
+  });
+  it('encodes a lone surrogate as U+FFFD (as before: stored digests stay valid)', () => {
+    expect(sha256Hex('a\ud800b')).toBe(sha256Hex('a\ufffdb'));
+    expect(sha256Hex('\udc00')).toBe(createHash('sha256').update('\ufffd', 'utf8').digest('hex'));
+  });
 });
 
 describe('errors', () => {

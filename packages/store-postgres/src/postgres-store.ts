@@ -5,7 +5,7 @@
 //   READ COMMITTED re-checks the version after waiting on a concurrent writer's row lock.
 // - one order per session: a unique index on `orders.session_id` + `ON CONFLICT (session_id) DO NOTHING`.
 // - idempotency begin: `INSERT … ON CONFLICT DO NOTHING` (waits for a concurrent inserter, so exactly one
-//   wins), else `SELECT … FOR UPDATE` to decide replay / conflict / in-flight / take-over under a row lock.
+//   wins), else `SELECT … FOR UPDATE` and core's `decideIdempotencyBegin` under the row lock.
 // Values are read back as text (`::text`, epoch milliseconds) so custom pg type parsers on a caller's pool
 // cannot change what the store returns.
 import {
@@ -14,12 +14,16 @@ import {
   type CommitRequest,
   type CommitResult,
   clampPageLimit,
+  decideIdempotencyBegin,
   decodeKeysetCursor,
-  encodeKeysetCursor,
+  freshIdempotencyRecord,
   type IdempotencyBegin,
   type IdempotencyBeginResult,
   type IdempotencyFinish,
-  isoToMillis,
+  type IdempotencyRecordState,
+  idempotencyBeginResult,
+  keysetPage,
+  lastAttemptPerId,
   type OrderRecord,
   type PaymentAttempt,
   type RefundUpdate,
@@ -62,11 +66,7 @@ interface OrderRow {
   record: string;
   created_ms: number;
 }
-interface IdemRow {
-  request_hash: string;
-  state: 'in_flight' | 'done';
-  lock_ms: number;
-  expires_ms: number;
+interface IdemRow extends IdempotencyRecordState {
   response: string | null;
 }
 
@@ -156,7 +156,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           [o.order.id, o.sessionId, o.paymentId ?? null, JSON.stringify(o), o.createdAt, o.updatedAt],
         );
       }
-      const attempts = dedupeById(req.attempts ?? []);
+      const attempts = lastAttemptPerId(req.attempts ?? []);
       if (attempts.length > 0) {
         await c.query(
           `INSERT INTO ${T.attempts} (id, session_id, number, status, payment_id, attempt, updated_at)
@@ -174,47 +174,51 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     });
   }
 
+  /** A record to write, as query parameters 3… (times as ISO text for timestamptz). */
+  const recordParams = (r: IdempotencyRecordState) => [
+    r.requestHash,
+    r.state,
+    new Date(r.lockUntil).toISOString(),
+    new Date(r.expiresAt).toISOString(),
+  ];
+
   async function idempotencyBegin(req: IdempotencyBegin): Promise<IdempotencyBeginResult> {
-    const now = isoToMillis(req.now);
     for (;;) {
-      // Common case: a new key. A concurrent inserter of the same key makes this wait for its commit.
+      // Common case: no record, for which core's decision is `start` with this fresh record. A concurrent
+      // inserter of the same key makes this wait for its commit, so exactly one inserts.
       const inserted = await pool.query(
         `INSERT INTO ${T.idem} (scope, key, request_hash, state, lock_until, expires_at)
-         VALUES ($1, $2, $3, 'in_flight', $4, $5) ON CONFLICT (scope, key) DO NOTHING`,
-        [req.scope, req.key, req.requestHash, req.lockUntil, req.expiresAt],
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO NOTHING`,
+        [req.scope, req.key, ...recordParams(freshIdempotencyRecord(req))],
       );
       if (inserted.rowCount === 1) return { kind: 'started' };
       const decided = await tx(async (c): Promise<IdempotencyBeginResult | undefined> => {
         const { rows } = await c.query<IdemRow>(
-          `SELECT request_hash, state, ${MS('lock_until', 'lock_ms')}, ${MS('expires_at', 'expires_ms')},
-                  response::text AS response
+          `SELECT request_hash AS "requestHash", state, ${MS('lock_until', '"lockUntil"')},
+                  ${MS('expires_at', '"expiresAt"')}, response::text AS response
              FROM ${T.idem} WHERE scope = $1 AND key = $2 FOR UPDATE`,
           [req.scope, req.key],
         );
         const existing = rows[0];
         if (!existing) return undefined; // released or swept meanwhile: insert again
-        if (existing.expires_ms <= now) {
+        const decision = decideIdempotencyBegin(existing, req);
+        if (decision.kind === 'start') {
           await c.query(
-            `UPDATE ${T.idem} SET request_hash = $3, state = 'in_flight', lock_until = $4, expires_at = $5,
+            `UPDATE ${T.idem} SET request_hash = $3, state = $4, lock_until = $5, expires_at = $6,
                response = NULL WHERE scope = $1 AND key = $2`,
-            [req.scope, req.key, req.requestHash, req.lockUntil, req.expiresAt],
+            [req.scope, req.key, ...recordParams(decision.record)],
           );
-          return { kind: 'started' };
+        } else if (decision.kind === 'take_over') {
+          await c.query(`UPDATE ${T.idem} SET lock_until = $3 WHERE scope = $1 AND key = $2`, [
+            req.scope,
+            req.key,
+            new Date(decision.lockUntil).toISOString(),
+          ]);
         }
-        if (existing.request_hash !== req.requestHash) return { kind: 'conflict' };
-        if (existing.state === 'done') {
-          return { kind: 'replay', response: JSON.parse(existing.response ?? 'null') as StoredResponse };
-        }
-        if (existing.lock_ms > now) {
-          return { kind: 'in_flight', lockUntil: new Date(existing.lock_ms).toISOString() };
-        }
-        // The previous owner died (its lock passed): take over.
-        await c.query(`UPDATE ${T.idem} SET lock_until = $3 WHERE scope = $1 AND key = $2`, [
-          req.scope,
-          req.key,
-          req.lockUntil,
-        ]);
-        return { kind: 'started' };
+        return idempotencyBeginResult(
+          decision,
+          () => JSON.parse(existing.response ?? 'null') as StoredResponse,
+        );
       });
       if (decided) return decided;
     }
@@ -249,12 +253,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
        ORDER BY updated_at, id LIMIT $${params.length}`,
       params,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      sessions: page.map(toStoredSession),
-      ...(rows.length > limit && last ? { nextCursor: encodeKeysetCursor(last.updated_ms, last.id) } : {}),
-    };
+    const { page, nextCursor } = keysetPage(rows, limit, (r) => [r.updated_ms, r.id]);
+    return { sessions: page.map(toStoredSession), ...(nextCursor ? { nextCursor } : {}) };
   }
 
   const one = async (sql: string, params: unknown[]): Promise<OrderRecord | null> => {
@@ -336,11 +336,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             `SELECT ${ORDER_COLUMNS} FROM ${T.orders} ORDER BY created_at DESC, id DESC LIMIT $1`,
             [limit + 1],
           );
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { page, nextCursor } = keysetPage(rows, limit, (r) => [r.created_ms, r.id]);
       return {
         orders: page.map((r) => JSON.parse(r.record) as OrderRecord),
-        ...(rows.length > limit && last ? { nextCursor: encodeKeysetCursor(last.created_ms, last.id) } : {}),
+        ...(nextCursor ? { nextCursor } : {}),
       };
     },
 
@@ -355,6 +354,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       ]);
     },
     async idempotencySweep(now) {
+      // `expires_at <= now`: core's idempotencyRecordExpired, in SQL.
       const r = await pool.query(`DELETE FROM ${T.idem} WHERE expires_at <= $1`, [now]);
       return r.rowCount ?? 0;
     },
@@ -370,14 +370,4 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
 function toStoredSession(row: SessionRow): StoredSession {
   return { state: JSON.parse(row.state) as StoredSession['state'], version: Number(row.version) };
-}
-
-/** Last write wins within one batch, like the reference store (ON CONFLICT cannot touch a row twice). */
-function dedupeById(attempts: readonly PaymentAttempt[]): PaymentAttempt[] {
-  const byId = new Map<string, PaymentAttempt>();
-  for (const a of attempts) {
-    byId.delete(a.id);
-    byId.set(a.id, a);
-  }
-  return [...byId.values()];
 }

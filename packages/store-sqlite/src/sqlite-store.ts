@@ -8,12 +8,16 @@ import {
   type CommitRequest,
   type CommitResult,
   clampPageLimit,
+  decideIdempotencyBegin,
   decodeKeysetCursor,
-  encodeKeysetCursor,
   type IdempotencyBegin,
   type IdempotencyBeginResult,
   type IdempotencyFinish,
+  type IdempotencyRecordState,
+  idempotencyBeginResult,
   isoToMillis,
+  keysetPage,
+  lastAttemptPerId,
   type OrderRecord,
   type PaymentAttempt,
   type RefundUpdate,
@@ -59,11 +63,7 @@ interface OrderRow {
   record: string;
   created_at: number;
 }
-interface IdemRow {
-  request_hash: string;
-  state: 'in_flight' | 'done';
-  lock_until: number;
-  expires_at: number;
+interface IdemRow extends IdempotencyRecordState {
   response: string | null;
 }
 
@@ -134,13 +134,13 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
        ORDER BY created_at DESC, id DESC LIMIT ?`,
     ),
     getIdem: db.prepare<[string, string], IdemRow>(
-      `SELECT request_hash, state, lock_until, expires_at, response
+      `SELECT request_hash AS requestHash, state, lock_until AS lockUntil, expires_at AS expiresAt, response
          FROM acp_idempotency_records WHERE scope = ? AND key = ?`,
     ),
     putIdem: db.prepare(
       `INSERT INTO acp_idempotency_records (scope, key, request_hash, state, lock_until, expires_at, response)
-       VALUES (@scope, @key, @requestHash, 'in_flight', @lockUntil, @expiresAt, NULL)
-       ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'in_flight',
+       VALUES (@scope, @key, @requestHash, @state, @lockUntil, @expiresAt, NULL)
+       ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, state = excluded.state,
          lock_until = excluded.lock_until, expires_at = excluded.expires_at, response = NULL`,
     ),
     takeOverIdem: db.prepare('UPDATE acp_idempotency_records SET lock_until = ? WHERE scope = ? AND key = ?'),
@@ -150,6 +150,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     releaseIdem: db.prepare(
       `DELETE FROM acp_idempotency_records WHERE scope = ? AND key = ? AND state = 'in_flight'`,
     ),
+    // `expires_at <= now`: core's idempotencyRecordExpired, in SQL.
     sweepIdem: db.prepare('DELETE FROM acp_idempotency_records WHERE expires_at <= ?'),
   };
 
@@ -184,7 +185,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
         updatedAt: isoToMillis(o.updatedAt),
       });
     }
-    for (const a of req.attempts ?? []) {
+    for (const a of lastAttemptPerId(req.attempts ?? [])) {
       q.upsertAttempt.run({
         id: a.id,
         sessionId: a.sessionId,
@@ -203,29 +204,14 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     q.finishIdem.run(JSON.stringify(f.response), f.scope, f.key);
   }
 
+  // The decision is core's (decideIdempotencyBegin); this transaction only reads the record and writes what
+  // the decision says, under the write lock.
   const beginTx = db.transaction((req: IdempotencyBegin): IdempotencyBeginResult => {
-    const now = isoToMillis(req.now);
     const existing = q.getIdem.get(req.scope, req.key);
-    if (!existing || existing.expires_at <= now) {
-      q.putIdem.run({
-        scope: req.scope,
-        key: req.key,
-        requestHash: req.requestHash,
-        lockUntil: isoToMillis(req.lockUntil),
-        expiresAt: isoToMillis(req.expiresAt),
-      });
-      return { kind: 'started' };
-    }
-    if (existing.request_hash !== req.requestHash) return { kind: 'conflict' };
-    if (existing.state === 'done') {
-      return { kind: 'replay', response: JSON.parse(existing.response ?? 'null') as StoredResponse };
-    }
-    if (existing.lock_until > now) {
-      return { kind: 'in_flight', lockUntil: new Date(existing.lock_until).toISOString() };
-    }
-    // The previous owner died (its lock passed): take over.
-    q.takeOverIdem.run(isoToMillis(req.lockUntil), req.scope, req.key);
-    return { kind: 'started' };
+    const decision = decideIdempotencyBegin(existing, req);
+    if (decision.kind === 'start') q.putIdem.run({ scope: req.scope, key: req.key, ...decision.record });
+    else if (decision.kind === 'take_over') q.takeOverIdem.run(decision.lockUntil, req.scope, req.key);
+    return idempotencyBeginResult(decision, () => JSON.parse(existing?.response ?? 'null') as StoredResponse);
   });
 
   const refundTx = db.transaction(
@@ -309,12 +295,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       const limit = clampPageLimit(filter.limit);
       const after = filter.cursor ? decodeKeysetCursor(filter.cursor) : undefined;
       const rows = listSessionsQuery(filter.statuses, after, limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        sessions: page.map(toStoredSession),
-        ...(rows.length > limit && last ? { nextCursor: encodeKeysetCursor(last.updated_at, last.id) } : {}),
-      };
+      const { page, nextCursor } = keysetPage(rows, limit, (r) => [r.updated_at, r.id]);
+      return { sessions: page.map(toStoredSession), ...(nextCursor ? { nextCursor } : {}) };
     },
 
     async listOrders(options) {
@@ -323,11 +305,10 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       const rows = after
         ? q.listOrdersAfter.all(after[0], after[1], limit + 1)
         : q.listOrdersFirst.all(limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { page, nextCursor } = keysetPage(rows, limit, (r) => [r.created_at, r.id]);
       return {
         orders: page.map((r) => JSON.parse(r.record) as OrderRecord),
-        ...(rows.length > limit && last ? { nextCursor: encodeKeysetCursor(last.created_at, last.id) } : {}),
+        ...(nextCursor ? { nextCursor } : {}),
       };
     },
 

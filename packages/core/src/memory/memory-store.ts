@@ -1,5 +1,12 @@
 // In-memory reference implementation of CheckoutStoreV1. Every method runs without an `await` between its
-// reads and writes, so it is atomic in a single JS process. Values are cloned in and out, like a database.
+// reads and writes, so it is atomic in a single JS process. The rules (idempotency decision, keyset pages,
+// refund ledger) are core's, shared with the SQL stores; this file only keeps rows.
+//
+// Rows are kept as JSON text, as a database would: a caller can never mutate stored data through a returned
+// object, and text is far smaller than object graphs. Sessions, orders and stored responses are packed
+// (`packed-json.ts`): what several records hold alike (a session's line items in its four idempotent
+// responses, the wire order in the completion response and in the order record, the handler config in every
+// session) is kept once. A completed session with its idempotency records takes a few KB.
 import type { OrderRecord, PaymentAttempt, StoredResponse } from '../domain.js';
 import { applyRefundUpdate, type RefundUpdate } from '../engine/refunds.js';
 import type {
@@ -12,49 +19,127 @@ import type {
   ListOptions,
   StoredSession,
 } from '../ports.js';
-
-interface IdemRecord {
-  requestHash: string;
-  state: 'in_flight' | 'done';
-  lockUntil: string;
-  expiresAt: string;
-  /** JSON text of the StoredResponse. */
-  response?: string;
-}
+import {
+  clampPageLimit,
+  compareKeyset,
+  decideIdempotencyBegin,
+  decodeKeysetCursor,
+  type IdempotencyRecordState,
+  idempotencyBeginResult,
+  idempotencyRecordExpired,
+  isoToMillis,
+  type KeysetKey,
+  keysetPage,
+  lastAttemptPerId,
+} from '../store-kit.js';
+import { createJsonPool, type PackedJson } from './packed-json.js';
 
 export interface MemoryStore extends CheckoutStoreV1 {
   /** Counts for tests and dashboards. */
   stats(): { sessions: number; orders: number; attempts: number; idempotencyRecords: number };
 }
 
-const clone = <T>(v: T): T => structuredClone(v);
+interface SessionRow {
+  state: PackedJson;
+  version: number;
+  status: string;
+  updatedAt: number;
+}
+
+interface OrderRow {
+  record: PackedJson;
+  sessionId: string;
+  createdAt: number;
+}
+
+interface AttemptRow {
+  json: string;
+  number: number;
+}
+
+/** An idempotency record; a finished one holds what a replay needs (status, headers text, packed body). */
+class IdemRecord implements IdempotencyRecordState {
+  state: 'in_flight' | 'done' = 'in_flight';
+  status = 0;
+  headers: string | undefined = undefined;
+  body: PackedJson | undefined = undefined;
+  constructor(
+    public requestHash: string,
+    public lockUntil: number,
+    public expiresAt: number,
+  ) {}
+}
+
+const EMPTY_OBJECT_TEXT = '{}';
 
 export function createMemoryStore(): MemoryStore {
-  // Sessions and stored responses are kept as JSON text, as a database would: compact, and a caller can never
-  // mutate stored data through a returned object.
-  const sessions = new Map<string, { json: string; version: number; status: string; updatedAt: string }>();
-  const orders = new Map<string, OrderRecord>();
+  const pool = createJsonPool();
+  const sessions = new Map<string, SessionRow>();
+  const orders = new Map<string, OrderRow>();
   const orderBySession = new Map<string, string>();
   const orderByPayment = new Map<string, string>();
-  const attempts = new Map<string, PaymentAttempt>();
-  const attemptsBySession = new Map<string, Set<string>>();
+  const attempts = new Map<string, AttemptRow>();
+  const attemptsBySession = new Map<string, string[]>();
   const idem = new Map<string, IdemRecord>();
-  const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`;
+  // Joined, not concatenated: one flat string per record rather than a rope of its pieces.
+  const idemKey = (scope: string, key: string) => [scope, key].join('\u0000');
 
-  const page = <T>(items: T[], opts: ListOptions) => {
-    const start = opts.cursor ? Number.parseInt(opts.cursor, 10) || 0 : 0;
-    const limit = Math.max(1, Math.min(opts.limit ?? 50, 1000));
-    const slice = items.slice(start, start + limit);
-    const next = start + limit < items.length ? String(start + limit) : undefined;
-    return { slice, next };
+  const parse = <T>(packed: PackedJson): T => JSON.parse(pool.text(packed)) as T;
+  const toStored = (s: SessionRow): StoredSession => ({
+    state: parse<StoredSession['state']>(s.state),
+    version: s.version,
+  });
+  const orderById = (id: string | undefined): OrderRecord | null => {
+    const o = id === undefined ? undefined : orders.get(id);
+    return o ? parse<OrderRecord>(o.record) : null;
   };
+
+  /** A finished response, ready to store: what a replay needs (status, headers text, packed body). */
+  interface Finished {
+    record: IdemRecord;
+    status: number;
+    headers: string | undefined;
+    body: PackedJson | undefined;
+  }
+
+  /** Packs a response for its record (nothing changes yet); undefined when the record is gone. */
+  function prepareFinish(f: IdempotencyFinish): Finished | undefined {
+    const record = idem.get(idemKey(f.scope, f.key));
+    if (!record) return undefined;
+    const { status, body, headers } = f.response;
+    const headersText = headers === undefined ? undefined : JSON.stringify(headers);
+    return {
+      record,
+      status,
+      headers: headersText === EMPTY_OBJECT_TEXT ? EMPTY_OBJECT_TEXT : headersText,
+      body: body === undefined ? undefined : pool.pack(body),
+    };
+  }
+
+  function applyFinish({ record, status, headers, body }: Finished): void {
+    if (record.body) pool.release(record.body);
+    record.state = 'done';
+    record.status = status;
+    record.headers = headers;
+    record.body = body;
+  }
+
+  function replayOf(r: IdemRecord): StoredResponse {
+    const text = r.body ? pool.text(r.body) : '';
+    const body = text === '' ? undefined : (JSON.parse(text) as unknown);
+    return {
+      status: r.status,
+      body,
+      ...(r.headers === undefined ? {} : { headers: JSON.parse(r.headers) as Record<string, string> }),
+    };
+  }
 
   return {
     version: 1,
 
     async getSession(id) {
       const s = sessions.get(id);
-      return s ? { state: JSON.parse(s.json) as StoredSession['state'], version: s.version } : null;
+      return s ? toStored(s) : null;
     },
 
     async commit(req: CommitRequest): Promise<CommitResult> {
@@ -63,112 +148,139 @@ export function createMemoryStore(): MemoryStore {
       if (req.expectedVersion === null ? current !== undefined : current?.version !== req.expectedVersion) {
         return { ok: false, reason: 'conflict' };
       }
-      const version = (current?.version ?? 0) + 1;
-      sessions.set(id, {
-        json: JSON.stringify(req.session),
-        version,
-        status: req.session.status,
-        updatedAt: req.session.updatedAt,
-      });
-      if (req.order && !orderBySession.has(id)) {
-        orders.set(req.order.order.id, clone(req.order));
-        orderBySession.set(id, req.order.order.id);
-        if (req.order.paymentId) orderByPayment.set(req.order.paymentId, req.order.order.id);
+      const o = req.order && !orderBySession.has(id) ? req.order : undefined;
+      // Everything that can throw (serializing, parsing times) happens before the first change: a commit
+      // applies whole or not at all.
+      const packed: PackedJson[] = [];
+      const hold = (p: PackedJson) => {
+        packed.push(p);
+        return p;
+      };
+      let row: SessionRow;
+      let orderRow: OrderRow | undefined;
+      let attemptRows: [PaymentAttempt, AttemptRow][];
+      let finished: Finished | undefined;
+      try {
+        row = {
+          state: hold(pool.pack(req.session)),
+          version: (current?.version ?? 0) + 1,
+          status: req.session.status,
+          updatedAt: isoToMillis(req.session.updatedAt),
+        };
+        if (o)
+          orderRow = {
+            record: hold(pool.pack(o)),
+            sessionId: o.sessionId,
+            createdAt: isoToMillis(o.createdAt),
+          };
+        attemptRows = lastAttemptPerId(req.attempts ?? []).map((a) => [
+          a,
+          { json: JSON.stringify(a), number: a.number },
+        ]);
+        finished = req.idempotency ? prepareFinish(req.idempotency) : undefined;
+      } catch (e) {
+        for (const p of packed) pool.release(p);
+        throw e;
       }
-      for (const a of req.attempts ?? []) {
-        attempts.set(a.id, clone(a));
-        let set = attemptsBySession.get(a.sessionId);
-        if (!set) {
-          set = new Set();
-          attemptsBySession.set(a.sessionId, set);
-        }
-        set.add(a.id);
+      if (current) pool.release(current.state);
+      sessions.set(id, row);
+      if (o && orderRow) {
+        orders.set(o.order.id, orderRow);
+        orderBySession.set(id, o.order.id);
+        if (o.paymentId) orderByPayment.set(o.paymentId, o.order.id);
       }
-      if (req.idempotency) finish(req.idempotency);
-      return { ok: true, version };
+      for (const [a, attemptRow] of attemptRows) {
+        attempts.set(a.id, attemptRow);
+        const ids = attemptsBySession.get(a.sessionId);
+        if (!ids) attemptsBySession.set(a.sessionId, [a.id]);
+        else if (!ids.includes(a.id)) ids.push(a.id);
+      }
+      if (finished) applyFinish(finished);
+      return { ok: true, version: row.version };
     },
 
     async getOrder(orderId) {
-      const o = orders.get(orderId);
-      return o ? clone(o) : null;
+      return orderById(orderId);
     },
     async getOrderBySession(sessionId) {
-      const id = orderBySession.get(sessionId);
-      return id ? clone(orders.get(id)!) : null;
+      return orderById(orderBySession.get(sessionId));
     },
     async getOrderByPayment(paymentId) {
-      const id = orderByPayment.get(paymentId);
-      return id ? clone(orders.get(id)!) : null;
+      return orderById(orderByPayment.get(paymentId));
     },
 
     async upsertOrderRefund(orderId: string, update: RefundUpdate, now: string) {
       // No await between the read and the write: atomic in one process.
       const o = orders.get(orderId);
       if (!o) return null;
-      const r = applyRefundUpdate(o, update, now);
-      if (r.changed) orders.set(orderId, clone(r.record));
-      return { record: clone(r.record), changed: r.changed };
+      const r = applyRefundUpdate(parse<OrderRecord>(o.record), update, now);
+      if (r.changed) {
+        const previous = o.record;
+        o.record = pool.pack(r.record);
+        pool.release(previous);
+      }
+      return r;
     },
 
     async getPaymentAttempt(id) {
       const a = attempts.get(id);
-      return a ? clone(a) : null;
+      return a ? (JSON.parse(a.json) as PaymentAttempt) : null;
     },
     async listPaymentAttempts(sessionId) {
-      const ids = [...(attemptsBySession.get(sessionId) ?? [])];
-      return ids.map((i) => clone(attempts.get(i)!)).sort((a, b) => a.number - b.number);
+      return (attemptsBySession.get(sessionId) ?? [])
+        .map((i) => attempts.get(i)!)
+        .sort((a, b) => a.number - b.number)
+        .map((a) => JSON.parse(a.json) as PaymentAttempt);
     },
 
     async listSessions(filter) {
+      const limit = clampPageLimit(filter.limit);
+      const after = filter.cursor ? decodeKeysetCursor(filter.cursor) : undefined;
       const statuses = filter.statuses ? new Set(filter.statuses) : undefined;
-      const all = [...sessions.entries()]
-        .filter(([, s]) => !statuses || statuses.has(s.status))
-        .sort(([ia, a], [ib, b]) =>
-          a.updatedAt === b.updatedAt ? ia.localeCompare(ib) : a.updatedAt.localeCompare(b.updatedAt),
-        );
-      const { slice, next } = page(all, filter);
-      return {
-        sessions: slice.map(([, s]) => ({
-          state: JSON.parse(s.json) as StoredSession['state'],
-          version: s.version,
-        })),
-        ...(next ? { nextCursor: next } : {}),
-      };
+      const rows: [KeysetKey, SessionRow][] = [];
+      for (const [id, s] of sessions) {
+        if (statuses && !statuses.has(s.status)) continue;
+        const key: KeysetKey = [s.updatedAt, id];
+        if (!after || compareKeyset(key, after) > 0) rows.push([key, s]);
+      }
+      rows.sort((a, b) => compareKeyset(a[0], b[0]));
+      const { page, nextCursor } = keysetPage(rows.slice(0, limit + 1), limit, (r) => r[0]);
+      return { sessions: page.map((r) => toStored(r[1])), ...(nextCursor ? { nextCursor } : {}) };
     },
 
-    async listOrders(opts) {
-      const all = [...orders.values()].sort((a, b) =>
-        a.createdAt === b.createdAt
-          ? b.order.id.localeCompare(a.order.id)
-          : b.createdAt.localeCompare(a.createdAt),
-      );
-      const { slice, next } = page(all, opts);
-      return { orders: slice.map(clone), ...(next ? { nextCursor: next } : {}) };
+    async listOrders(opts: ListOptions) {
+      const limit = clampPageLimit(opts.limit);
+      const after = opts.cursor ? decodeKeysetCursor(opts.cursor) : undefined;
+      const rows: [KeysetKey, OrderRow][] = [];
+      for (const [id, o] of orders) {
+        const key: KeysetKey = [o.createdAt, id];
+        if (!after || compareKeyset(key, after) < 0) rows.push([key, o]);
+      }
+      rows.sort((a, b) => compareKeyset(b[0], a[0])); // newest first
+      const { page, nextCursor } = keysetPage(rows.slice(0, limit + 1), limit, (r) => r[0]);
+      return {
+        orders: page.map((r) => parse<OrderRecord>(r[1].record)),
+        ...(nextCursor ? { nextCursor } : {}),
+      };
     },
 
     async idempotencyBegin(req: IdempotencyBegin): Promise<IdempotencyBeginResult> {
       const k = idemKey(req.scope, req.key);
       const existing = idem.get(k);
-      const fresh = (): IdempotencyBeginResult => {
-        idem.set(k, {
-          requestHash: req.requestHash,
-          state: 'in_flight',
-          lockUntil: req.lockUntil,
-          expiresAt: req.expiresAt,
-        });
-        return { kind: 'started' };
-      };
-      if (!existing || existing.expiresAt <= req.now) return fresh();
-      if (existing.requestHash !== req.requestHash) return { kind: 'conflict' };
-      if (existing.state === 'done')
-        return { kind: 'replay', response: JSON.parse(existing.response!) as StoredResponse };
-      if (existing.lockUntil > req.now) return { kind: 'in_flight', lockUntil: existing.lockUntil };
-      existing.lockUntil = req.lockUntil; // the previous owner died: take over
-      return { kind: 'started' };
+      const decision = decideIdempotencyBegin(existing, req);
+      if (decision.kind === 'start') {
+        if (existing?.body) pool.release(existing.body);
+        const { requestHash, lockUntil, expiresAt } = decision.record;
+        idem.set(k, new IdemRecord(requestHash, lockUntil, expiresAt));
+      } else if (decision.kind === 'take_over') {
+        existing!.lockUntil = decision.lockUntil;
+      }
+      return idempotencyBeginResult(decision, () => replayOf(existing!));
     },
 
     async idempotencyFinish(f) {
-      finish(f);
+      const finished = prepareFinish(f);
+      if (finished) applyFinish(finished);
     },
 
     async idempotencyRelease(scope, key) {
@@ -177,9 +289,11 @@ export function createMemoryStore(): MemoryStore {
     },
 
     async idempotencySweep(now) {
+      const t = isoToMillis(now);
       let removed = 0;
       for (const [k, r] of idem) {
-        if (r.expiresAt <= now) {
+        if (idempotencyRecordExpired(r.expiresAt, t)) {
+          if (r.body) pool.release(r.body);
           idem.delete(k);
           removed++;
         }
@@ -196,12 +310,4 @@ export function createMemoryStore(): MemoryStore {
       };
     },
   };
-
-  function finish(f: IdempotencyFinish) {
-    const k = idemKey(f.scope, f.key);
-    const r = idem.get(k);
-    if (!r) return;
-    r.state = 'done';
-    r.response = JSON.stringify(f.response);
-  }
 }

@@ -246,6 +246,43 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       });
     });
 
+    it('a commit that cannot be stored (unparsable time) throws and changes nothing', async () => {
+      const id = uid('cs');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      await store.idempotencyBegin({
+        scope: 's',
+        key: id,
+        requestHash: 'h',
+        now: T0,
+        lockUntil: later(60_000),
+        expiresAt: later(86_400_000),
+      });
+      await expect(
+        store.commit({
+          session: sampleSessionState(id, { status: 'completed' }),
+          expectedVersion: 1,
+          order: { ...sampleOrder(uid('ord'), id), createdAt: 'not a time' },
+          attempts: [sampleAttempt(id, 1)],
+          idempotency: { scope: 's', key: id, response: { status: 200, body: { x: 1 } } },
+        }),
+      ).rejects.toThrow();
+      expect(await store.getSession(id)).toEqual({ state: sampleSessionState(id), version: 1 });
+      expect(await store.getOrderBySession(id)).toBeNull();
+      expect(await store.listPaymentAttempts(id)).toEqual([]);
+      expect(
+        (
+          await store.idempotencyBegin({
+            scope: 's',
+            key: id,
+            requestHash: 'h',
+            now: T0,
+            lockUntil: later(60_000),
+            expiresAt: later(86_400_000),
+          })
+        ).kind,
+      ).toBe('in_flight');
+    });
+
     it('keeps one order per session even if a second order is offered', async () => {
       const id = uid('cs');
       await store.commit({ session: sampleSessionState(id), expectedVersion: null });
@@ -285,6 +322,17 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
         [2, 'pending'],
       ]);
       expect(await store.getPaymentAttempt(`${id}:9`)).toBeNull();
+      // The same attempt twice in one commit: the last one given wins.
+      await store.commit({
+        session: sampleSessionState(id),
+        expectedVersion: 3,
+        attempts: [sampleAttempt(id, 3), sampleAttempt(id, 3, { status: 'succeeded', paymentId: 'pi_last' })],
+      });
+      expect(await store.getPaymentAttempt(`${id}:3`)).toMatchObject({
+        status: 'succeeded',
+        paymentId: 'pi_last',
+      });
+      expect((await store.listPaymentAttempts(id)).map((a) => a.number)).toEqual([1, 2, 3]);
     });
 
     it('idempotency: new, conflict, in flight, take-over after the lock, release, replay and sweep', async () => {
@@ -339,6 +387,98 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
           expiresAt: later(2 * 86_400_000),
         }),
       ).toEqual({ kind: 'started' });
+    });
+
+    it('idempotency edges: expiry and lock boundaries, a finished record beats its lock, take-over keeps the record', async () => {
+      const scope = uid('scope');
+      const begin = (requestHash: string, now: number, lockFor = 60_000, keepFor = 600_000) =>
+        store.idempotencyBegin({
+          scope,
+          key: 'k',
+          requestHash,
+          now: later(now),
+          lockUntil: later(now + lockFor),
+          expiresAt: later(now + keepFor),
+        });
+      expect(await begin('a', 0)).toEqual({ kind: 'started' });
+      // The lock runs until lockUntil, exclusive: at lockUntil a retry takes over.
+      expect(await begin('a', 59_999)).toEqual({ kind: 'in_flight', lockUntil: later(60_000) });
+      expect(await begin('a', 60_000, 30_000)).toEqual({ kind: 'started' });
+      // Taking over moves the lock only: same body in flight until the new lock, other body a conflict, and
+      // the expiry of the first begin still holds.
+      expect(await begin('a', 60_001)).toEqual({ kind: 'in_flight', lockUntil: later(90_000) });
+      expect(await begin('b', 60_001)).toEqual({ kind: 'conflict' });
+      await store.idempotencyFinish({ scope, key: 'k', response: { status: 200, body: { n: 1 } } });
+      // Finished: replayed even though its lock has not passed; another body is still a conflict.
+      expect(await begin('a', 60_002)).toEqual({ kind: 'replay', response: { status: 200, body: { n: 1 } } });
+      expect(await begin('b', 60_002)).toEqual({ kind: 'conflict' });
+      // Kept until expiresAt, exclusive: at expiresAt (600 000 after the first begin) the key is new again,
+      // whatever the body, and the old response is gone.
+      expect((await begin('a', 599_999)).kind).toBe('replay');
+      expect(await begin('b', 600_000)).toEqual({ kind: 'started' });
+      expect(await begin('a', 600_001)).toEqual({ kind: 'conflict' });
+      expect(await begin('b', 600_001)).toEqual({ kind: 'in_flight', lockUntil: later(660_000) });
+      await store.idempotencyFinish({ scope, key: 'k', response: { status: 201, body: { n: 2 } } });
+      expect(await begin('b', 600_002)).toEqual({
+        kind: 'replay',
+        response: { status: 201, body: { n: 2 } },
+      });
+      // The sweep removes a record at its expiresAt, exclusive, finished or abandoned in flight.
+      const other = uid('scope');
+      await store.idempotencyBegin({
+        scope: other,
+        key: 'k',
+        requestHash: 'h',
+        now: T0,
+        lockUntil: later(1000),
+        expiresAt: later(5000),
+      });
+      expect(await store.idempotencySweep(later(4999))).toBe(0);
+      expect(await store.idempotencySweep(later(5000))).toBeGreaterThanOrEqual(1);
+      expect(
+        await store.idempotencyBegin({
+          scope: other,
+          key: 'k',
+          requestHash: 'other',
+          now: later(5001),
+          lockUntil: later(6000),
+          expiresAt: later(9000),
+        }),
+      ).toEqual({ kind: 'started' });
+    });
+
+    it('replays a stored response byte for byte (key order, nesting, unicode, numbers)', async () => {
+      const scope = uid('scope');
+      const base = { scope, key: 'k', now: T0, lockUntil: later(60_000), expiresAt: later(86_400_000) };
+      const body = {
+        zeta: 1,
+        alpha: { y: [3, 2, 1], x: null, w: { deep: ['é', '\u2028', 'ℹ︎ 🛒', '"quoted"\n\\'] } },
+        id: 'cs_1',
+        big: 1e21,
+        precise: 9007199254740991,
+        small: 0.000001,
+        neg: -2.5e-7,
+        empty: {},
+        none: [],
+        t: true,
+        f: false,
+        long: 'x'.repeat(5000),
+        list: Array.from({ length: 40 }, (_, i) => ({ type: 'total', i, text: `line ${i}` })),
+      };
+      expect(await store.idempotencyBegin({ ...base, requestHash: 'h' })).toEqual({ kind: 'started' });
+      await store.idempotencyFinish({
+        scope,
+        key: 'k',
+        response: { status: 201, body, headers: { location: '/x', 'x-b': '2', 'x-a': '1' } },
+      });
+      const replay = await store.idempotencyBegin({ ...base, requestHash: 'h', now: later(1) });
+      expect(replay.kind).toBe('replay');
+      if (replay.kind !== 'replay') return;
+      expect(JSON.stringify(replay.response.body)).toBe(JSON.stringify(body));
+      expect(JSON.stringify(replay.response.headers)).toBe(
+        JSON.stringify({ location: '/x', 'x-b': '2', 'x-a': '1' }),
+      );
+      expect(replay.response.status).toBe(201);
     });
 
     it('concurrent idempotency begins for one key: exactly one starts', async () => {
@@ -426,6 +566,48 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       expect(adjustments.map((a) => a.id).sort()).toEqual(
         Array.from({ length: 8 }, (_, i) => `adj_re_c${i}`).sort(),
       );
+    });
+
+    it('pages sessions and orders by keyset: ties on time broken by id, every row exactly once', async () => {
+      const prefix = uid('page');
+      const ids = ['b', 'a', 'c', 'e', 'd'].map((x) => `${prefix}_${x}`);
+      for (const [i, id] of ids.entries()) {
+        await store.commit({
+          // Two instants only, so most rows tie on time; a status no other test uses isolates them.
+          session: sampleSessionState(id, { status: 'canceled', updatedAt: later(i < 2 ? 7_000 : 9_000) }),
+          expectedVersion: null,
+          order: { ...sampleOrder(`${id}_o`, id, `pi_${id}`), createdAt: later(i < 2 ? 7_000 : 9_000) },
+        });
+      }
+      const sessions: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listSessions({
+          statuses: ['canceled'],
+          limit: 2,
+          ...(cursor ? { cursor } : {}),
+        });
+        sessions.push(...page.sessions.map((x) => x.state.id).filter((id) => id.startsWith(prefix)));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(sessions).toEqual([`${prefix}_a`, `${prefix}_b`, `${prefix}_c`, `${prefix}_d`, `${prefix}_e`]);
+      const orders: string[] = [];
+      do {
+        const page = await store.listOrders({ limit: 3, ...(cursor ? { cursor } : {}) });
+        orders.push(...page.orders.map((o) => o.order.id).filter((id) => id.startsWith(prefix)));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(orders).toEqual([
+        `${prefix}_e_o`,
+        `${prefix}_d_o`,
+        `${prefix}_c_o`,
+        `${prefix}_b_o`,
+        `${prefix}_a_o`,
+      ]);
+      await expect(store.listSessions({ cursor: 'not-a-cursor' })).rejects.toMatchObject({
+        code: 'invalid_request',
+        param: '$.cursor',
+      });
     });
 
     it('lists sessions by status with pagination, and orders newest first', async () => {
