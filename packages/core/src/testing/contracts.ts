@@ -259,9 +259,9 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       });
       await expect(
         store.commit({
-          session: sampleSessionState(id, { status: 'completed' }),
+          session: sampleSessionState(id, { status: 'completed', orderId: 'ord_bad_time' }),
           expectedVersion: 1,
-          order: { ...sampleOrder(uid('ord'), id), createdAt: 'not a time' },
+          order: { ...sampleOrder('ord_bad_time', id), createdAt: 'not a time' },
           attempts: [sampleAttempt(id, 1)],
           idempotency: { scope: 's', key: id, response: { status: 200, body: { x: 1 } } },
         }),
