@@ -1,5 +1,5 @@
 // An in-memory catalog for stores whose products fit in memory (the demo's, a small shop's): production-ready,
-// not a test double.
+// not a test double. Products are handed out frozen (read-only, shared between reads, no clone per request).
 import type { CatalogV1, Product, ProductSearch } from '../ports.js';
 
 // ------------------------------------------------------------------------------------------ catalog
@@ -22,8 +22,15 @@ const tokenize = (text: string): string[] =>
  * starts with that word (so "mug" finds "Mugs"). Lookups binary-search a sorted vocabulary and intersect
  * posting lists, so search cost follows the number of matches, not the catalog size.
  */
+/** A product as the catalog hands it out: a frozen copy (never cloned per read; replaced, not changed). */
+function frozen(p: Product): Product {
+  const copy = structuredClone(p);
+  for (const v of Object.values(copy)) if (v && typeof v === 'object') Object.freeze(v);
+  return Object.freeze(copy);
+}
+
 export function createMemoryCatalog(products: readonly Product[]): MemoryCatalog {
-  const items = new Map(products.map((p) => [p.id, structuredClone(p)]));
+  const items = new Map(products.map((p) => [p.id, frozen(p)]));
   const committed = new Set<string>();
   const order = products.map((p) => p.id);
   const postings = new Map<string, number[]>();
@@ -72,7 +79,7 @@ export function createMemoryCatalog(products: readonly Product[]): MemoryCatalog
     async getProducts(ids) {
       return ids.flatMap((id) => {
         const p = items.get(id);
-        return p ? [structuredClone(p)] : [];
+        return p ? [p] : [];
       });
     },
     async search(q: ProductSearch) {
@@ -92,7 +99,7 @@ export function createMemoryCatalog(products: readonly Product[]): MemoryCatalog
           more = true;
           break;
         }
-        if (matched >= start) page.push(structuredClone(p));
+        if (matched >= start) page.push(p);
         matched++;
       }
       return { products: page, ...(more ? { nextCursor: String(start + limit) } : {}) };
@@ -103,16 +110,16 @@ export function createMemoryCatalog(products: readonly Product[]): MemoryCatalog
       for (const l of lines) {
         const p = items.get(l.productId);
         if (p && p.availableQuantity !== undefined)
-          p.availableQuantity = Math.max(0, p.availableQuantity - l.quantity);
+          items.set(p.id, frozen({ ...p, availableQuantity: Math.max(0, p.availableQuantity - l.quantity) }));
       }
     },
     stock: (id) => items.get(id)?.availableQuantity,
     setStock(id, quantity) {
       const p = items.get(id);
       if (!p) return;
-      if (quantity === undefined) delete p.availableQuantity;
-      else p.availableQuantity = quantity;
+      const { availableQuantity: _, ...rest } = p;
+      items.set(id, frozen(quantity === undefined ? rest : { ...rest, availableQuantity: quantity }));
     },
-    all: () => order.map((id) => structuredClone(items.get(id)!)),
+    all: () => order.map((id) => items.get(id)!),
   };
 }

@@ -109,16 +109,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     return { drafts, quote };
   }
 
-  /** A write's answer; when it committed a session, later reads reuse its rendering (and text). */
-  function asGuarded(done: Settled<ServiceResult>): Guarded<CheckoutSession> {
-    const t = done.transition;
-    const r = done.value;
-    if (!t || done.version === undefined || !r.ok || t.order) return { result: r, stored: done.stored };
-    return {
-      result: render.written(r.status, { state: t.state, version: done.version }, r.value),
-      stored: done.stored,
-    };
-  }
+  const asGuarded = (done: Settled<ServiceResult>): Guarded<CheckoutSession> => ({
+    result: done.value,
+    stored: done.stored,
+  });
 
   const sessionAnswer = (status: number, state: SessionState, order?: Parameters<typeof toWireSession>[2]) =>
     json(status, toWireSession(state, config, order ?? null)) as ServiceResult;
@@ -149,9 +143,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
             'Could not store the new checkout session; retry the request.',
           );
         }
-        // Reads of the new session reuse this rendering.
         return {
-          result: result.ok ? render.written(201, { state: t.state, version: 1 }, result.value) : result,
+          result,
           stored: idem !== undefined,
         };
       });

@@ -1,7 +1,7 @@
-// The rendering of a stored session. A session renders the same until its version (or its order) changes, so
-// the answer of a write primes the cache and later reads of the unchanged session reuse that rendering: the wire
-// object and its JSON text, computed at most once and handed to transports in `ServiceResult.text` (they send
-// it as is). The body is shared between answers, so it is deep-frozen: a consumer can never change what a later
+// The rendering of a stored session for reads. A session renders the same until its version changes, so reads
+// of an unchanged session reuse one rendering: the wire object and its JSON text, computed at most once and
+// handed to transports in `ServiceResult.text` (they send it as is). (Priming the cache with the answers of
+// writes was measured: a deep freeze per write cost more than the renderings it saved.) The body is shared between answers, so it is deep-frozen: a consumer can never change what a later
 // answer (or the cached text) says. Sessions with an order are not cached: an order changes (refunds) without a
 // session version, and a timestamp is no version.
 import type { ResolvedConfig } from '../config.js';
@@ -57,15 +57,6 @@ export function createRenderCache(config: ResolvedConfig, size = RENDER_CACHE_SI
         put(key, hit);
       }
       return cached(200, hit);
-    },
-    /**
-     * The answer of a write that committed `stored` (a session without an order), rendered as `body` (exactly
-     * what a read renders: the same state and version): kept for the reads that follow. Returns the answer with its `text`.
-     */
-    written(status: number, stored: Stored, body: CheckoutSession) {
-      const r: Rendering = { body: deepFreeze(body) };
-      put(keyOf(stored), r);
-      return cached(status, r);
     },
   };
 }
