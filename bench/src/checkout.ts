@@ -81,9 +81,9 @@ export interface MemoryCheckout {
  * system clock (sessions really age), sequential ids. Validation and idempotency are the service's own.
  */
 export function memoryCheckout(
-  options: { idPrefix?: string; sessionTtlSeconds?: number } = {},
+  options: { idPrefix?: string; sessionTtlSeconds?: number; packed?: boolean } = {},
 ): MemoryCheckout {
-  const store = createMemoryStore();
+  const store = createMemoryStore(options.packed === false ? { packed: false } : {});
   const gateway = createMemoryGateway();
   const service = createCheckoutService({
     store,

@@ -2,4 +2,4 @@
 // default for tests, demos and single-process development. Production helpers (system clock, flat-rate
 // pricing, in-memory catalog) are in @acp/core/adapters; test doubles (manual clock, sequential ids, the fake
 // PSP, a ready-wired test checkout) in @acp/core/testing.
-export { createMemoryStore, type MemoryStore } from './memory-store.js';
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';

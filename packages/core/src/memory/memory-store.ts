@@ -32,7 +32,7 @@ import {
   keysetPage,
   lastAttemptPerId,
 } from '../store-kit.js';
-import { createJsonPool, type PackedJson } from './packed-json.js';
+import { createJsonPool, createPlainJsonPool, type PackedJson } from './packed-json.js';
 
 export interface MemoryStore extends CheckoutStoreV1 {
   /** Counts for tests and dashboards. */
@@ -72,8 +72,17 @@ class IdemRecord implements IdempotencyRecordState {
 
 const EMPTY_OBJECT_TEXT = '{}';
 
-export function createMemoryStore(): MemoryStore {
-  const pool = createJsonPool();
+export interface MemoryStoreOptions {
+  /**
+   * `true` (default): rows are kept as packed JSON whose common parts are shared between records (a completed
+   * session with its idempotency records takes about a third of the memory). `false`: each row is one JSON text
+   * (less CPU per write, more memory).
+   */
+  packed?: boolean;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const pool = options.packed === false ? createPlainJsonPool() : createJsonPool();
   const sessions = new Map<string, SessionRow>();
   const orders = new Map<string, OrderRow>();
   const orderBySession = new Map<string, string>();

@@ -193,3 +193,29 @@ export function createJsonPool(options: JsonPoolOptions = {}): JsonPool {
     },
   };
 }
+
+/**
+ * The pool's interface without sharing: every value is kept as its one JSON text. Costs one `JSON.stringify` per
+ * write and nothing else; holds several copies of what records have in common.
+ */
+export function createPlainJsonPool(): JsonPool {
+  let chars = 0;
+  let parts = 0;
+  return {
+    pack(value) {
+      const text = JSON.stringify(value);
+      if (text === undefined) return EMPTY;
+      chars += text.length;
+      parts++;
+      return [text];
+    },
+    text: (packed) => packed[0] ?? '',
+    release(packed) {
+      if (packed.length) {
+        chars -= packed[0]!.length;
+        parts--;
+      }
+    },
+    stats: () => ({ parts, chars }),
+  };
+}
