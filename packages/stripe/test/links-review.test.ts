@@ -34,6 +34,13 @@ function asyncPaidStripe() {
       metadata: {},
     }) as unknown as Stripe.Checkout.Session;
   const stripe = {
+    // The asynchronous payment (bank debit) is still moving: Stripe shows its PaymentIntent as `processing`.
+    paymentIntents: {
+      async retrieve(id: string) {
+        calls.push('pi.retrieve');
+        return { id, object: 'payment_intent', status: 'processing' };
+      },
+    },
     checkout: {
       sessions: {
         async create(params: Stripe.Checkout.SessionCreateParams) {

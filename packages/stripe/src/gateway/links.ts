@@ -96,7 +96,9 @@ export async function retrievePaymentLink(ctx: GatewayContext, linkId: string): 
       if (paymentId) return { status: 'paid', paymentId, amount, currency };
     }
     if (s.status === 'expired') return { status: 'expired' };
-    // Open, or complete with an asynchronous payment still unpaid: its outcome arrives later.
+    // Complete with an asynchronous payment that failed: no payment will come, the link is over.
+    if (s.status === 'complete' && (await asyncPaymentFailed(ctx, s))) return { status: 'expired' };
+    // Open, or complete with an asynchronous payment still settling: its outcome arrives later.
     return { status: 'open' };
   } catch (e) {
     return linkLookupFailure(e, linkId, 'Stripe could not be asked about the payment link.', ctx.logger);
@@ -113,7 +115,7 @@ export async function expirePaymentLink(ctx: GatewayContext, linkId: string): Pr
     const s = await ctx.call(() => ctx.stripe.checkout.sessions.retrieve(linkId));
     if (isPaidLink(s)) return completed(s);
     if (s.status === 'expired') return { status: 'expired' };
-    if (s.status === 'complete') return paymentSettling(linkId, ctx);
+    if (s.status === 'complete') return settlingOrOver(ctx, s, linkId);
     try {
       await ctx.call(() => ctx.stripe.checkout.sessions.expire(linkId));
       return { status: 'expired' };
@@ -122,12 +124,34 @@ export async function expirePaymentLink(ctx: GatewayContext, linkId: string): Pr
       // Paid between our retrieve and expire: the payment wins.
       const again = await ctx.call(() => ctx.stripe.checkout.sessions.retrieve(linkId));
       if (isPaidLink(again)) return completed(again);
-      if (again.status === 'complete') return paymentSettling(linkId, ctx);
+      if (again.status === 'complete') return settlingOrOver(ctx, again, linkId);
       return { status: 'expired' };
     }
   } catch (e) {
     return linkLookupFailure(e, linkId, 'Stripe could not close the payment link; retry.', ctx.logger);
   }
+}
+
+/**
+ * Whether a `complete` but unpaid Checkout Session's asynchronous payment failed: Stripe leaves the session
+ * `complete` + `unpaid` and returns its PaymentIntent to `requires_payment_method` (or it is `canceled`), and a
+ * complete session cannot be paid again (https://docs.stripe.com/payments/checkout/how-checkout-works#complete).
+ * Only a PaymentIntent still `processing` (or not readable yet) means money may be moving.
+ */
+async function asyncPaymentFailed(ctx: GatewayContext, s: Stripe.Checkout.Session): Promise<boolean> {
+  const piId = typeof s.payment_intent === 'string' ? s.payment_intent : s.payment_intent?.id;
+  if (!piId) return false;
+  const pi = await ctx.call(() => ctx.stripe.paymentIntents.retrieve(piId));
+  return pi.status === 'requires_payment_method' || pi.status === 'canceled';
+}
+
+/** A complete, unpaid Checkout Session on cancel: over if its payment failed, else not closable yet. */
+async function settlingOrOver(
+  ctx: GatewayContext,
+  s: Stripe.Checkout.Session,
+  linkId: string,
+): Promise<ExpireResult> {
+  return (await asyncPaymentFailed(ctx, s)) ? { status: 'expired' } : paymentSettling(linkId, ctx);
 }
 
 /**
