@@ -121,11 +121,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
 
   async function finishIdem(c: Pool | PoolClient, f: IdempotencyFinish): Promise<void> {
-    await c.query(`UPDATE ${T.idem} SET state = 'done', response = $3::json WHERE scope = $1 AND key = $2`, [
-      f.scope,
-      f.key,
-      JSON.stringify(f.response),
-    ]);
+    // The first finish wins: a second owner (after a take-over) never replaces the answer already given.
+    await c.query(
+      `UPDATE ${T.idem} SET state = 'done', response = $3::json WHERE scope = $1 AND key = $2 AND state = 'in_flight'`,
+      [f.scope, f.key, JSON.stringify(f.response)],
+    );
   }
 
   async function commit(req: CommitRequest): Promise<CommitResult> {

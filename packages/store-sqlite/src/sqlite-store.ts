@@ -145,7 +145,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     ),
     takeOverIdem: db.prepare('UPDATE acp_idempotency_records SET lock_until = ? WHERE scope = ? AND key = ?'),
     finishIdem: db.prepare(
-      `UPDATE acp_idempotency_records SET state = 'done', response = ? WHERE scope = ? AND key = ?`,
+      // The first finish wins: a second owner (after a take-over) never replaces the answer already given.
+      `UPDATE acp_idempotency_records SET state = 'done', response = ? WHERE scope = ? AND key = ? AND state = 'in_flight'`,
     ),
     releaseIdem: db.prepare(
       `DELETE FROM acp_idempotency_records WHERE scope = ? AND key = ? AND state = 'in_flight'`,

@@ -114,7 +114,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   /** Packs a response for its record (nothing changes yet); undefined when the record is gone. */
   function prepareFinish(f: IdempotencyFinish): Finished | undefined {
     const record = idem.get(idemKey(f.scope, f.key));
-    if (!record) return undefined;
+    // The first finish wins: a second owner (after a take-over) never replaces the answer already given.
+    if (!record || record.state === 'done') return undefined;
     const { status, body, headers } = f.response;
     const headersText = headers === undefined ? undefined : JSON.stringify(headers);
     return {

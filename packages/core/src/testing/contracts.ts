@@ -389,6 +389,32 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       ).toEqual({ kind: 'started' });
     });
 
+    it('idempotency: the first finish of a key wins (an owner presumed dead and the one that took over both finish)', async () => {
+      const scope = uid('scope');
+      const begin = (now: number) =>
+        store.idempotencyBegin({
+          scope,
+          key: 'k',
+          requestHash: 'h',
+          now: later(now),
+          lockUntil: later(now + 1_000),
+          expiresAt: later(now + 600_000),
+        });
+      expect(await begin(0)).toEqual({ kind: 'started' });
+      expect(await begin(2_000)).toEqual({ kind: 'started' }); // the first owner's lock passed: taken over
+      await store.idempotencyFinish({ scope, key: 'k', response: { status: 200, body: { owner: 1 } } });
+      await store.idempotencyFinish({ scope, key: 'k', response: { status: 200, body: { owner: 2 } } });
+      // The answer the first finisher gave is the one replayed, in a commit's finish too.
+      const id = uid('cs');
+      await store.commit({ session: sampleSessionState(id), expectedVersion: null });
+      await store.commit({
+        session: sampleSessionState(id),
+        expectedVersion: 1,
+        idempotency: { scope, key: 'k', response: { status: 200, body: { owner: 3 } } },
+      });
+      expect(await begin(3_000)).toEqual({ kind: 'replay', response: { status: 200, body: { owner: 1 } } });
+    });
+
     it('idempotency edges: expiry and lock boundaries, a finished record beats its lock, take-over keeps the record', async () => {
       const scope = uid('scope');
       const begin = (requestHash: string, now: number, lockFor = 60_000, keepFor = 600_000) =>
