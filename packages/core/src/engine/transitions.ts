@@ -516,6 +516,18 @@ export function authenticationUnavailableMessage(paymentLinks: boolean): Message
   };
 }
 
+/** The session waits for the buyer's 3D Secure authentication (sent back as `authentication_result`). */
+export function requires3dsMessage(content: string): Message {
+  return {
+    type: 'error',
+    code: 'requires_3ds',
+    content_type: 'plain',
+    content,
+    param: '$.authentication_result',
+    resolution: 'requires_buyer_input',
+  };
+}
+
 export function paymentDeclinedMessage(content: string): Message {
   return {
     type: 'error',
@@ -692,15 +704,9 @@ export function applyChargeResult(
             ...state,
             updatedAt: now,
             notices: [
-              {
-                type: 'error',
-                code: 'requires_3ds',
-                content_type: 'plain',
-                content:
-                  'The card issuer requires 3D Secure authentication. Authenticate, then complete again with authentication_result.',
-                param: '$.authentication_result',
-                resolution: 'requires_buyer_input',
-              },
+              requires3dsMessage(
+                'The card issuer requires 3D Secure authentication. Authenticate, then complete again with authentication_result.',
+              ),
             ],
           },
           state.currentAttemptId,
@@ -770,15 +776,9 @@ export function closeUnchargedAttempt(
           ...state,
           updatedAt: now,
           notices: [
-            {
-              type: 'error',
-              code: 'requires_3ds',
-              content_type: 'plain',
-              content:
-                'The payment provider failed while confirming the 3D Secure authentication, and nothing was charged. Complete again with authentication_result (authenticate again if the result can be used only once).',
-              param: '$.authentication_result',
-              resolution: 'requires_buyer_input',
-            },
+            requires3dsMessage(
+              'The payment provider failed while confirming the 3D Secure authentication, and nothing was charged. Complete again with authentication_result (authenticate again if the result can be used only once).',
+            ),
           ],
         },
         state.currentAttemptId,
