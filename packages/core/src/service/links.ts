@@ -58,7 +58,7 @@ export function createLinks(shell: Shell, payments: Payments) {
           const link = open.paymentLink;
           return json(200, { url: link.url, expires_at: link.expiresAt, checkout_session_id: id });
         }
-        let version = begun.version!;
+        const version = begun.version!;
         const created = await createLink(effect);
         if (created.status === 'retryable_failure') {
           if (created.reason === 'server_error' || created.reason === 'key_conflict') {
@@ -83,7 +83,6 @@ export function createLinks(shell: Shell, payments: Payments) {
         const opened = shell.decide(t.state, { type: 'link_opened', attempt: effect.attempt, link: created });
         if (!opened.ok) throw opened.error;
         if (!opened.transition || !(await shell.commit(opened.transition, version))) continue;
-        version += 1;
         return json(200, { url: created.url, expires_at: created.expiresAt, checkout_session_id: id });
       }
       throw concurrentModification('retry');
