@@ -12,6 +12,7 @@ import {
 } from '@acp/core';
 import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
 import { createMemoryStore, type MemoryStore } from '@acp/core/memory';
+import { nodeSha256Hex } from '@acp/core/node';
 import {
   createMemoryGateway,
   createSequentialIds,
@@ -78,12 +79,12 @@ export interface MemoryCheckout {
 
 /**
  * The engine in process on the memory adapters: memory store, catalog and gateway, flat-rate pricing, the
- * system clock (sessions really age), sequential ids. Validation and idempotency are the service's own.
+ * system clock (sessions really age), sequential ids, Node's SHA-256 (as a Node deployment wires it). Validation and idempotency are the service's own.
  */
 export function memoryCheckout(
-  options: { idPrefix?: string; sessionTtlSeconds?: number; packed?: boolean } = {},
+  options: { idPrefix?: string; sessionTtlSeconds?: number } = {},
 ): MemoryCheckout {
-  const store = createMemoryStore(options.packed === false ? { packed: false } : {});
+  const store = createMemoryStore();
   const gateway = createMemoryGateway();
   const service = createCheckoutService({
     store,
@@ -92,6 +93,7 @@ export function memoryCheckout(
     gateway,
     clock: createSystemClock(),
     ids: createSequentialIds(options.idPrefix ?? 'bench'),
+    digest: nodeSha256Hex,
     config: sampleMerchantConfig(
       options.sessionTtlSeconds !== undefined ? { sessionTtlSeconds: options.sessionTtlSeconds } : {},
     ),

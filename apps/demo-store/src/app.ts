@@ -12,6 +12,7 @@ import {
   tokenizedCardHandler,
 } from '@acp/core';
 import { createFlatRatePricing, createSystemClock } from '@acp/core/adapters';
+import { nodeSha256Hex } from '@acp/core/node';
 import {
   type AcpMcpServerFactory,
   createAcpMcpServerFactory,
@@ -280,6 +281,7 @@ async function buildRuntime(
     gateway,
     clock: createSystemClock(),
     ids: { sessionId: () => randomId('cs'), orderId: () => randomId('ord') },
+    digest: nodeSha256Hex,
     events: {
       version: 1,
       emit(event: DomainEvent) {

@@ -50,8 +50,8 @@ interface Round {
 }
 
 /** `n` flows, one at a time, on a fresh wiring. */
-async function runRound(n: number, packed = true): Promise<Round> {
-  const c = memoryCheckout({ idPrefix: `e${randomUUID().slice(0, 8)}`, packed });
+async function runRound(n: number): Promise<Round> {
+  const c = memoryCheckout({ idPrefix: `e${randomUUID().slice(0, 8)}` });
   const input = flowInputs(n);
   gc();
   const t0 = performance.now();
@@ -72,18 +72,9 @@ export async function engine(r: Reporter, o: EngineOptions): Promise<void> {
     200,
     Math.min(5_000, Math.round((plan.roundMs * 1000) / (warm.cpuMicros / plan.warmupFlows))),
   );
-  // The default (packed rows) and plain rows (`createMemoryStore({ packed: false })`) in alternating rounds.
-  await runRound(plan.warmupFlows, false);
   const rounds: Round[] = [];
-  const plainRounds: Round[] = [];
-  for (let i = 0; i < plan.rounds; i++) {
-    const packedFirst = i % 2 === 0;
-    if (!packedFirst) plainRounds.push(await runRound(perRound, false));
-    rounds.push(await runRound(perRound));
-    if (packedFirst) plainRounds.push(await runRound(perRound, false));
-  }
+  for (let i = 0; i < plan.rounds; i++) rounds.push(await runRound(perRound));
   const flowMicros = median(rounds.map((x) => x.cpuMicros / perRound));
-  const plainFlowMicros = median(plainRounds.map((x) => x.cpuMicros / perRound));
   const perCall = flowMicros / ENGINE_OPS.length;
   const flowsPerSecond = median(rounds.map((x) => (perRound / x.wallMs) * 1000));
 
@@ -144,12 +135,6 @@ export async function engine(r: Reporter, o: EngineOptions): Promise<void> {
     flowsPerRound: perRound,
     rounds: plan.rounds,
   });
-  r.metric(
-    'CPU per engine call, plain rows (memory store { packed: false }, same rounds alternated)',
-    round(plainFlowMicros / ENGINE_OPS.length, 1),
-    'µs',
-    { packedVsPlain: round(flowMicros / plainFlowMicros, 2) },
-  );
   r.metric('flows per second (one flow at a time, wall clock)', round(flowsPerSecond, 0), 'flows/s', {
     engineCallsPerSecond: round(flowsPerSecond * ENGINE_OPS.length, 0),
     // What one core would do at the measured CPU per flow (less sensitive to other load on the machine).

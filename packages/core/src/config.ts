@@ -6,6 +6,7 @@ import type {
   PaymentHandler,
   SupportInfo,
 } from './spec/2026-04-17/schemas.generated.js';
+import { deepFreeze } from './util/deep-freeze.js';
 
 export type InterventionType = '3ds' | 'biometric' | 'address_verification';
 
@@ -78,25 +79,16 @@ export interface ResolvedConfig
   support: SupportInfo | undefined;
 }
 
-/** Deep-freezes a JSON value (configuration shared by every rendered session must never change). */
-function frozen<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) frozen(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 export function resolveConfig(config: MerchantConfig): ResolvedConfig {
   return {
-    paymentHandlers: frozen(structuredClone(config.paymentHandlers)),
+    paymentHandlers: deepFreeze(structuredClone(config.paymentHandlers)),
     interventions: config.interventions ?? { supported: [], required: [], enforcement: 'conditional' },
     extensions: config.extensions ?? [],
-    links: frozen(structuredClone(config.links ?? [])),
+    links: deepFreeze(structuredClone(config.links ?? [])),
     supportedCurrencies: (config.supportedCurrencies ?? ['usd']).map((c) => c.toLowerCase()),
     orderPermalinkBase: config.orderPermalinkBase,
     orderPermalink: config.orderPermalink,
-    support: config.support ? frozen(structuredClone(config.support)) : undefined,
+    support: config.support ? deepFreeze(structuredClone(config.support)) : undefined,
     sessionTtlSeconds: config.sessionTtlSeconds ?? 6 * 60 * 60,
     paymentLeaseSeconds: config.paymentLeaseSeconds ?? 60,
     paymentLinkTtlSeconds: config.paymentLinkTtlSeconds ?? 60 * 60,

@@ -116,6 +116,7 @@ export type {
   ReconcileWindow,
   RefundRequest,
   RefundResult,
+  Sha256Hex,
   StoredSession,
 } from './ports.js';
 export { createCheckoutService } from './service/index.js';

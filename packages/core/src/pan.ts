@@ -213,6 +213,19 @@ interface Folded {
   to?: number[];
 }
 
+/** An ASCII string with fewer than PAN_MIN_DIGITS digits, or a lone UUID: no card number, nothing to fold. */
+function cannotHoldPan(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return false;
+    if (c >= 48 && c <= 57 && ++digits >= PAN_MIN_DIGITS) return LONE_UUID.test(text);
+  }
+  return true;
+}
+/** A string that is one UUID: blanked by `maskMachineIds` whole, so nothing in it can be a card. */
+const LONE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** NFKC, every `\p{Nd}` to ASCII, `\p{Cf}` dropped; with the map back to original offsets. */
 function fold(text: string): Folded {
   let ascii = true;
@@ -329,7 +342,7 @@ function separatorMark(sep: string): string {
  * is an E.164 phone number, not a card. Linear in the length of `text`.
  */
 export function findPanLike(text: string): PanMatch[] {
-  if (typeof text !== 'string' || text.length === 0) return [];
+  if (typeof text !== 'string' || cannotHoldPan(text)) return [];
   const folded = fold(text);
   let digitCount = 0;
   for (let i = 0; i < folded.text.length && digitCount < PAN_MIN_DIGITS; i++) {

@@ -379,6 +379,12 @@ export interface StoredSession {
   version: number;
 }
 
+/**
+ * SHA-256 of a string's UTF-8 bytes, as 64 lowercase hex digits (a lone surrogate encodes as U+FFFD). Core's
+ * default is `@noble/hashes` (synchronous, every runtime); `@acp/core/node` has Node's native one.
+ */
+export type Sha256Hex = (text: string) => string;
+
 export interface IdempotencyBegin {
   /** Caller identity + method + path, e.g. `key_abc POST /checkout_sessions/cs_1/complete`. */
   scope: string;
@@ -403,6 +409,13 @@ export interface IdempotencyFinish {
   scope: string;
   key: string;
   response: StoredResponse;
+  /**
+   * When the body is a rendering of immutable objects (the session and order committed with it): renders that
+   * body again, equal on every call. A store that keeps objects (the memory store) may keep this instead of
+   * `response.body`, so that a replay record costs a reference rather than a copy of the session; a store that
+   * serializes ignores it.
+   */
+  renderBody?: () => unknown;
 }
 
 export interface CommitRequest {

@@ -5,6 +5,7 @@
 import type { StoredResponse } from './domain.js';
 import { AcpError } from './errors.js';
 import type { IdempotencyBegin, IdempotencyBeginResult } from './ports.js';
+import { isoOf, millisOf } from './util/time.js';
 
 // ---------------------------------------------------------------------------------------------- idempotency
 
@@ -74,7 +75,7 @@ export function idempotencyBeginResult(
     case 'replay':
       return { kind: 'replay', response: storedResponse() };
     case 'in_flight':
-      return { kind: 'in_flight', lockUntil: new Date(decision.lockUntil).toISOString() };
+      return { kind: 'in_flight', lockUntil: isoOf(decision.lockUntil) };
     case 'conflict':
       return { kind: 'conflict' };
   }
@@ -109,7 +110,7 @@ export function clampPageLimit(
 
 /** ISO-8601 timestamp → epoch milliseconds; rejects anything unparsable rather than storing garbage. */
 export function isoToMillis(iso: string): number {
-  const t = Date.parse(iso);
+  const t = millisOf(iso);
   if (Number.isNaN(t)) throw new TypeError(`Not an ISO-8601 timestamp: ${JSON.stringify(iso)}`);
   return t;
 }

@@ -9,7 +9,6 @@ import {
 import { createMemoryGateway, MEMORY_TEST_TOKENS, SAMPLE_PRODUCTS } from '../src/testing/index.js';
 
 checkoutStoreContract('memory', () => ({ store: createMemoryStore() }));
-checkoutStoreContract('memory (plain rows)', () => ({ store: createMemoryStore({ packed: false }) }));
 
 paymentGatewayContract(
   'memory',

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AcpError, canonicalJson, toJsonPath, toWireError } from '../src/index.js';
+import { nodeSha256Hex } from '../src/node.js';
 import { sha256Hex } from '../src/util/sha256.js';
+import { isoOf, millisOf } from '../src/util/time.js';
 
 describe('canonicalJson (RFC 8785)', () => {
   it('sorts keys, drops whitespace, normalises numbers', () => {
@@ -27,6 +29,34 @@ describe('canonicalJson (RFC 8785)', () => {
         expect(canonicalJson(reparsed)).toBe(canonicalJson(v));
       }),
     );
+  });
+});
+
+describe('nodeSha256Hex (@acp/core/node)', () => {
+  it('gives the same digests as the default, lone surrogates included (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
+        expect(nodeSha256Hex(s)).toBe(sha256Hex(s));
+      }),
+      { numRuns: 300 },
+    );
+    for (const s of ['', '\ud800', 'a\udfffb', '😀', 'x'.repeat(10_000)])
+      expect(nodeSha256Hex(s)).toBe(sha256Hex(s));
+  });
+});
+
+describe('isoOf / millisOf (memoized time conversions)', () => {
+  it('equal toISOString and Date.parse, also after their caches are cleared (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 8.64e15 }), (ms) => {
+        const iso = new Date(ms).toISOString();
+        expect(isoOf(ms)).toBe(iso);
+        expect(millisOf(iso)).toBe(ms);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(millisOf('not a date')).toBeNaN();
+    expect(millisOf('not a date')).toBeNaN();
   });
 });
 

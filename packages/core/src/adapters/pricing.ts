@@ -1,5 +1,6 @@
 // Flat-rate pricing: a tax rate and shipping rates by country, for stores without a tax or shipping service.
 import type { FulfillmentOptionQuote, PricingV1 } from '../ports.js';
+import { isoOf, millisOf } from '../util/time.js';
 
 // ------------------------------------------------------------------------------------------ pricing
 
@@ -65,7 +66,7 @@ export function createFlatRatePricing(options: FlatRatePricingOptions = {}): Pri
       const digitalLines = lines.filter((l) => l.fulfillment === 'digital');
       const physicalSubtotal = physical.reduce((a, l) => a + l.subtotal, 0);
       if (physical.length > 0 && address) {
-        const start = Date.parse(now);
+        const start = millisOf(now);
         for (const [index, r] of rates.entries()) {
           // Free shipping applies to the first (cheapest) rate only.
           const free =
@@ -80,8 +81,8 @@ export function createFlatRatePricing(options: FlatRatePricingOptions = {}): Pri
             itemIds: physical.map((l) => l.productId),
             subtotal: amount,
             tax: options.taxShipping ? tax(amount) : 0,
-            earliestDeliveryTime: new Date(start + r.minDays * 86_400_000).toISOString(),
-            latestDeliveryTime: new Date(start + r.maxDays * 86_400_000).toISOString(),
+            earliestDeliveryTime: isoOf(start + r.minDays * 86_400_000),
+            latestDeliveryTime: isoOf(start + r.maxDays * 86_400_000),
           };
           if (r.carrier) q.carrier = r.carrier;
           if (r.description) q.description = free ? `${r.description} (free shipping)` : r.description;

@@ -25,6 +25,7 @@ import type {
 import { type CheckoutStatus, STATUS_RULES } from '../status.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { sha256Hex } from '../util/sha256.js';
+import { isoOf, millisOf } from '../util/time.js';
 import {
   buildLines,
   buildOptions,
@@ -73,7 +74,7 @@ export type Decision = { ok: true; transition: Transition } | { ok: false; error
 
 const ok = (transition: Transition): Decision => ({ ok: true, transition });
 const fail = (error: AcpError): Decision => ({ ok: false, error });
-const iso = (d: Date) => d.toISOString();
+const iso = (d: Date) => isoOf(d.getTime());
 const plusSeconds = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
 // ------------------------------------------------------------------------------------------ negotiation
@@ -158,7 +159,7 @@ export function expireIfDue(
   waiting?: PaymentAttempt,
 ): Transition | undefined {
   if (!STATUS_RULES[state.status].expires) return undefined;
-  if (ctx.now.getTime() < Date.parse(state.expiresAt)) return undefined;
+  if (ctx.now.getTime() < millisOf(state.expiresAt)) return undefined;
   const abandoned = abandonWaitingPayment(state, waiting, ctx);
   const next = toClosed(
     {

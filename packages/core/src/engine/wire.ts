@@ -10,9 +10,13 @@ import type {
   Order,
   Total,
 } from '../spec/2026-04-17/schemas.generated.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 import { LATEST_API_VERSION } from '../versions.js';
 import { refundLedger, refundTotals } from './refunds.js';
 import { sessionTotalsToWire } from './transitions.js';
+
+/** A part of a stored object that an answer shares (see `toWireSession`). */
+const shared = deepFreeze;
 
 export function toWireLineItem(line: LineState): LineItem {
   const out: LineItem = {
@@ -69,11 +73,11 @@ export function toWireFulfillmentOption(o: FulfillmentOptionState): WireOption {
 
 /**
  * The wire order: its refund adjustments are the refund ledger (one per refund, latest status) and
- * `amount_refunded` is `refundTotals(record).refunded`. Like `toWireSession`, the result shares structure
- * with its input (a record fresh from the store): it is meant to be serialized.
+ * `amount_refunded` is `refundTotals(record).refunded`. Like `toWireSession`, the result is a new object whose
+ * parts shared with the record are frozen.
  */
 export function toWireOrder(record: OrderRecord): Order {
-  const order: Order = { ...record.order };
+  const order: Order = { ...shared(record.order) };
   if (order.adjustments?.some((a) => a.type === 'refund')) {
     const ledger = refundLedger(order);
     order.adjustments = [...order.adjustments.filter((a) => a.type !== 'refund'), ...ledger];
@@ -89,8 +93,10 @@ export function toWireOrder(record: OrderRecord): Order {
 }
 
 /**
- * The wire session. It shares structure with `state` and the (frozen) configuration instead of copying:
- * callers pass a state fresh from the store and serialize the result; they must not mutate it.
+ * The wire session: new objects, except the parts it shares with `state` (buyer, fulfillment details,
+ * selections, messages, capabilities, metadata) and the (frozen) configuration, which it deep-freezes (once:
+ * a later version of the session shares those parts, already frozen). So a consumer changing its answer can
+ * never change a stored session (a store that keeps objects hands out the very state rendered here).
  */
 export function toWireSession(
   state: SessionState,
@@ -102,30 +108,30 @@ export function toWireSession(
     protocol: { version: LATEST_API_VERSION },
     capabilities: {
       ...(config.paymentHandlers.length > 0 ? { payment: { handlers: config.paymentHandlers } } : {}),
-      ...state.capabilities,
+      ...shared(state.capabilities),
     },
     status: state.status,
     currency: state.currency,
     line_items: state.lines.map(toWireLineItem),
     fulfillment_options: state.fulfillmentOptions.map(toWireFulfillmentOption),
     totals: sessionTotalsToWire(state),
-    messages: state.notices.length > 0 ? [...state.messages, ...state.notices] : state.messages,
+    messages: shared(state.notices.length > 0 ? [...state.messages, ...state.notices] : state.messages),
     links: config.links,
     created_at: state.createdAt,
     updated_at: state.updatedAt,
     expires_at: state.expiresAt,
   };
-  if (state.buyer) out.buyer = state.buyer;
-  if (state.fulfillmentDetails) out.fulfillment_details = state.fulfillmentDetails;
+  if (state.buyer) out.buyer = shared(state.buyer);
+  if (state.fulfillmentDetails) out.fulfillment_details = shared(state.fulfillmentDetails);
   if (state.selectedFulfillmentOptions.length > 0)
-    out.selected_fulfillment_options = state.selectedFulfillmentOptions;
+    out.selected_fulfillment_options = shared(state.selectedFulfillmentOptions);
   if (state.status === 'authentication_required' && state.authenticationMetadata) {
-    out.authentication_metadata = state.authenticationMetadata;
+    out.authentication_metadata = shared(state.authenticationMetadata);
   }
   if (state.status === 'in_progress' && state.paymentLink) out.continue_url = state.paymentLink.url;
   if (state.locale !== undefined) out.locale = state.locale;
   if (state.timezone !== undefined) out.timezone = state.timezone;
-  if (state.metadata !== undefined) out.metadata = state.metadata;
+  if (state.metadata !== undefined) out.metadata = shared(state.metadata);
   if (state.quoteId !== undefined) out.quote_id = state.quoteId;
   if (order) out.order = toWireOrder(order);
   return out;

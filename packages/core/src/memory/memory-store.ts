@@ -2,11 +2,14 @@
 // reads and writes, so it is atomic in a single JS process. The rules (idempotency decision, keyset pages,
 // refund ledger) are core's, shared with the SQL stores; this file only keeps rows.
 //
-// Rows are kept as JSON text, as a database would: a caller can never mutate stored data through a returned
-// object, and text is far smaller than object graphs. Sessions, orders and stored responses are packed
-// (`packed-json.ts`): what several records hold alike (a session's line items in its four idempotent
-// responses, the wire order in the completion response and in the order record, the handler config in every
-// session) is kept once. A completed session with its idempotency records takes a few KB.
+// Rows are immutable objects, kept by reference: nothing is serialized or copied, and reads return the stored
+// objects themselves, which nobody may change. Core never changes a session, order or attempt it loaded or
+// committed (a transition builds new objects, sharing the parts that did not change), and what it answers
+// never exposes a stored object a consumer could change (toWireSession freezes the parts it shares). Code that
+// reads this store directly must treat what it gets as read-only: `freeze: true` (used by
+// `createTestCheckout`) deep-freezes every stored object so that a change throws in tests. A replay record keeps
+// what a replay needs: the status, the headers and, for an answer that renders the committed session, the
+// function that renders it again from that (immutable, shared) session version rather than a copy of the body.
 import type { OrderRecord, PaymentAttempt, StoredResponse } from '../domain.js';
 import { applyRefundUpdate, type RefundUpdate } from '../engine/refunds.js';
 import type {
@@ -32,37 +35,32 @@ import {
   keysetPage,
   lastAttemptPerId,
 } from '../store-kit.js';
-import { createJsonPool, createPlainJsonPool, type PackedJson } from './packed-json.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 export interface MemoryStore extends CheckoutStoreV1 {
   /** Counts for tests and dashboards. */
   stats(): { sessions: number; orders: number; attempts: number; idempotencyRecords: number };
 }
 
-interface SessionRow {
-  state: PackedJson;
-  version: number;
-  status: string;
+/** A stored session version: the object a read returns (immutable). */
+interface SessionRow extends StoredSession {
   updatedAt: number;
 }
 
 interface OrderRow {
-  record: PackedJson;
-  sessionId: string;
+  record: OrderRecord;
   createdAt: number;
 }
 
-interface AttemptRow {
-  json: string;
-  number: number;
-}
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** An idempotency record; a finished one holds what a replay needs (status, headers text, packed body). */
+/** An idempotency record; a finished one holds what a replay needs. */
 class IdemRecord implements IdempotencyRecordState {
   state: 'in_flight' | 'done' = 'in_flight';
   status = 0;
-  headers: string | undefined = undefined;
-  body: PackedJson | undefined = undefined;
+  headers: Readonly<Record<string, string>> | undefined = undefined;
+  body: unknown = undefined;
+  render: (() => unknown) | undefined = undefined;
   constructor(
     public requestHash: string,
     public lockUntil: number,
@@ -70,78 +68,52 @@ class IdemRecord implements IdempotencyRecordState {
   ) {}
 }
 
-const EMPTY_OBJECT_TEXT = '{}';
-
 export interface MemoryStoreOptions {
   /**
-   * `true` (default): rows are kept as packed JSON whose common parts are shared between records (a completed
-   * session with its idempotency records takes about a third of the memory). `false`: each row is one JSON text
-   * (less CPU per write, more memory).
+   * Deep-freeze every stored object (sessions, orders, attempts, stored responses), so that code changing an
+   * object it read from the store throws instead of silently changing stored data. For tests and development:
+   * it costs CPU on every commit. Default false.
    */
-  packed?: boolean;
+  freeze?: boolean;
 }
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const pool = options.packed === false ? createPlainJsonPool() : createJsonPool();
+  const keep: <T>(value: T) => T = options.freeze ? deepFreeze : (value) => value;
   const sessions = new Map<string, SessionRow>();
   const orders = new Map<string, OrderRow>();
   const orderBySession = new Map<string, string>();
   const orderByPayment = new Map<string, string>();
-  const attempts = new Map<string, AttemptRow>();
+  const attempts = new Map<string, PaymentAttempt>();
   const attemptsBySession = new Map<string, string[]>();
   const idem = new Map<string, IdemRecord>();
-  // Joined, not concatenated: one flat string per record rather than a rope of its pieces.
-  const idemKey = (scope: string, key: string) => [scope, key].join('\u0000');
+  const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`;
 
-  const parse = <T>(packed: PackedJson): T => JSON.parse(pool.text(packed)) as T;
-  const toStored = (s: SessionRow): StoredSession => ({
-    state: parse<StoredSession['state']>(s.state),
-    version: s.version,
-  });
   const orderById = (id: string | undefined): OrderRecord | null => {
     const o = id === undefined ? undefined : orders.get(id);
-    return o ? parse<OrderRecord>(o.record) : null;
+    return o ? o.record : null;
   };
+  const toStored = (s: SessionRow): StoredSession => ({ state: s.state, version: s.version });
 
-  /** A finished response, ready to store: what a replay needs (status, headers text, packed body). */
-  interface Finished {
-    record: IdemRecord;
-    status: number;
-    headers: string | undefined;
-    body: PackedJson | undefined;
-  }
-
-  /** Packs a response for its record (nothing changes yet); undefined when the record is gone. */
-  function prepareFinish(f: IdempotencyFinish): Finished | undefined {
+  /** The record `f` finishes, or undefined when it is gone or already finished (the first finish wins). */
+  function recordToFinish(f: IdempotencyFinish): IdemRecord | undefined {
     const record = idem.get(idemKey(f.scope, f.key));
-    // The first finish wins: a second owner (after a take-over) never replaces the answer already given.
-    if (!record || record.state === 'done') return undefined;
-    const { status, body, headers } = f.response;
-    const headersText = headers === undefined ? undefined : JSON.stringify(headers);
-    return {
-      record,
-      status,
-      headers: headersText === EMPTY_OBJECT_TEXT ? EMPTY_OBJECT_TEXT : headersText,
-      body: body === undefined ? undefined : pool.pack(body),
-    };
+    return record && record.state !== 'done' ? record : undefined;
   }
 
-  function applyFinish({ record, status, headers, body }: Finished): void {
-    if (record.body) pool.release(record.body);
+  function applyFinish(record: IdemRecord, f: IdempotencyFinish): void {
+    const { status, headers } = f.response;
     record.state = 'done';
     record.status = status;
-    record.headers = headers;
-    record.body = body;
+    // The headers and a body that is not a rendering are the answer's own objects: copied, so that a consumer
+    // changing its answer never changes what a replay returns.
+    record.headers = headers === undefined ? undefined : isEmpty(headers) ? NO_HEADERS : keep({ ...headers });
+    if (f.renderBody) record.render = f.renderBody;
+    else record.body = keep(structuredClone(f.response.body));
   }
 
   function replayOf(r: IdemRecord): StoredResponse {
-    const text = r.body ? pool.text(r.body) : '';
-    const body = text === '' ? undefined : (JSON.parse(text) as unknown);
-    return {
-      status: r.status,
-      body,
-      ...(r.headers === undefined ? {} : { headers: JSON.parse(r.headers) as Record<string, string> }),
-    };
+    const body = r.render ? r.render() : structuredClone(r.body);
+    return { status: r.status, body, ...(r.headers === undefined ? {} : { headers: { ...r.headers } }) };
   }
 
   return {
@@ -159,53 +131,30 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         return { ok: false, reason: 'conflict' };
       }
       const o = req.order && !orderBySession.has(id) ? req.order : undefined;
-      // Everything that can throw (serializing, parsing times) happens before the first change: a commit
-      // applies whole or not at all.
-      const packed: PackedJson[] = [];
-      const hold = (p: PackedJson) => {
-        packed.push(p);
-        return p;
+      // What can throw (parsing times) runs before the first change: a commit applies whole or not at all.
+      const updatedAt = isoToMillis(req.session.updatedAt);
+      const orderCreatedAt = o ? isoToMillis(o.createdAt) : 0;
+      const finishing = req.idempotency ? recordToFinish(req.idempotency) : undefined;
+      const row: SessionRow = {
+        state: keep(req.session),
+        version: (current?.version ?? 0) + 1,
+        updatedAt,
       };
-      let row: SessionRow;
-      let orderRow: OrderRow | undefined;
-      let attemptRows: [PaymentAttempt, AttemptRow][];
-      let finished: Finished | undefined;
-      try {
-        row = {
-          state: hold(pool.pack(req.session)),
-          version: (current?.version ?? 0) + 1,
-          status: req.session.status,
-          updatedAt: isoToMillis(req.session.updatedAt),
-        };
-        if (o)
-          orderRow = {
-            record: hold(pool.pack(o)),
-            sessionId: o.sessionId,
-            createdAt: isoToMillis(o.createdAt),
-          };
-        attemptRows = lastAttemptPerId(req.attempts ?? []).map((a) => [
-          a,
-          { json: JSON.stringify(a), number: a.number },
-        ]);
-        finished = req.idempotency ? prepareFinish(req.idempotency) : undefined;
-      } catch (e) {
-        for (const p of packed) pool.release(p);
-        throw e;
-      }
-      if (current) pool.release(current.state);
       sessions.set(id, row);
-      if (o && orderRow) {
-        orders.set(o.order.id, orderRow);
+      if (o) {
+        orders.set(o.order.id, { record: keep(o), createdAt: orderCreatedAt });
         orderBySession.set(id, o.order.id);
         if (o.paymentId) orderByPayment.set(o.paymentId, o.order.id);
       }
-      for (const [a, attemptRow] of attemptRows) {
-        attempts.set(a.id, attemptRow);
-        const ids = attemptsBySession.get(a.sessionId);
-        if (!ids) attemptsBySession.set(a.sessionId, [a.id]);
-        else if (!ids.includes(a.id)) ids.push(a.id);
+      if (req.attempts?.length) {
+        for (const a of lastAttemptPerId(req.attempts)) {
+          attempts.set(a.id, keep(a));
+          const ids = attemptsBySession.get(a.sessionId);
+          if (!ids) attemptsBySession.set(a.sessionId, [a.id]);
+          else if (!ids.includes(a.id)) ids.push(a.id);
+        }
       }
-      if (finished) applyFinish(finished);
+      if (finishing) applyFinish(finishing, req.idempotency!);
       return { ok: true, version: row.version };
     },
 
@@ -223,24 +172,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       // No await between the read and the write: atomic in one process.
       const o = orders.get(orderId);
       if (!o) return null;
-      const r = applyRefundUpdate(parse<OrderRecord>(o.record), update, now);
-      if (r.changed) {
-        const previous = o.record;
-        o.record = pool.pack(r.record);
-        pool.release(previous);
-      }
+      const r = applyRefundUpdate(o.record, update, now);
+      if (r.changed) o.record = keep(r.record);
       return r;
     },
 
     async getPaymentAttempt(id) {
-      const a = attempts.get(id);
-      return a ? (JSON.parse(a.json) as PaymentAttempt) : null;
+      return attempts.get(id) ?? null;
     },
     async listPaymentAttempts(sessionId) {
       return (attemptsBySession.get(sessionId) ?? [])
         .map((i) => attempts.get(i)!)
-        .sort((a, b) => a.number - b.number)
-        .map((a) => JSON.parse(a.json) as PaymentAttempt);
+        .sort((a, b) => a.number - b.number);
     },
 
     async listSessions(filter) {
@@ -249,7 +192,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const statuses = filter.statuses ? new Set(filter.statuses) : undefined;
       const rows: [KeysetKey, SessionRow][] = [];
       for (const [id, s] of sessions) {
-        if (statuses && !statuses.has(s.status)) continue;
+        if (statuses && !statuses.has(s.state.status)) continue;
         const key: KeysetKey = [s.updatedAt, id];
         if (!after || compareKeyset(key, after) > 0) rows.push([key, s]);
       }
@@ -268,10 +211,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       }
       rows.sort((a, b) => compareKeyset(b[0], a[0])); // newest first
       const { page, nextCursor } = keysetPage(rows.slice(0, limit + 1), limit, (r) => r[0]);
-      return {
-        orders: page.map((r) => parse<OrderRecord>(r[1].record)),
-        ...(nextCursor ? { nextCursor } : {}),
-      };
+      return { orders: page.map((r) => r[1].record), ...(nextCursor ? { nextCursor } : {}) };
     },
 
     async idempotencyBegin(req: IdempotencyBegin): Promise<IdempotencyBeginResult> {
@@ -279,7 +219,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const existing = idem.get(k);
       const decision = decideIdempotencyBegin(existing, req);
       if (decision.kind === 'start') {
-        if (existing?.body) pool.release(existing.body);
         const { requestHash, lockUntil, expiresAt } = decision.record;
         idem.set(k, new IdemRecord(requestHash, lockUntil, expiresAt));
       } else if (decision.kind === 'take_over') {
@@ -289,8 +228,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
 
     async idempotencyFinish(f) {
-      const finished = prepareFinish(f);
-      if (finished) applyFinish(finished);
+      const record = recordToFinish(f);
+      if (record) applyFinish(record, f);
     },
 
     async idempotencyRelease(scope, key) {
@@ -303,7 +242,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       let removed = 0;
       for (const [k, r] of idem) {
         if (idempotencyRecordExpired(r.expiresAt, t)) {
-          if (r.body) pool.release(r.body);
           idem.delete(k);
           removed++;
         }
@@ -320,4 +258,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       };
     },
   };
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }

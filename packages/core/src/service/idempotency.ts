@@ -4,10 +4,12 @@
 import type { StoredResponse } from '../domain.js';
 import { AcpError } from '../errors.js';
 import { containsPan, redactPans } from '../pan.js';
-import type { CheckoutStoreV1, Clock } from '../ports.js';
+import type { CheckoutStoreV1, Clock, IdempotencyFinish, Sha256Hex } from '../ports.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { sha256Hex } from '../util/sha256.js';
+import { isoOf, millisOf } from '../util/time.js';
 import { checkApiVersion } from '../versions.js';
+import { bodyRendererOf } from './render.js';
 import {
   answer,
   describeCause,
@@ -30,19 +32,28 @@ export interface Guarded<T> {
   stored: boolean;
 }
 
-export const toStored = (r: ServiceResult<unknown>): StoredResponse => ({
+const REPLAYED = 'idempotent-replayed';
+
+const toStored = (r: ServiceResult<unknown>): StoredResponse => ({
   status: r.status,
   body: r.body,
-  headers: Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== 'idempotent-replayed')),
+  headers:
+    REPLAYED in r.headers
+      ? Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== REPLAYED))
+      : r.headers,
 });
+
+/** What finishes `idem` with `response`: the response, and how to render its body again when it can. */
+export function finishOf(idem: IdemRef, response: ServiceResult<unknown>): IdempotencyFinish {
+  const finish: IdempotencyFinish = { scope: idem.scope, key: idem.key, response: toStored(response) };
+  const renderBody = bodyRendererOf(response);
+  if (renderBody) finish.renderBody = renderBody;
+  return finish;
+}
 
 /** The idempotency record to finish inside a commit, or nothing when the answer says "retry later". */
 export const finishWith = (idem: IdemRef | undefined, response: ServiceResult<unknown>) =>
-  idem && !isRetryLater(response) ? { ...idem, response: toStored(response) } : undefined;
-
-/** Digest of a request's scope and key: the attempt it starts remembers it (only it takes the outcome). */
-export const requestKeyOf = (idem: IdemRef | undefined) =>
-  idem ? sha256Hex(`${idem.scope}\n${idem.key}`) : undefined;
+  idem && !isRetryLater(response) ? finishOf(idem, response) : undefined;
 
 export function createIdempotency(deps: {
   store: CheckoutStoreV1;
@@ -50,15 +61,21 @@ export function createIdempotency(deps: {
   logger: Logger | undefined;
   ttlSeconds: number;
   lockSeconds: number;
+  digest: Sha256Hex | undefined;
 }) {
   const { store, clock, logger } = deps;
+  const digest = deps.digest ?? sha256Hex;
   const fail = (e: unknown) => errorResult(e, logger);
+
+  /** Digest of a request's scope and key: the attempt it starts remembers it (only it takes the outcome). */
+  const requestKeyOf = (idem: IdemRef | undefined) =>
+    idem ? digest(`${idem.scope}\n${idem.key}`) : undefined;
 
   /**
    * Runs a POST under the ACP idempotency rules. `run` may store the response itself inside its final
    * commit (same transaction) and then returns `stored: true`.
    */
-  return async function idempotent<T>(
+  async function idempotent<T>(
     method: string,
     path: string,
     body: unknown,
@@ -96,20 +113,20 @@ export function createIdempotency(deps: {
     // Only a digest of the key is stored (a key may hold anything a client put there, a card number too). A
     // plain SHA-256 of a card number is reversed by trying the 10^6 middle digits, so card numbers in a key are
     // removed before hashing (keys differing only there share one record); an ordinary key is hashed as is.
-    const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key: sha256Hex(redactPans(key)) };
+    const idem: IdemRef = { scope: `${ctx.caller} ${method} ${path}`, key: digest(redactPans(key)) };
     let requestHash: string;
     try {
-      requestHash = sha256Hex(canonicalJson(body === undefined ? null : body));
+      requestHash = digest(canonicalJson(body === undefined ? null : body));
     } catch {
       return fail(new AcpError('invalid_request', 'The request body is not valid JSON.'));
     }
-    const now = clock.now();
+    const now = clock.now().getTime();
     const begun = await store.idempotencyBegin({
       ...idem,
       requestHash,
-      now: now.toISOString(),
-      lockUntil: new Date(now.getTime() + deps.lockSeconds * 1000).toISOString(),
-      expiresAt: new Date(now.getTime() + deps.ttlSeconds * 1000).toISOString(),
+      now: isoOf(now),
+      lockUntil: isoOf(now + deps.lockSeconds * 1000),
+      expiresAt: isoOf(now + deps.ttlSeconds * 1000),
     });
     switch (begun.kind) {
       case 'replay':
@@ -127,7 +144,7 @@ export function createIdempotency(deps: {
           ),
         );
       case 'in_flight': {
-        const wait = Math.max(1, Math.ceil((Date.parse(begun.lockUntil) - now.getTime()) / 1000));
+        const wait = Math.max(1, Math.ceil((millisOf(begun.lockUntil) - now) / 1000));
         return fail(
           new AcpError(
             'idempotency_in_flight',
@@ -150,10 +167,12 @@ export function createIdempotency(deps: {
     const { result } = outcome;
     try {
       if (isRetryLater(result)) await store.idempotencyRelease(idem.scope, idem.key);
-      else if (!outcome.stored) await store.idempotencyFinish({ ...idem, response: toStored(result) });
+      else if (!outcome.stored) await store.idempotencyFinish(finishOf(idem, result));
     } catch (e) {
       logger?.warn('could not record idempotent response', { cause: describeCause(e) });
     }
     return result;
-  };
+  }
+
+  return { idempotent, requestKeyOf };
 }

@@ -13,7 +13,7 @@ import {
 import { credentialError } from '../engine/credential.js';
 import { refundTotals } from '../engine/refunds.js';
 import { permission } from '../engine/transitions.js';
-import { toWireOrder, toWireSession } from '../engine/wire.js';
+import { toWireOrder } from '../engine/wire.js';
 import { AcpError, toJsonPath } from '../errors.js';
 import { containsPan, findPanField, panRefusalMessage } from '../pan.js';
 import type { PricingV1, Product } from '../ports.js';
@@ -24,12 +24,13 @@ import {
   CheckoutSessionCreateRequest,
   CheckoutSessionUpdateRequest,
 } from '../spec/2026-04-17/schemas.generated.js';
+import { isoOf } from '../util/time.js';
 import { checkApiVersion, LATEST_API_VERSION } from '../versions.js';
-import { createIdempotency, type Guarded, requestKeyOf } from './idempotency.js';
+import { createIdempotency, type Guarded } from './idempotency.js';
 import { createLinks } from './links.js';
 import { chargeEffectOf, createPayments } from './payments.js';
 import { createRecovery } from './recovery.js';
-import { createRenderCache } from './render.js';
+import { sessionAnswers } from './render.js';
 import { concurrentModification, isRetryLater, json, type ServiceResult } from './results.js';
 import { createShell, MAX_CAS_RETRIES, type Settled, type Stored } from './shell.js';
 import {
@@ -53,13 +54,14 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   const links = createLinks(shell, payments);
   const recovery = createRecovery(shell, payments, links);
   shell.register({ expireLink: links.expireLink, pullRefunds: recovery.pullRefunds });
-  const render = createRenderCache(config);
-  const idempotent = createIdempotency({
+  const sessionAnswer = sessionAnswers(config);
+  const { idempotent, requestKeyOf } = createIdempotency({
     store,
     clock,
     logger: deps.logger,
     ttlSeconds: deps.idempotencyTtlSeconds ?? 24 * 60 * 60,
     lockSeconds: deps.idempotencyLockSeconds ?? 60,
+    digest: deps.digest,
   });
 
   function parse<S extends z.ZodType>(schema: S, body: unknown, ctx: RequestContext): z.infer<S> {
@@ -104,7 +106,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       currency: state.currency,
       lines: pricingLines(drafts),
       ...(address?.address ? { address: address.address } : {}),
-      now: clock.now().toISOString(),
+      now: isoOf(clock.now().getTime()),
     });
     return { drafts, quote };
   }
@@ -113,9 +115,6 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     result: done.value,
     stored: done.stored,
   });
-
-  const sessionAnswer = (status: number, state: SessionState, order?: Parameters<typeof toWireSession>[2]) =>
-    json(status, toWireSession(state, config, order ?? null)) as ServiceResult;
 
   const service: CheckoutService = {
     config,
@@ -163,7 +162,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           stored = await shell.load(id);
         }
         const order = stored.state.status === 'completed' ? await store.getOrderBySession(id) : null;
-        return render.session(stored, order);
+        return sessionAnswer(200, stored.state, order);
       } catch (e) {
         return shell.fail(e);
       }

@@ -5,11 +5,11 @@ import type { ExtraPayment, PaymentAttempt, SessionState } from '../domain.js';
 import type { Effect } from '../engine/effects.js';
 import type { Command } from '../engine/machine.js';
 import { lateChargeDisposition, pendingChargePlan, sendWindow } from '../engine/transitions.js';
-import { toWireSession } from '../engine/wire.js';
 import { AcpError } from '../errors.js';
 import type { ChargeResult, PaymentGatewayV1 } from '../ports.js';
 import type { IdemRef } from './idempotency.js';
-import { concurrentModification, describeCause, json, type ServiceResult } from './results.js';
+import { sessionAnswers } from './render.js';
+import { concurrentModification, describeCause, type ServiceResult } from './results.js';
 import type { Shell } from './shell.js';
 
 /** The PSP idempotency key of the automatic refund of a duplicate payment: one refund per payment, ever. */
@@ -25,10 +25,11 @@ export interface ChargeAnswer {
 export function createPayments(shell: Shell) {
   const { store, gateway, config, logger, ids } = shell;
   const ctxNow = shell.ctxNow;
+  const sessionAnswer = sessionAnswers(config);
 
   async function sessionResponse(status: number, state: SessionState): Promise<ServiceResult> {
     const order = state.status === 'completed' ? await store.getOrderBySession(state.id) : null;
-    return json(status, toWireSession(state, config, order));
+    return sessionAnswer(status, state, order);
   }
 
   /** What executing a payment effect produced: the PSP's answer, or proof that the attempt charged nothing. */
@@ -203,7 +204,7 @@ export function createPayments(shell: Shell) {
                   ),
             );
           }
-          return json(200, toWireSession(t.state, config, t.order ?? null));
+          return sessionAnswer(200, t.state, t.order ?? null);
         },
       }),
       {
@@ -299,7 +300,7 @@ export function createPayments(shell: Shell) {
             respond: (t) => {
               previousStatus = state.status;
               return {
-                placed: json(200, toWireSession(t.state, config, t.order ?? null)),
+                placed: sessionAnswer(200, t.state, t.order ?? null),
                 order: t.order ?? null,
               };
             },

@@ -10,6 +10,7 @@ import type {
   PaymentEvent,
   PaymentGatewayV1,
   PricingV1,
+  Sha256Hex,
 } from '../ports.js';
 import type { Order } from '../spec/2026-04-17/schemas.generated.js';
 import type { Logger, ServiceResult } from './results.js';
@@ -28,6 +29,12 @@ export interface CheckoutServiceDeps {
   idempotencyTtlSeconds?: number;
   /** How long an in-flight idempotency record blocks a duplicate before it may take over. Default 60 s. */
   idempotencyLockSeconds?: number;
+  /**
+   * SHA-256 for idempotency (the digests of keys and request bodies). Default: `@noble/hashes` (pure
+   * JavaScript, every runtime). On Node, pass `nodeSha256Hex` from `@acp/core/node` (native, about a quarter of
+   * the CPU). Any correct SHA-256 gives the same digests, so stored records stay valid across a change.
+   */
+  digest?: Sha256Hex;
 }
 
 /** Who is calling and with which protocol headers (REST headers or MCP `meta`). */

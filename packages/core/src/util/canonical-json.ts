@@ -1,6 +1,6 @@
 // RFC 8785 JSON Canonicalization Scheme (JCS) for values that came from JSON.parse: object keys sorted by
 // UTF-16 code units, no whitespace, numbers in ECMAScript shortest form (so 1.0 and 1 are equal), strings
-// escaped as JSON.stringify does (which matches JCS for well-formed input).
+// escaped as JSON.stringify does (which matches JCS for well-formed input). One pass, appending to a string.
 
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
@@ -13,20 +13,29 @@ export function canonicalJson(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value))
-        return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
-      const entries = Object.keys(value as object)
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .sort(compareUtf16)
-        .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-      return `{${entries.join(',')}}`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const v: unknown = value[i];
+          out += canonicalJson(v === undefined ? null : v);
+        }
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      // The default sort compares UTF-16 code units, which is what RFC 8785 §3.2.3 asks for.
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = record[k];
+        if (v === undefined) continue;
+        out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
+        first = false;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonicalJson: unsupported ${typeof value}`);
   }
-}
-
-function compareUtf16(a: string, b: string): number {
-  // String comparison in JS already compares UTF-16 code units, which is what RFC 8785 §3.2.3 asks for.
-  return a < b ? -1 : a > b ? 1 : 0;
 }
