@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--only=engine,growth,mcp,rest,flow,startup] [--stdio-cmd="node bin.js --demo"]
+// `pnpm bench [--quick] [--only=engine,growth,memory,mcp,rest,flow,startup] [--stdio-cmd="node bin.js --demo"]
 // [--before=path/to/latest.json|none]`: runs the suites, prints progress to stderr, and writes
 // bench/results/latest.json and latest.md. The tables show the figures of an earlier run beside this one's:
 // by default bench/baseline/before.json (the issue-11 "before" run), if present.
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Reporter, readEarlierRun } from './report.js';
 import { engine } from './suites/engine.js';
 import { checkoutFlow } from './suites/flow.js';
-import { growth } from './suites/growth.js';
+import { growth, memoryPerSession } from './suites/growth.js';
 import { mcpOverhead, restOverhead } from './suites/http.js';
 import { startup } from './suites/startup.js';
 
@@ -33,6 +33,12 @@ let pgOk = false;
 const suites: Record<string, (r: Reporter) => Promise<void>> = {
   engine: (r) => engine(r, { quick, resultsDir: out }),
   growth: (r) => growth(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),
+  // The memory figures of `growth` alone (they are part of `growth`; never both in one run).
+  memory: async (r) => {
+    if (only?.includes('growth')) return;
+    r.section('Growth');
+    await memoryPerSession(r, quick);
+  },
   mcp: (r) => mcpOverhead(r, { quick }),
   rest: (r) => restOverhead(r, { quick }),
   flow: (r) => checkoutFlow(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),

@@ -289,7 +289,7 @@ const heapAfterGc = () => {
   return process.memoryUsage().heapUsed;
 };
 
-async function memoryPerSession(r: Reporter, quick: boolean) {
+export async function memoryPerSession(r: Reporter, quick: boolean) {
   if (!(globalThis as { gc?: () => void }).gc) {
     r.note('memory per session skipped: run node with --expose-gc');
     return;

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AcpError, canonicalJson, toJsonPath, toWireError } from '../src/index.js';
 import { nodeSha256Hex } from '../src/node.js';
+import { jsonEqual, unchangedOr } from '../src/util/json-equal.js';
 import { sha256Hex } from '../src/util/sha256.js';
 import { isoOf, millisOf } from '../src/util/time.js';
 
@@ -109,5 +110,24 @@ describe('errors', () => {
     expect(AcpError.isInstance(e)).toBe(true);
     expect(AcpError.isInstance({ code: e.code, message: e.message })).toBe(false);
     expect(AcpError.isInstance(new Error('x'))).toBe(false);
+  });
+});
+
+describe('jsonEqual / unchangedOr', () => {
+  it('is structural equality of JSON values (property: equal to comparing canonical JSON)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        expect(jsonEqual(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+        expect(jsonEqual(a, JSON.parse(JSON.stringify(a)))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(jsonEqual({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+    expect(jsonEqual([], {})).toBe(false);
+    const previous = { x: [1, { y: 'z' }] };
+    expect(unchangedOr(previous, { x: [1, { y: 'z' }] })).toBe(previous);
+    const next = { x: [1, { y: 'w' }] };
+    expect(unchangedOr(previous, next)).toBe(next);
   });
 });

@@ -24,6 +24,7 @@ import type {
 } from '../spec/2026-04-17/schemas.generated.js';
 import { type CheckoutStatus, STATUS_RULES } from '../status.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { unchangedOr } from '../util/json-equal.js';
 import { sha256Hex } from '../util/sha256.js';
 import { isoOf, millisOf } from '../util/time.js';
 import {
@@ -127,8 +128,9 @@ function evaluate(
   requestedSelections: CheckoutSessionUpdateRequest['selected_fulfillment_options'],
   config: ResolvedConfig,
 ): PayableSession {
-  const lines = buildLines(drafts, quote);
-  const fulfillmentOptions = buildOptions(quote, lines);
+  // Parts equal to the previous version's are that version's objects: versions kept for replay share them.
+  const lines = unchangedOr(base.lines, buildLines(drafts, quote));
+  const fulfillmentOptions = unchangedOr(base.fulfillmentOptions, buildOptions(quote, lines));
   const { selected, notices } = selectOptions(
     fulfillmentOptions,
     lines,
