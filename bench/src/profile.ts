@@ -179,7 +179,11 @@ export const CATEGORIES: Category[] = [
   { name: 'deepFreeze (render cache)', match: (f) => f.functionName === 'deepFreeze' },
   { name: 'PAN scan', match: inPkg('core', 'pan.ts') },
   { name: 'canonical JSON', match: inPkg('core', 'util/canonical-json.ts') },
-  { name: 'SHA-256', match: (f) => inPkg('core', 'util/sha256.ts')(f) || inModule('@noble/hashes')(f) },
+  {
+    name: 'SHA-256',
+    match: (f) =>
+      inPkg('core', 'util/sha256.ts')(f) || inPkg('core', 'node.ts')(f) || inModule('@noble/hashes')(f),
+  },
   { name: 'toWireSession / wire rendering', match: inPkg('core', 'engine/wire.ts') },
   {
     name: 'memory store (JSON rows: packing, JSON.parse/stringify)',

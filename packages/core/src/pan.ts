@@ -522,6 +522,7 @@ function skipped(path: readonly (string | number)[], skip: PanFieldOptions['skip
  * path never repeats the number). Iterative, so deeply nested input cannot overflow the stack.
  */
 export function findPanField(value: unknown, options: PanFieldOptions = {}): string | undefined {
+  if (!mayHoldPan(value, 0)) return undefined;
   const root = options.root ?? '$';
   interface Node {
     value: unknown;
@@ -560,6 +561,28 @@ export function findPanField(value: unknown, options: PanFieldOptions = {}): str
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/**
+ * Whether some string, key or number in `value` could hold a card number: the allocation-free first pass of
+ * `findPanField` (most bodies hold none, and their walk ends here). Deep input is left to the iterative walk.
+ */
+function mayHoldPan(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return !cannotHoldPan(value);
+  if (typeof value === 'number') {
+    const text = numberText(value);
+    return text !== undefined && !cannotHoldPan(text);
+  }
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth > 64) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (mayHoldPan(v, depth + 1)) return true;
+    return false;
+  }
+  for (const k of Object.keys(value)) {
+    if (!cannotHoldPan(k) || mayHoldPan((value as Record<string, unknown>)[k], depth + 1)) return true;
+  }
+  return false;
 }
 
 /** The message of a refusal: names the field, never repeats the value. */

@@ -49,15 +49,20 @@ describe('nodeSha256Hex (@acp/core/node)', () => {
 describe('isoOf / millisOf (memoized time conversions)', () => {
   it('equal toISOString and Date.parse, also after their caches are cleared (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 8.64e15 }), (ms) => {
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
         const iso = new Date(ms).toISOString();
         expect(isoOf(ms)).toBe(iso);
         expect(millisOf(iso)).toBe(ms);
       }),
       { numRuns: 2000 },
     );
+    for (const ms of [0, -1, -86_400_001, 8.64e15, -8.64e15, 253_402_300_799_999, 253_402_300_800_000, 1.5]) {
+      expect(isoOf(ms)).toBe(new Date(ms).toISOString());
+      expect(millisOf(isoOf(ms))).toBe(Date.parse(new Date(ms).toISOString()));
+    }
+    expect(() => isoOf(8.64e15 + 1)).toThrow(RangeError);
     expect(millisOf('not a date')).toBeNaN();
-    expect(millisOf('not a date')).toBeNaN();
+    expect(millisOf('2026-11-29T12:00:00+01:00')).toBe(Date.parse('2026-11-29T12:00:00+01:00'));
   });
 });
 
