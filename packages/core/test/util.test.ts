@@ -23,6 +23,25 @@ describe('canonicalJson (RFC 8785)', () => {
       '{"\\r":2,"1":4,"\u0080":5,"\u20ac":1,"\ud83d\ude00":3}',
     );
   });
+  it('equals a plain reference implementation, for any JSON and any string (property)', () => {
+    // Sort the keys (UTF-16 code units), JSON.stringify every scalar: RFC 8785 for JSON.parse output.
+    const reference = (v: unknown): string =>
+      Array.isArray(v)
+        ? `[${v.map(reference).join(',')}]`
+        : v !== null && typeof v === 'object'
+          ? `{${Object.keys(v)
+              .sort()
+              .map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`)
+              .join(',')}}`
+          : JSON.stringify(v);
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (v, s) => {
+        expect(canonicalJson(v)).toBe(reference(v));
+        expect(canonicalJson({ [s]: [s] })).toBe(reference({ [s]: [s] }));
+      }),
+      { numRuns: 1000 },
+    );
+  });
   it('is stable under key reordering (property)', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {

@@ -61,11 +61,69 @@ class IdemRecord implements IdempotencyRecordState {
   headers: Readonly<Record<string, string>> | undefined = undefined;
   body: unknown = undefined;
   render: (() => unknown) | undefined = undefined;
+  /** The next record under the same key digest (another scope: another caller, method or path). */
+  next: IdemRecord | undefined = undefined;
   constructor(
+    public scope: string,
     public requestHash: string,
     public lockUntil: number,
     public expiresAt: number,
   ) {}
+}
+
+/**
+ * Idempotency records by key digest, then scope: a digest (a flat string whose hash is computed once) is the map
+ * key, and the rare records of the same key under other scopes are chained behind the first.
+ */
+class IdemTable {
+  readonly #byKey = new Map<string, IdemRecord>();
+  #size = 0;
+  get size(): number {
+    return this.#size;
+  }
+  get(scope: string, key: string): IdemRecord | undefined {
+    for (let r = this.#byKey.get(key); r; r = r.next) if (r.scope === scope) return r;
+    return undefined;
+  }
+  /** Puts `record` for (scope, key), replacing the record there. */
+  set(key: string, record: IdemRecord): void {
+    this.delete(record.scope, key);
+    record.next = this.#byKey.get(key);
+    this.#byKey.set(key, record);
+    this.#size++;
+  }
+  delete(scope: string, key: string): boolean {
+    let previous: IdemRecord | undefined;
+    for (let r = this.#byKey.get(key); r; previous = r, r = r.next) {
+      if (r.scope !== scope) continue;
+      if (previous) previous.next = r.next;
+      else if (r.next) this.#byKey.set(key, r.next);
+      else this.#byKey.delete(key);
+      this.#size--;
+      return true;
+    }
+    return false;
+  }
+  /** Removes every record `expired` says so of; returns how many. */
+  sweep(expired: (r: IdemRecord) => boolean): number {
+    let removed = 0;
+    for (const [key, head] of this.#byKey) {
+      let kept: IdemRecord | undefined;
+      let last: IdemRecord | undefined;
+      for (let r: IdemRecord | undefined = head; r; ) {
+        const next: IdemRecord | undefined = r.next;
+        r.next = undefined;
+        if (expired(r)) removed++;
+        else if (last) last = last.next = r;
+        else kept = last = r;
+        r = next;
+      }
+      if (kept) this.#byKey.set(key, kept);
+      else this.#byKey.delete(key);
+    }
+    this.#size -= removed;
+    return removed;
+  }
 }
 
 export interface MemoryStoreOptions {
@@ -85,8 +143,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const orderByPayment = new Map<string, string>();
   const attempts = new Map<string, PaymentAttempt>();
   const attemptsBySession = new Map<string, string[]>();
-  const idem = new Map<string, IdemRecord>();
-  const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`;
+  const idem = new IdemTable();
 
   const orderById = (id: string | undefined): OrderRecord | null => {
     const o = id === undefined ? undefined : orders.get(id);
@@ -96,7 +153,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   /** The record `f` finishes, or undefined when it is gone or already finished (the first finish wins). */
   function recordToFinish(f: IdempotencyFinish): IdemRecord | undefined {
-    const record = idem.get(idemKey(f.scope, f.key));
+    const record = idem.get(f.scope, f.key);
     return record && record.state !== 'done' ? record : undefined;
   }
 
@@ -215,12 +272,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
 
     async idempotencyBegin(req: IdempotencyBegin): Promise<IdempotencyBeginResult> {
-      const k = idemKey(req.scope, req.key);
-      const existing = idem.get(k);
+      const existing = idem.get(req.scope, req.key);
       const decision = decideIdempotencyBegin(existing, req);
       if (decision.kind === 'start') {
         const { requestHash, lockUntil, expiresAt } = decision.record;
-        idem.set(k, new IdemRecord(requestHash, lockUntil, expiresAt));
+        idem.set(req.key, new IdemRecord(req.scope, requestHash, lockUntil, expiresAt));
       } else if (decision.kind === 'take_over') {
         existing!.lockUntil = decision.lockUntil;
       }
@@ -233,20 +289,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
 
     async idempotencyRelease(scope, key) {
-      const k = idemKey(scope, key);
-      if (idem.get(k)?.state === 'in_flight') idem.delete(k);
+      if (idem.get(scope, key)?.state === 'in_flight') idem.delete(scope, key);
     },
 
     async idempotencySweep(now) {
       const t = isoToMillis(now);
-      let removed = 0;
-      for (const [k, r] of idem) {
-        if (idempotencyRecordExpired(r.expiresAt, t)) {
-          idem.delete(k);
-          removed++;
-        }
-      }
-      return removed;
+      return idem.sweep((r) => idempotencyRecordExpired(r.expiresAt, t));
     },
 
     stats() {

@@ -9,13 +9,13 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { sha256Hex } from '../util/sha256.js';
 import { isoOf, millisOf } from '../util/time.js';
 import { checkApiVersion } from '../versions.js';
-import { bodyRendererOf } from './render.js';
 import {
   answer,
   describeCause,
   errorResult,
   isRetryLater,
   type Logger,
+  renderOf,
   type ServiceResult,
 } from './results.js';
 import type { RequestContext } from './types.js';
@@ -46,7 +46,7 @@ const toStored = (r: ServiceResult<unknown>): StoredResponse => ({
 /** What finishes `idem` with `response`: the response, and how to render its body again when it can. */
 export function finishOf(idem: IdemRef, response: ServiceResult<unknown>): IdempotencyFinish {
   const finish: IdempotencyFinish = { scope: idem.scope, key: idem.key, response: toStored(response) };
-  const renderBody = bodyRendererOf(response);
+  const renderBody = renderOf(response);
   if (renderBody) finish.renderBody = renderBody;
   return finish;
 }

@@ -6,13 +6,7 @@
 import type { ResolvedConfig } from '../config.js';
 import type { OrderRecord, SessionState } from '../domain.js';
 import { toWireSession } from '../engine/wire.js';
-import { json, type ServiceResult } from './results.js';
-
-const renderers = new WeakMap<ServiceResult<unknown>, () => unknown>();
-
-/** How `result`'s body was rendered, when it renders a committed session version (see `sessionAnswers`). */
-export const bodyRendererOf = (result: ServiceResult<unknown>): (() => unknown) | undefined =>
-  renderers.get(result);
+import { answer, type ServiceResult } from './results.js';
 
 export function sessionAnswers(config: ResolvedConfig) {
   /**
@@ -24,9 +18,9 @@ export function sessionAnswers(config: ResolvedConfig) {
     state: SessionState,
     order: OrderRecord | null = null,
   ): ServiceResult {
-    const result = json(status, toWireSession(state, config, order)) as ServiceResult;
-    renderers.set(result, () => toWireSession(state, config, order));
-    return result;
+    return answer(status, toWireSession(state, config, order), {}, false, () =>
+      toWireSession(state, config, order),
+    );
   };
 }
 

@@ -34,17 +34,58 @@ export function isErrorResult<T>(r: ServiceResult<T>): r is Extract<ServiceResul
   return !r.ok;
 }
 
-/** The one constructor of an answer: 2xx/3xx are values, 4xx/5xx flat ACP errors. */
+/**
+ * An answer. A class only to carry, invisibly (a private field: not enumerable, not serialized, not compared by
+ * `toEqual`), how its body was rendered, when it renders immutable objects (`renderOf`).
+ */
+class Answer {
+  declare readonly ok: boolean;
+  declare readonly status: number;
+  declare readonly value?: unknown;
+  declare readonly error?: WireError;
+  declare readonly body: unknown;
+  declare readonly headers: Record<string, string>;
+  declare readonly replayed: boolean;
+  readonly #render: (() => unknown) | undefined;
+  constructor(
+    status: number,
+    body: unknown,
+    headers: Record<string, string>,
+    replayed: boolean,
+    render: (() => unknown) | undefined,
+  ) {
+    const self = this as { -readonly [K in keyof Answer]: Answer[K] };
+    self.ok = status < 400;
+    self.status = status;
+    if (status < 400) self.value = body;
+    else self.error = body as WireError;
+    self.body = body;
+    self.headers = headers;
+    self.replayed = replayed;
+    this.#render = render;
+  }
+  static renderOf(r: unknown): (() => unknown) | undefined {
+    return r instanceof Answer ? r.#render : undefined;
+  }
+}
+
+/**
+ * The one constructor of an answer: 2xx/3xx are values, 4xx/5xx flat ACP errors. `render`, when the body renders
+ * objects that never change: renders it again (an idempotency record may keep that instead of the body).
+ */
 export function answer<T>(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
   replayed = false,
+  render?: () => unknown,
 ): ServiceResult<T> {
-  return status < 400
-    ? { ok: true, status, value: body as T, body: body as T, headers, replayed }
-    : { ok: false, status, error: body as WireError, body: body as WireError, headers, replayed };
+  return new Answer(status, body, headers, replayed, render) as unknown as ServiceResult<T>;
 }
+
+/** How `result`'s body was rendered, when `answer` was given that (see `answer`). */
+export const renderOf = (result: ServiceResult<unknown>): (() => unknown) | undefined =>
+  Answer.renderOf(result);
 
 export function json(
   status: number,

@@ -389,6 +389,43 @@ export function checkoutStoreContract(name: string, setup: () => Promise<StoreFi
       ).toEqual({ kind: 'started' });
     });
 
+    it('idempotency: one key under several scopes keeps independent records through finish, release and sweep', async () => {
+      const key = uid('shared-key');
+      const scopes = [uid('scope-a'), uid('scope-b'), uid('scope-c'), uid('scope-d')];
+      // b expires first; d stays in flight and is released.
+      const keepFor = [3 * 3600_000, 3600_000, 5 * 3600_000, 5 * 3600_000];
+      for (const [i, scope] of scopes.entries()) {
+        expect(
+          await store.idempotencyBegin({
+            scope,
+            key,
+            requestHash: `h${i}`,
+            now: T0,
+            lockUntil: later(60_000),
+            expiresAt: later(keepFor[i]!),
+          }),
+        ).toEqual({ kind: 'started' });
+        if (i < 3) await store.idempotencyFinish({ scope, key, response: { status: 200, body: { i } } });
+      }
+      await store.idempotencyRelease(scopes[3]!, key);
+      await store.idempotencyRelease(scopes[0]!, key); // finished: kept
+      expect(await store.idempotencySweep(later(2 * 3600_000))).toBeGreaterThanOrEqual(1);
+      const begin = (i: number, requestHash = `h${i}`) =>
+        store.idempotencyBegin({
+          scope: scopes[i]!,
+          key,
+          requestHash,
+          now: later(2 * 3600_000 + 1),
+          lockUntil: later(2 * 3600_000 + 60_000),
+          expiresAt: later(10 * 3600_000),
+        });
+      expect(await begin(0)).toEqual({ kind: 'replay', response: { status: 200, body: { i: 0 } } });
+      expect(await begin(2)).toEqual({ kind: 'replay', response: { status: 200, body: { i: 2 } } });
+      expect(await begin(1, 'other')).toEqual({ kind: 'started' }); // swept: a new request
+      expect(await begin(3, 'other')).toEqual({ kind: 'started' }); // released: a new request
+      expect(await begin(0, 'other')).toEqual({ kind: 'conflict' });
+    });
+
     it('idempotency: the first finish of a key wins (an owner presumed dead and the one that took over both finish)', async () => {
       const scope = uid('scope');
       const begin = (now: number) =>
