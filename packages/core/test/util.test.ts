@@ -80,6 +80,36 @@ describe('isoOf / millisOf (memoized time conversions)', () => {
       expect(millisOf(isoOf(ms))).toBe(Date.parse(new Date(ms).toISOString()));
     }
     expect(() => isoOf(8.64e15 + 1)).toThrow(RangeError);
+    // Strings of the fast form, valid or not, read exactly as Date.parse reads them.
+    const d = (n: number, w: number) => String(n).padStart(w, '0');
+    fc.assert(
+      fc.property(
+        fc.tuple(
+          fc.integer({ min: 0, max: 9999 }),
+          fc.integer({ min: 0, max: 13 }),
+          fc.integer({ min: 0, max: 32 }),
+          fc.integer({ min: 0, max: 25 }),
+          fc.integer({ min: 0, max: 61 }),
+          fc.integer({ min: 0, max: 61 }),
+          fc.integer({ min: 0, max: 999 }),
+        ),
+        ([y, mo, day, h, mi, s, ms]) => {
+          const iso = `${d(y, 4)}-${d(mo, 2)}-${d(day, 2)}T${d(h, 2)}:${d(mi, 2)}:${d(s, 2)}.${d(ms, 3)}Z`;
+          expect(millisOf(iso)).toBe(Date.parse(iso));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const iso of [
+      '2024-02-29T00:00:00.000Z',
+      '2023-02-29T00:00:00.000Z',
+      '1900-02-29T00:00:00.000Z',
+      '2000-02-29T23:59:59.999Z',
+      '2026-11-29T24:00:00.000Z',
+      '2026-1x-29T00:00:00.000Z',
+      '0000-01-01T00:00:00.000Z',
+    ])
+      expect(millisOf(iso)).toBe(Date.parse(iso));
     expect(millisOf('not a date')).toBeNaN();
     expect(millisOf('2026-11-29T12:00:00+01:00')).toBe(Date.parse('2026-11-29T12:00:00+01:00'));
   });

@@ -93,7 +93,21 @@ export function awaitsCharge(state: SessionState, attemptId: string): state is C
   return state.status === 'complete_in_progress' && state.currentAttemptId === attemptId;
 }
 
-const pending = (id: string | undefined) => (id === undefined ? {} : { pendingLinkAttemptId: id });
+/**
+ * The variant constructors. Each starts from `baseOf(state)` (a new object) and adds its status's fields to it:
+ * one copy per transition rather than a copy and a spread.
+ */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * `base` (base fields only, a new object the caller owns: it becomes the session) as a payable session with
+ * `status`. `toPayable` is the same for any session (it copies).
+ */
+export function withStatus(base: SessionBase, status: PayableStatus): PayableSession {
+  const s = base as Mutable<PayableSession>;
+  s.status = status;
+  return s;
+}
 
 /** A payable session; `pendingLinkAttemptId` is the link attempt it keeps, if any. */
 export function toPayable(
@@ -101,7 +115,9 @@ export function toPayable(
   status: PayableStatus,
   pendingLinkAttemptId?: string,
 ): PayableSession {
-  return { ...baseOf(state), status, ...pending(pendingLinkAttemptId) };
+  const s = withStatus(baseOf(state), status) as Mutable<PayableSession>;
+  if (pendingLinkAttemptId !== undefined) s.pendingLinkAttemptId = pendingLinkAttemptId;
+  return s;
 }
 
 /** A session waiting on the charge attempt `currentAttemptId`. */
@@ -110,13 +126,12 @@ export function toCharging(
   currentAttemptId: string,
   keep: { authenticationMetadata?: AuthenticationMetadata; pendingLinkAttemptId?: string } = {},
 ): ChargingSession {
-  return {
-    ...baseOf(state),
-    status: 'complete_in_progress',
-    currentAttemptId,
-    ...(keep.authenticationMetadata ? { authenticationMetadata: keep.authenticationMetadata } : {}),
-    ...pending(keep.pendingLinkAttemptId),
-  };
+  const s = baseOf(state) as Mutable<ChargingSession>;
+  s.status = 'complete_in_progress';
+  s.currentAttemptId = currentAttemptId;
+  if (keep.authenticationMetadata) s.authenticationMetadata = keep.authenticationMetadata;
+  if (keep.pendingLinkAttemptId !== undefined) s.pendingLinkAttemptId = keep.pendingLinkAttemptId;
+  return s;
 }
 
 /** A session whose attempt `currentAttemptId` waits for 3D Secure. */
@@ -126,24 +141,32 @@ export function toAuthenticating(
   authenticationMetadata: AuthenticationMetadata,
   pendingLinkAttemptId?: string,
 ): AuthenticatingSession {
-  return {
-    ...baseOf(state),
-    status: 'authentication_required',
-    currentAttemptId,
-    authenticationMetadata,
-    ...pending(pendingLinkAttemptId),
-  };
+  const s = baseOf(state) as Mutable<AuthenticatingSession>;
+  s.status = 'authentication_required';
+  s.currentAttemptId = currentAttemptId;
+  s.authenticationMetadata = authenticationMetadata;
+  if (pendingLinkAttemptId !== undefined) s.pendingLinkAttemptId = pendingLinkAttemptId;
+  return s;
 }
 
 /** A session with the hosted payment link `paymentLink` open (it waits on the link's attempt). */
 export function toLink(state: AnySession, paymentLink: PaymentLinkState): LinkSession {
-  return { ...baseOf(state), status: 'in_progress', currentAttemptId: paymentLink.attemptId, paymentLink };
+  const s = baseOf(state) as Mutable<LinkSession>;
+  s.status = 'in_progress';
+  s.currentAttemptId = paymentLink.attemptId;
+  s.paymentLink = paymentLink;
+  return s;
 }
 
 export function toCompleted(state: AnySession, orderId: string): CompletedSession {
-  return { ...baseOf(state), status: 'completed', orderId };
+  const s = baseOf(state) as Mutable<CompletedSession>;
+  s.status = 'completed';
+  s.orderId = orderId;
+  return s;
 }
 
 export function toClosed(state: AnySession, status: ClosedSession['status']): ClosedSession {
-  return { ...baseOf(state), status };
+  const s = baseOf(state) as Mutable<ClosedSession>;
+  s.status = status;
+  return s;
 }

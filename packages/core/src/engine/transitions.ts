@@ -46,7 +46,16 @@ import {
   expireLink,
   resumeCharge,
 } from './effects.js';
-import { baseOf, toAuthenticating, toCharging, toClosed, toCompleted, toLink, toPayable } from './session.js';
+import {
+  baseOf,
+  toAuthenticating,
+  toCharging,
+  toClosed,
+  toCompleted,
+  toLink,
+  toPayable,
+  withStatus,
+} from './session.js';
 
 export interface EngineContext {
   now: Date;
@@ -120,7 +129,10 @@ export function statusFromMessages(
   return hasBlockingMessage(messages) ? 'not_ready_for_payment' : 'ready_for_payment';
 }
 
-/** Evaluates the cart part of a state after its inputs changed. */
+/**
+ * Evaluates the cart part of a state after its inputs changed. `base` is a new object the caller built for the
+ * next version (never a stored state): it becomes that version.
+ */
 function evaluate(
   base: SessionBase,
   drafts: readonly LineDraft[],
@@ -138,16 +150,19 @@ function evaluate(
     requestedSelections,
   );
   const totals = computeTotals(lines, fulfillmentOptions, selected);
-  const next: SessionBase = {
-    ...base,
-    lines,
-    fulfillmentOptions,
-    selectedFulfillmentOptions: selected,
-    totals,
-    notices,
-  };
+  const next = base;
+  next.lines = lines;
+  next.fulfillmentOptions = fulfillmentOptions;
+  next.selectedFulfillmentOptions = selected;
+  next.totals = totals;
+  next.notices = notices;
   next.messages = cartMessages(next, config);
-  return toPayable(next, statusFromMessages([...next.messages, ...notices]));
+  return withStatus(
+    next,
+    hasBlockingMessage(next.messages) || hasBlockingMessage(notices)
+      ? 'not_ready_for_payment'
+      : 'ready_for_payment',
+  );
 }
 
 /**
@@ -318,7 +333,8 @@ export function updateSession(
   ctx: EngineContext,
 ): Decision {
   // The cart may change: a new link gets a new attempt (the base has no pending link attempt).
-  const base: SessionBase = { ...baseOf(state), updatedAt: iso(ctx.now) };
+  const base = baseOf(state);
+  base.updatedAt = iso(ctx.now);
   if (request.buyer) base.buyer = request.buyer;
   if (request.fulfillment_details) base.fulfillmentDetails = request.fulfillment_details;
   if (request.order_notes !== undefined) base.orderNotes = request.order_notes;
