@@ -133,7 +133,7 @@ export function createShell(deps: CheckoutServiceDeps) {
       }
     }
     if (!(await commit(t, stored.version))) return undefined;
-    await runEffects(t);
+    if (t.effects.length > 0) await runEffects(t);
     return { state: t.state, version: stored.version + 1 };
   }
 
@@ -183,7 +183,8 @@ export function createShell(deps: CheckoutServiceDeps) {
         if (g.kind === 'retry') gated = true;
       }
       if (gated) continue;
-      const value = await s.respond(t);
+      const responded = s.respond(t);
+      const value = responded instanceof Promise ? await responded : responded;
       const settles = t.effects.some((e) => EFFECT_PHASE[e.type] === 'settle');
       const response = options.asResponse && !settles ? options.asResponse(value) : undefined;
       const committed = await commit(
@@ -192,7 +193,7 @@ export function createShell(deps: CheckoutServiceDeps) {
         response && options.idem ? { ref: options.idem, response } : undefined,
       );
       if (!committed) continue;
-      await runEffects(t);
+      if (t.effects.length > 0) await runEffects(t);
       return {
         value,
         transition: t,
