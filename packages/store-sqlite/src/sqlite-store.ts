@@ -2,6 +2,8 @@
 // one `BEGIN IMMEDIATE` transaction: it takes the file's write lock before reading, which makes
 // compare-and-set and idempotency decisions correct across processes sharing the file (an HTTP server and a
 // stdio server on one data dir), and `busy_timeout` makes the other writers wait instead of failing.
+
+import { resolve } from 'node:path';
 import {
   applyRefundUpdate,
   type CheckoutStoreV1,
@@ -25,6 +27,7 @@ import {
   type StoredSession,
 } from '@acp/core';
 import Database from 'better-sqlite3';
+import { createWalSync } from './group-sync.js';
 import { migrateSqlite } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -35,8 +38,11 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another connection's write lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
   /**
-   * `FULL` (default) syncs the WAL on every commit: a committed charge attempt or order survives power loss.
-   * `NORMAL` is faster and still safe against process crashes, but may lose the last commits on power loss.
+   * `FULL` (default): every write that records something (a session version, a charge attempt, an order, a
+   * stored answer, a refund) resolves only once the WAL holding it is on disk, so it survives power loss. The
+   * store does it by group commit (see `group-sync.ts`): one fsync, off the event loop, for the commits that
+   * arrive together. `NORMAL` never waits for the disk: still safe against process crashes, but the last commits
+   * may be lost on power loss.
    */
   synchronous?: 'FULL' | 'NORMAL';
   /** Apply pending migrations on open. Default true. */
@@ -74,16 +80,23 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   }
   const owned = !options.database;
   const db = options.database ?? new Database(options.filename!);
+  let groupCommit = false;
   try {
     // busy_timeout first, so that switching to WAL waits for another process instead of failing.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    const wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
+    // FULL durability by group commit where there is a WAL file; SQLite's own FULL otherwise (no file).
+    groupCommit = wal && (options.synchronous ?? 'FULL') === 'FULL' && !db.memory;
+    db.pragma(`synchronous = ${groupCommit ? 'NORMAL' : (options.synchronous ?? 'FULL')}`);
     if (options.migrate !== false) migrateSqlite(db);
   } catch (e) {
     if (owned) db.close();
     throw e;
   }
+
+  const walSync = groupCommit ? createWalSync(`${resolve(db.name)}-wal`) : undefined;
+  /** Resolves once what was just committed is on disk (at once when the store does not wait for the disk). */
+  const durable = walSync ? () => walSync.afterCommit() : () => Promise.resolve();
 
   const q = {
     getSession: db.prepare<[string], SessionRow>(
@@ -267,7 +280,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     },
 
     async commit(req) {
-      return commitTx.immediate(req);
+      const r = commitTx.immediate(req);
+      if (r.ok) await durable();
+      return r;
     },
 
     async getOrder(orderId) {
@@ -281,7 +296,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     },
 
     async upsertOrderRefund(orderId, update, now) {
-      return refundTx.immediate(orderId, update, now);
+      const r = refundTx.immediate(orderId, update, now);
+      if (r?.changed) await durable();
+      return r;
     },
 
     async getPaymentAttempt(id) {
@@ -313,11 +330,14 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       };
     },
 
+    // An in-flight record needs no wait for the disk: lost on power loss, the request simply never began (a
+    // retry starts it again), and every later commit's sync covers it anyway.
     async idempotencyBegin(req) {
       return beginTx.immediate(req);
     },
     async idempotencyFinish(f) {
       finishIdem(f);
+      await durable();
     },
     async idempotencyRelease(scope, key) {
       q.releaseIdem.run(scope, key);
@@ -327,6 +347,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     },
 
     close() {
+      walSync?.close();
       if (owned && db.open) db.close();
     },
   };

@@ -1,0 +1,80 @@
+// Group commit for SQLite in WAL mode. With `synchronous=FULL`, SQLite fsyncs the WAL inside every COMMIT: on
+// the event loop (better-sqlite3 is synchronous), once per transaction. Instead the connection commits with
+// `synchronous=NORMAL` (frames written to the WAL, not yet synced) and a write that must survive power loss
+// awaits `afterCommit()`: one fsync of the WAL file, on libuv's thread pool, that starts after the commit
+// returned. Commits that arrive while a sync runs share the next one. The durability is FULL's (nothing is
+// answered before the WAL holding it is on disk: fsync covers everything written to the file, by any
+// connection, before it starts), at one fsync per batch and without blocking the event loop.
+//
+// The WAL file keeps its inode while any connection has the database open (SQLite resets or truncates it in
+// place; only the last connection's close deletes it), so one descriptor, opened on first use, stays valid.
+import { closeSync, fsync, open } from 'node:fs';
+
+export interface WalSync {
+  /** Resolves once an fsync of the WAL that started after this call completed. */
+  afterCommit(): Promise<void>;
+  /** Refuses new syncs; the descriptor is closed once the syncs in flight are done. */
+  close(): void;
+}
+
+/** The file calls the group commit makes (Node's, or a wrapper that observes them in tests). */
+export interface WalSyncIo {
+  open: typeof open;
+  fsync: typeof fsync;
+  closeSync: typeof closeSync;
+}
+const NODE_IO: WalSyncIo = { open, fsync, closeSync };
+
+export function createWalSync(walPath: string, io: WalSyncIo = NODE_IO): WalSync {
+  let fd: Promise<number> | undefined;
+  let running: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  let closed = false;
+
+  const descriptor = () =>
+    (fd ??= new Promise<number>((resolve, reject) =>
+      io.open(walPath, 'r', (e, n) => (e ? reject(e) : resolve(n))),
+    ).catch((e: unknown) => {
+      fd = undefined; // try again on the next commit
+      throw e;
+    }));
+
+  const syncOnce = async (): Promise<void> => {
+    const n = await descriptor();
+    await new Promise<void>((resolve, reject) => io.fsync(n, (e) => (e ? reject(e) : resolve())));
+  };
+
+  function afterCommit(): Promise<void> {
+    if (closed) return Promise.reject(new Error('The SQLite store is closed.'));
+    if (!running) {
+      running = syncOnce().finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    // A sync is running; it may have started before this commit: wait for the next one, shared by every commit
+    // that arrives meanwhile.
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return afterCommit();
+      });
+    return queued;
+  }
+
+  return {
+    afterCommit,
+    close() {
+      if (closed) return;
+      closed = true;
+      const release = () => {
+        void fd?.then(io.closeSync, () => undefined).catch(() => undefined);
+        fd = undefined;
+      };
+      const pending = [running, queued].filter((p) => p !== undefined);
+      if (pending.length === 0) release();
+      else void Promise.allSettled(pending).then(release);
+    },
+  };
+}
