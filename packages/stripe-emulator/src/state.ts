@@ -238,6 +238,11 @@ export class EmulatorState {
   readonly intents = new Map<string, PaymentIntentRec>();
   readonly charges = new Map<string, ChargeRec>();
   readonly sessions = new Map<string, CheckoutSessionRec>();
+  /**
+   * The earliest `expiresAt` (seconds) of an open Checkout Session or active SPT that may still expire: `sweep`
+   * has nothing to do before it. Lowered by `noteExpiry` when one is created (expiry times never change).
+   */
+  nextExpiryS = Number.POSITIVE_INFINITY;
   readonly refunds = new Map<string, RefundRec>();
   readonly idempotency = new IdempotencyStore();
   /** Every event created, oldest first. */

@@ -3,7 +3,7 @@
 // retrieve, expire. They are paid on the hosted page (../pages.ts).
 import { invalid, missing, missingParam } from '../errors.js';
 import { type FormObject, list, obj, str, strings } from '../form.js';
-import { expireSession, sweep } from '../lifecycle.js';
+import { expireSession, noteExpiry, sweep } from '../lifecycle.js';
 import { renderList, renderSession } from '../render.js';
 import type { CheckoutSessionRec, EmulatorState } from '../state.js';
 import { checkParams, currencyOf, expandOf, int, limitOf, type Route } from './router.js';
@@ -131,6 +131,7 @@ export const checkoutSessionRoutes: readonly Route[] = [
         paymentIntentId: null,
       };
       st.sessions.set(s.id, s);
+      noteExpiry(st, s.expiresAt);
       return { body: renderSession(st, s, expandOf(p)) };
     },
   },

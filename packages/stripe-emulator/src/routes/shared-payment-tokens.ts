@@ -3,7 +3,7 @@
 // PaymentIntent is confirmed with the token (sources.ts); a captured token is consumed (charges.ts).
 import { invalid, missing, missingParam } from '../errors.js';
 import { obj, str, strings } from '../form.js';
-import { deactivateToken, sweep } from '../lifecycle.js';
+import { deactivateToken, noteExpiry, sweep } from '../lifecycle.js';
 import { renderToken } from '../render.js';
 import { pmById } from '../sources.js';
 import type { EmulatorState, GrantedTokenRec } from '../state.js';
@@ -55,6 +55,7 @@ export const sharedPaymentTokenRoutes: readonly Route[] = [
         sharedMetadata: strings(p, 'shared_metadata'),
       };
       st.tokens.set(t.id, t);
+      noteExpiry(st, t.expiresAt);
       return { body: renderToken(st, t) };
     },
   },
