@@ -105,6 +105,8 @@ export interface ToolCallResult {
 export const ACP_MCP_ERROR_CODE = -32000;
 /** JSON-RPC "Invalid params": a malformed binding envelope, an unknown tool. */
 export const INVALID_PARAMS = -32602;
+/** JSON-RPC "Internal error": an unexpected failure (its message is never echoed). */
+export const INTERNAL_ERROR = -32603;
 
 /** A JSON-RPC error answering tools/call (the binding's errors, an unknown tool). */
 export class ToolCallError extends Error {
