@@ -1,13 +1,14 @@
 // The one MCP server factory. Both transports (`@acp/mcp-stdio`, `@acp/mcp-http`) serve the instances it
 // builds. It maps the tool table (tools/index.ts) onto the SDK: tools/list answers `listTools`, tools/call
 // answers `callTool`; every checkout rule stays in `@acp/core`'s service.
-import { LATEST_API_VERSION, type AcpWireError as WireError } from '@acp/core';
+import type { AcpWireError as WireError } from '@acp/core';
 import {
   type ListToolsResult,
   type McpRequestContext,
   McpServer,
   ProtocolError,
 } from '@modelcontextprotocol/server';
+import { acpServerInstructions } from './instructions.js';
 import { type AcpCheckoutTools, createAcpCheckoutTools, LOCAL_CALLER } from './neutral.js';
 import type { RequestSigningOptions } from './signing.js';
 import type { AcpToolsOptions } from './tools/define.js';
@@ -18,7 +19,7 @@ export { LOCAL_CALLER };
 export interface AcpMcpServerOptions extends AcpToolsOptions {
   name?: string;
   version?: string;
-  /** Server instructions shown to the model. A purchase walkthrough is used by default. */
+  /** Server instructions shown to the model. Default: `acpServerInstructions(options)`. */
   instructions?: string;
   /**
    * The identity idempotency keys are scoped to and sessions are bound to (a caller sees only the sessions,
@@ -33,9 +34,6 @@ export interface AcpMcpServerOptions extends AcpToolsOptions {
 export type AcpMcpServerFactory = (ctx?: McpRequestContext) => McpServer;
 
 const PKG_VERSION = '0.1.0';
-
-const DEFAULT_INSTRUCTIONS = `This server sells products through the Agentic Commerce Protocol (ACP ${LATEST_API_VERSION}).
-To buy: 1) search_products to find item ids; 2) create_checkout_session with meta {api_version: "${LATEST_API_VERSION}", idempotency_key: <new UUID>} and payload {currency, line_items: [{id, quantity}], capabilities: {interventions: {supported: []}}}; 3) update_checkout_session with buyer, fulfillment_details (address) and selected_fulfillment_options until status is ready_for_payment (read messages[] for what is missing); 4) pay: create_payment_link gives the buyer a hosted payment page (real money); complete_checkout_session takes payload.payment_data with a Shared Payment Token from the buyer's agent or wallet; 5) get_order to confirm. Amounts are integers in minor units (cents). Never ask the buyer for card numbers.`;
 
 /** A JSON-RPC `-32000` error carrying the flat ACP `Error` in `data`. */
 export function acpProtocolError(error: WireError): ProtocolError {
@@ -56,10 +54,12 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
     return { ...listing };
   };
 
+  const instructions = options.instructions ?? acpServerInstructions(options);
+
   const factory: AcpMcpServerFactory = (ctx?: McpRequestContext): McpServer => {
     const server = new McpServer(
       { name: options.name ?? 'acp-checkout', version: options.version ?? PKG_VERSION },
-      { instructions: options.instructions ?? DEFAULT_INSTRUCTIONS },
+      { instructions },
     );
     const caller = options.callerOf?.(ctx) ?? ctx?.authInfo?.clientId ?? LOCAL_CALLER;
     const canReadBuyerDetails = options.canReadBuyerDetails?.(ctx) ?? ctx?.authInfo !== undefined;

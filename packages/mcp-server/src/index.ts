@@ -8,6 +8,7 @@ export {
   createAcpMcpServerFactory,
   requestSigningOf,
 } from './factory.js';
+export { acpServerInstructions } from './instructions.js';
 export {
   BINDING_SHAPES,
   type BindingToolName,

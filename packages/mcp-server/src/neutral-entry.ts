@@ -7,6 +7,7 @@ export {
   type JsonRpcErrorBridge,
   jsonRpcErrorBridge,
 } from './error-bridge.js';
+export { acpServerInstructions } from './instructions.js';
 export type { JsonSchema } from './json-schema.js';
 export {
   type AcpCallContext,
