@@ -11,13 +11,10 @@ export function storeCurrencies(options: AcpToolsOptions): string[] {
 
 /** Server instructions for the checkout tools these options enable (for a host: add them to its own). */
 export function acpServerInstructions(options: AcpToolsOptions): string {
-  const currencies = storeCurrencies(options)
-    .map((c) => `"${c}"`)
-    .join(', ');
   const testMode = options.testPayments?.mode === 'test';
   const steps = [
     options.catalog ? 'search_products to find item ids' : undefined,
-    `create_checkout_session with meta {api_version: "${LATEST_API_VERSION}", idempotency_key: <new UUID>} and payload {currency: ${currencies.includes(',') ? `one of ${currencies}` : currencies}, line_items: [{id}], capabilities: {interventions: {supported: []}}}`,
+    `create_checkout_session with meta {api_version: "${LATEST_API_VERSION}", idempotency_key: <new UUID>} and payload {currency: ${currencyList(options)}, line_items: [{id}], capabilities: {interventions: {supported: []}}}`,
     'update_checkout_session with buyer, fulfillment_details and selected_fulfillment_options until status is ready_for_payment (messages[] says what is missing)',
     [
       'pay:',
@@ -36,4 +33,10 @@ export function acpServerInstructions(options: AcpToolsOptions): string {
   return `This server sells through the Agentic Commerce Protocol (ACP ${LATEST_API_VERSION}). To buy: ${steps
     .map((s, i) => `${i + 1}) ${s}`)
     .join('; ')}. Amounts are integers in minor units. Never ask the buyer for card numbers.`;
+}
+
+/** The store's currencies as a description says them: `"usd"`, or `one of "usd", "eur"`. */
+export function currencyList(options: AcpToolsOptions): string {
+  const list = storeCurrencies(options).map((c) => `"${c}"`);
+  return list.length === 1 ? list[0]! : `one of ${list.join(', ')}`;
 }
