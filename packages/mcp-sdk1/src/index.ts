@@ -69,6 +69,11 @@ export function registerAcpCheckoutToolsSdk1(
   server: McpServer,
   options: AcpSdk1RegistrationOptions,
 ): AcpSdk1Registration {
+  if (typeof server?.registerTool !== 'function' || typeof server.server?.connect !== 'function') {
+    throw new TypeError(
+      'registerAcpCheckoutToolsSdk1 needs an McpServer of @modelcontextprotocol/sdk 1.x; for the SDK v2 use registerAcpCheckoutTools from @acp/mcp-server.',
+    );
+  }
   const checkout = createAcpCheckoutTools(options);
   const bridge = jsonRpcErrorBridge(server.server);
   const tools: Record<string, RegisteredTool> = {};

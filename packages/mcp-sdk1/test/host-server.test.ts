@@ -369,6 +369,13 @@ describe('checkout tools on an existing 1.x McpServer over stdio: notifications'
 });
 
 describe('registerAcpCheckoutToolsSdk1 (in process)', () => {
+  it('refuses what is not a 1.x McpServer with a TypeError naming the right function', () => {
+    const checkout = createTestCheckout();
+    expect(() => registerAcpCheckoutToolsSdk1({} as McpServer, { service: checkout.service })).toThrow(
+      /registerAcpCheckoutTools from @acp\/mcp-server/,
+    );
+  });
+
   it('refuses a host tool of the same name with the SDK error, registering nothing', () => {
     const checkout = createTestCheckout();
     const server = new McpServer({ name: 'other', version: '1.0.0' });

@@ -64,6 +64,11 @@ export function registerAcpCheckoutTools(
   server: McpServer,
   options: AcpToolRegistrationOptions,
 ): AcpToolRegistration {
+  if (typeof server?.registerTool !== 'function' || typeof server.server?.connect !== 'function') {
+    throw new TypeError(
+      'registerAcpCheckoutTools needs an McpServer of the MCP SDK v2 (@modelcontextprotocol/server); for @modelcontextprotocol/sdk 1.x use @acp/mcp-sdk1.',
+    );
+  }
   const checkout = createAcpCheckoutTools(options);
   const bridge = jsonRpcErrorBridge(server.server);
   const tools: Record<string, RegisteredTool> = {};

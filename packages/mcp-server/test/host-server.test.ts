@@ -354,6 +354,31 @@ describe('registerAcpCheckoutTools (in process)', () => {
     await client.close();
   });
 
+  it('bridges binding errors when registered on a server that is already connected', async () => {
+    const checkout = createTestCheckout();
+    const { mcp } = createHostServer(checkout, { checkout: false });
+    const client = await inMemory(mcp);
+    registerAcpCheckoutTools(mcp, { service: checkout.service });
+    const e = await callError(client, 'get_checkout_session', {
+      meta: { api_version: API_VERSION },
+      id: 'cs_x',
+    });
+    expect(e.code).toBe(-32000);
+    expect(e.data).toMatchObject({ code: 'session_not_found' });
+    // ...and the host's tools are still answered by McpServer as before.
+    const refused = (await client.callTool({ name: 'host_refuses', arguments: {} })) as Result;
+    expect(refused).toEqual({ content: [{ type: 'text', text: 'The host refuses.' }], isError: true });
+    await client.close();
+  });
+
+  it('refuses what is not an SDK v2 McpServer with a TypeError naming the right package', () => {
+    const checkout = createTestCheckout();
+    expect(() => registerAcpCheckoutTools({} as McpServer, { service: checkout.service })).toThrow(TypeError);
+    expect(() =>
+      registerAcpCheckoutTools(undefined as unknown as McpServer, { service: checkout.service }),
+    ).toThrow(/@acp\/mcp-sdk1/);
+  });
+
   it('lists collect_payment_info only with a test-mode provider, as the standalone server does', async () => {
     const checkout = createTestCheckout();
     const live = createHostServer(checkout, {
