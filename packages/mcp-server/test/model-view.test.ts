@@ -13,9 +13,8 @@ import {
 import { memoryTestPayments, rawList } from './helpers.js';
 
 const KB = 1024;
-/** The issue's targets. */
+/** The issue's target for the whole tools/list (its 12 KB target for the model-visible part is not met). */
 const TOOLS_LIST_MAX = 64 * KB;
-const MODEL_VISIBLE_TARGET = 12 * KB;
 /**
  * What the model-visible part measures with every tool enabled (22.9 KB, raw test cards included): above the
  * 12 KB target, because the five binding tools' input schemas must stay exactly equivalent to the ACP bundle
@@ -67,9 +66,8 @@ describe('tools/list size', () => {
       const { raw, tools } = await listed(options);
       const result = JSON.stringify(JSON.parse(raw).result);
       expect(bytes(result)).toBeLessThanOrEqual(TOOLS_LIST_MAX);
+      // The 12 KB target is not met (see MODEL_VISIBLE_MAX): the ceiling keeps it from growing.
       expect(modelVisible(tools)).toBeLessThanOrEqual(MODEL_VISIBLE_MAX);
-      // Recorded, not asserted: the 12 KB target is not met (see MODEL_VISIBLE_MAX).
-      expect(modelVisible(tools)).toBeGreaterThan(MODEL_VISIBLE_TARGET);
     }
   });
 
