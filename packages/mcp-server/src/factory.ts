@@ -1,27 +1,25 @@
 // The one MCP server factory. Both transports (`@acp/mcp-stdio`, `@acp/mcp-http`) serve the instances it
 // builds. It maps the tool table (tools/index.ts) onto the SDK: tools/list answers `listTools`, tools/call
 // answers `callTool`; every checkout rule stays in `@acp/core`'s service.
-import { LATEST_API_VERSION, type AcpWireError as WireError } from '@acp/core';
+import type { AcpWireError as WireError } from '@acp/core';
 import {
-  type CallToolRequestParams,
-  type CallToolResult,
   type ListToolsResult,
   type McpRequestContext,
   McpServer,
   ProtocolError,
 } from '@modelcontextprotocol/server';
+import { acpServerInstructions } from './instructions.js';
+import { type AcpCheckoutTools, createAcpCheckoutTools, LOCAL_CALLER } from './neutral.js';
 import type { RequestSigningOptions } from './signing.js';
-import { type AcpToolsOptions, ToolCallError, type ToolContext } from './tools/define.js';
-import { callTool, listTools } from './tools/index.js';
+import type { AcpToolsOptions } from './tools/define.js';
 import { acpToolError } from './tools/results.js';
 
-/** The caller identity of an unauthenticated local user (stdio; HTTP without keys), on REST and MCP alike. */
-export const LOCAL_CALLER = 'local';
+export { LOCAL_CALLER };
 
 export interface AcpMcpServerOptions extends AcpToolsOptions {
   name?: string;
   version?: string;
-  /** Server instructions shown to the model. A purchase walkthrough is used by default. */
+  /** Server instructions shown to the model. Default: `acpServerInstructions(options)`. */
   instructions?: string;
   /**
    * The identity idempotency keys are scoped to and sessions are bound to (a caller sees only the sessions,
@@ -37,25 +35,10 @@ export type AcpMcpServerFactory = (ctx?: McpRequestContext) => McpServer;
 
 const PKG_VERSION = '0.1.0';
 
-const DEFAULT_INSTRUCTIONS = `This server sells products through the Agentic Commerce Protocol (ACP ${LATEST_API_VERSION}).
-To buy: 1) search_products to find item ids; 2) create_checkout_session with meta {api_version: "${LATEST_API_VERSION}", idempotency_key: <new UUID>} and payload {currency, line_items: [{id, quantity}], capabilities: {interventions: {supported: []}}}; 3) update_checkout_session with buyer, fulfillment_details (address) and selected_fulfillment_options until status is ready_for_payment (read messages[] for what is missing); 4) pay: create_payment_link gives the buyer a hosted payment page (real money); complete_checkout_session takes payload.payment_data with a Shared Payment Token from the buyer's agent or wallet; 5) get_order to confirm. Amounts are integers in minor units (cents). Never ask the buyer for card numbers.`;
-
-function toProtocolError(error: ToolCallError): ProtocolError {
-  return new ProtocolError(error.code, error.message, error.data);
-}
-
 /** A JSON-RPC `-32000` error carrying the flat ACP `Error` in `data`. */
 export function acpProtocolError(error: WireError): ProtocolError {
-  return toProtocolError(acpToolError(error));
-}
-
-/** One tools/call through the table; its JSON-RPC errors become the SDK's. */
-async function dispatch(params: CallToolRequestParams, base: ToolContext): Promise<CallToolResult> {
-  try {
-    return await callTool(params.name, params.arguments, { ...base, requestMeta: params._meta });
-  } catch (e) {
-    throw e instanceof ToolCallError ? toProtocolError(e) : e;
-  }
+  const e = acpToolError(error);
+  return new ProtocolError(e.code, e.message, e.data);
 }
 
 export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpServerFactory {
@@ -64,26 +47,34 @@ export function createAcpMcpServerFactory(options: AcpMcpServerOptions): AcpMcpS
   // methods are answered from the table, through the documented low-level escape hatch (`mcp.server`),
   // because McpServer's own tools/call turns every thrown error (and its input-validation failures) into an
   // `isError` result, which the ACP binding forbids.
+  const checkout: AcpCheckoutTools = createAcpCheckoutTools(options);
   let listing: ListToolsResult | undefined;
   const toolsList = (): ListToolsResult => {
-    listing ??= { tools: listTools(options) };
+    listing ??= { tools: checkout.definitions().map(({ kind: _kind, ...tool }) => tool) };
     return { ...listing };
   };
+
+  const instructions = options.instructions ?? acpServerInstructions(options);
 
   const factory: AcpMcpServerFactory = (ctx?: McpRequestContext): McpServer => {
     const server = new McpServer(
       { name: options.name ?? 'acp-checkout', version: options.version ?? PKG_VERSION },
-      { instructions: options.instructions ?? DEFAULT_INSTRUCTIONS },
+      { instructions },
     );
-    const base: ToolContext = {
-      service: options.service,
-      options,
-      caller: options.callerOf?.(ctx) ?? ctx?.authInfo?.clientId ?? LOCAL_CALLER,
-      canReadBuyerDetails: options.canReadBuyerDetails?.(ctx) ?? ctx?.authInfo !== undefined,
-    };
+    const caller = options.callerOf?.(ctx) ?? ctx?.authInfo?.clientId ?? LOCAL_CALLER;
+    const canReadBuyerDetails = options.canReadBuyerDetails?.(ctx) ?? ctx?.authInfo !== undefined;
     server.server.registerCapabilities({ tools: { listChanged: true } });
     server.server.setRequestHandler('tools/list', toolsList);
-    server.server.setRequestHandler('tools/call', (request) => dispatch(request.params, base));
+    server.server.setRequestHandler('tools/call', async ({ params }) => {
+      const outcome = await checkout.call(params.name, params.arguments, {
+        caller,
+        canReadBuyerDetails,
+        ...(params._meta ? { requestMeta: params._meta } : {}),
+      });
+      if (outcome.error)
+        throw new ProtocolError(outcome.error.code, outcome.error.message, outcome.error.data);
+      return outcome.result;
+    });
     return server;
   };
   factorySigning.set(factory, options.requestSigning);

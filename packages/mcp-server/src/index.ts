@@ -1,13 +1,14 @@
-// @acp/mcp-server: the one MCP server factory for ACP checkout (binding tools, shopper tools, ChatGPT's
-// complete_checkout), served by @acp/mcp-stdio and @acp/mcp-http.
+// @acp/mcp-server: the ACP checkout tools (binding tools, shopper tools, ChatGPT's complete_checkout) for MCP:
+// the standalone server factory served by @acp/mcp-stdio and @acp/mcp-http, the registration on an existing
+// SDK v2 McpServer, and the framework-neutral form (also at `@acp/mcp-server/neutral`, without the SDK).
 export {
   type AcpMcpServerFactory,
   type AcpMcpServerOptions,
   acpProtocolError,
   createAcpMcpServerFactory,
-  LOCAL_CALLER,
   requestSigningOf,
 } from './factory.js';
+export { acpServerInstructions } from './instructions.js';
 export {
   BINDING_SHAPES,
   type BindingToolName,
@@ -17,7 +18,13 @@ export {
   META_JSON_SCHEMA,
   toJsonSchema,
 } from './json-schema.js';
+export * from './neutral-entry.js';
 export { luhnValid, redact, redactText } from './redact.js';
+export {
+  type AcpToolRegistration,
+  type AcpToolRegistrationOptions,
+  registerAcpCheckoutTools,
+} from './register.js';
 export {
   canonicalSigningString,
   createMemoryReplayStore,
@@ -31,9 +38,3 @@ export {
   signRequest,
   verifyRequestSignature,
 } from './signing.js';
-export {
-  ACP_MCP_ERROR_CODE,
-  type TestPaymentsProvider,
-  type TestToken,
-  type TestTokenInput,
-} from './tools/define.js';

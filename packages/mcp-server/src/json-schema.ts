@@ -1,50 +1,33 @@
-// The advertised input schemas of the five ACP MCP binding tools: the OpenRPC params `{meta, id?, payload?}`
-// with every `$ref` resolved (fully inlined, no `$defs`), derived from core's zod wire schemas, which are
-// generated from the official ACP 2026-04-17 JSON Schema bundle. The bundle itself is never copied into
-// this repository; a test proves the two accept the same official examples.
+// The advertised input schemas of the five ACP MCP binding tools: the OpenRPC params `{meta, id?, payload?}`,
+// self-contained (every `$ref` points into the tool's own `$defs`: a subschema used more than once is defined
+// once), derived from core's zod wire schemas, which are generated from the official ACP 2026-04-17 JSON
+// Schema bundle. The bundle itself is never copied into this repository; a test proves the two accept the
+// same official examples.
 import { LATEST_API_VERSION, spec } from '@acp/core';
 import * as z from 'zod';
 
 export type JsonSchema = Record<string, unknown>;
 
-/** `components.schemas.meta` of the official OpenRPC document (openrpc.agentic_checkout.json). */
+/**
+ * `components.schemas.meta` of the official OpenRPC document (openrpc.agentic_checkout.json): the same keywords,
+ * with descriptions cut to what a model needs.
+ */
 export const META_JSON_SCHEMA: JsonSchema = {
   type: 'object',
-  description:
-    'Protocol metadata mapped from ACP HTTP headers. Authentication is handled at the MCP server level and is not included here.',
+  description: 'Protocol metadata (the ACP HTTP headers).',
   required: ['api_version'],
   additionalProperties: true,
   properties: {
-    api_version: {
-      type: 'string',
-      description: `ACP API version date (e.g. '${LATEST_API_VERSION}'). Maps to the API-Version header.`,
-    },
+    api_version: { type: 'string', description: `Always "${LATEST_API_VERSION}".` },
     idempotency_key: {
       type: 'string',
-      description:
-        'Unique key for retry safety. Maps to the Idempotency-Key header. Recommended for create and complete operations.',
+      description: 'A new UUID per distinct create/update/complete/cancel; reuse it only to retry that call.',
     },
-    request_id: {
-      type: 'string',
-      description: 'Correlation ID for request tracing. Maps to the Request-Id header.',
-    },
-    user_agent: {
-      type: 'string',
-      description: 'Agent identification string. Maps to the User-Agent header.',
-    },
-    accept_language: {
-      type: 'string',
-      description: "Locale preference (e.g. 'en-US'). Maps to the Accept-Language header.",
-    },
-    signature: {
-      type: 'string',
-      description: 'Request signature for integrity verification. Maps to the Signature header.',
-    },
-    timestamp: {
-      type: 'string',
-      format: 'date-time',
-      description: 'Request signing timestamp (RFC 3339). Maps to the Timestamp header.',
-    },
+    request_id: { type: 'string' },
+    user_agent: { type: 'string' },
+    accept_language: { type: 'string' },
+    signature: { type: 'string' },
+    timestamp: { type: 'string', format: 'date-time' },
   },
 };
 
@@ -111,9 +94,158 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'
         if (js.minimum === -MAX_SAFE) delete js.minimum;
         if (js.maximum === MAX_SAFE) delete js.maximum;
       }
+      // zod spells out its own regular expression beside `format` for dates and emails; the bundle has the
+      // format only (what a validator checks), so the pattern is noise, and a different rule.
+      if (typeof js.pattern === 'string' && (js.format === 'date-time' || js.format === 'email'))
+        delete js.pattern;
+      // Keywords that constrain nothing: JSON object keys are strings, and `{}` accepts every value.
+      if (isPlainObject(js.propertyNames) && Object.keys(js.propertyNames).length === 1) {
+        if ((js.propertyNames as JsonSchema).type === 'string') delete js.propertyNames;
+      }
+      if (isPlainObject(js.additionalProperties) && Object.keys(js.additionalProperties).length === 0) {
+        delete js.additionalProperties;
+      }
     },
   }) as JsonSchema;
   delete out.$schema;
+  splitTypeLists(out);
+  return out;
+}
+
+/**
+ * A `type` list means the same as `anyOf` with one type each, which every client dialect reads (some map tool
+ * schemas onto a single-`type` dialect, e.g. Gemini's OpenAPI subset; the MCP Inspector warns). zod writes
+ * the list for a union of primitives after its override hook, hence this pass.
+ */
+function splitTypeLists(schema: JsonSchema): void {
+  if (Array.isArray(schema.type) && schema.anyOf === undefined) {
+    schema.anyOf = schema.type.map((type) => ({ type }));
+    delete schema.type;
+  }
+  forEachSubschema(schema, (child) => splitTypeLists(child));
+}
+
+function isPlainObject(v: unknown): v is JsonSchema {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Keywords whose value is one subschema, or a list or map of subschemas (JSON Schema 2020-12). */
+const ONE_SCHEMA = [
+  'items',
+  'additionalProperties',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+];
+const SCHEMA_LIST = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+const SCHEMA_MAP = ['properties', 'patternProperties', '$defs'];
+
+/** Calls `visit` on each direct subschema of `schema`, with a setter and the property name it sits under. */
+function forEachSubschema(
+  schema: JsonSchema,
+  visit: (child: JsonSchema, set: (v: JsonSchema) => void, key: string | undefined) => void,
+): void {
+  for (const key of ONE_SCHEMA) {
+    const v = schema[key];
+    if (isPlainObject(v)) visit(v, (n) => (schema[key] = n), undefined);
+  }
+  for (const key of SCHEMA_LIST) {
+    const list = schema[key];
+    if (Array.isArray(list)) {
+      list.forEach((v, i) => {
+        if (isPlainObject(v)) visit(v, (n) => (list[i] = n), undefined);
+      });
+    }
+  }
+  for (const key of SCHEMA_MAP) {
+    const map = schema[key];
+    if (!isPlainObject(map)) continue;
+    for (const [k, v] of Object.entries(map)) {
+      if (isPlainObject(v)) visit(v, (n) => (map[k] = n), key === 'properties' ? k : undefined);
+    }
+  }
+}
+
+/** Smallest subschema given a definition: shorter ones gain little, and a reader follows fewer references. */
+const MIN_SHARED = 48;
+/** `{"$ref":"#/$defs/"}` without the name. */
+const REF_BYTES = 19;
+
+function pascal(key: string): string {
+  return key.replace(/(^|[_-])([a-z0-9])/g, (_m, _u, c: string) => c.toUpperCase());
+}
+
+/** The ACP name of a definition, else its format (`DateTime`), else the property it first appears under. */
+function definitionName(
+  json: string,
+  hint: string,
+  names: ReadonlyMap<string, string>,
+  defs: Record<string, JsonSchema>,
+): string {
+  const named = names.get(json);
+  const schema = JSON.parse(json) as JsonSchema;
+  const base =
+    named ??
+    (typeof schema.format === 'string' && Object.keys(schema).every((k) => k === 'type' || k === 'format')
+      ? pascal(schema.format)
+      : pascal(hint));
+  let name = base;
+  for (let i = 2; Object.hasOwn(defs, name); i++) name = `${base}${i}`;
+  return name;
+}
+
+/**
+ * Defines every subschema that occurs more than once (where that saves bytes) once, in the root's `$defs`,
+ * and points each occurrence at it with a bare `{"$ref": "#/$defs/<name>"}` (no sibling keyword, so the meaning
+ * is the same for a draft-07 reader). `names` maps a subschema's JSON to a definition name (the ACP schema
+ * names); others are named after the property they first appear under. Returns a new schema.
+ */
+export function shareDefinitions(
+  root: JsonSchema,
+  names: ReadonlyMap<string, string> = new Map(),
+): JsonSchema {
+  const out = structuredClone(root);
+  const defs: Record<string, JsonSchema> = {};
+  if (isPlainObject(out.$defs)) Object.assign(defs, out.$defs);
+  delete out.$defs;
+  for (;;) {
+    const seen = new Map<string, { count: number; hint: string }>();
+    const collect = (schema: JsonSchema, hint: string): void =>
+      forEachSubschema(schema, (child, _set, key) => {
+        const json = JSON.stringify(child);
+        if (json.length >= MIN_SHARED) {
+          const entry = seen.get(json);
+          if (entry) entry.count++;
+          else seen.set(json, { count: 1, hint: key ?? hint });
+        }
+        collect(child, key ?? hint);
+      });
+    collect(out, 'Schema');
+    for (const [name, def] of Object.entries(defs)) collect(def, name);
+    let best: { json: string; name: string; saving: number } | undefined;
+    for (const [json, { count, hint }] of seen) {
+      if (count < 2) continue;
+      const name = definitionName(json, hint, names, defs);
+      // Each occurrence becomes a reference; the definition is written once, under its name.
+      const saving = (count - 1) * json.length - count * (REF_BYTES + name.length) - (name.length + 4);
+      if (saving > 0 && (!best || saving > best.saving)) best = { json, name, saving };
+    }
+    if (!best) break;
+    const { name } = best;
+    const target = best.json;
+    const replace = (schema: JsonSchema): void =>
+      forEachSubschema(schema, (child, set) => {
+        if (JSON.stringify(child) === target) set({ $ref: `#/$defs/${name}` });
+        else replace(child);
+      });
+    replace(out);
+    for (const def of Object.values(defs)) replace(def);
+    defs[name] = JSON.parse(target) as JsonSchema;
+  }
+  if (Object.keys(defs).length) out.$defs = defs;
   return out;
 }
 
@@ -136,42 +268,56 @@ export const BINDING_SHAPES: Record<BindingToolName, BindingShape> = {
     id: false,
     payload: spec.CheckoutSessionCreateRequest,
     payloadRequired: true,
-    payloadDescription: 'Checkout session creation data. Matches the REST request body schema exactly.',
+    payloadDescription: 'The REST request body (CheckoutSessionCreateRequest).',
   },
   get_checkout_session: { id: true, payload: undefined, payloadRequired: false },
   update_checkout_session: {
     id: true,
     payload: spec.CheckoutSessionUpdateRequest,
     payloadRequired: true,
-    payloadDescription:
-      'Fields to update on the checkout session. Matches the REST request body schema exactly.',
+    payloadDescription: 'The REST request body (CheckoutSessionUpdateRequest).',
   },
   complete_checkout_session: {
     id: true,
     payload: spec.CheckoutSessionCompleteRequest,
     payloadRequired: true,
-    payloadDescription:
-      'Payment data and optional buyer/attribution/risk signals. Matches the REST request body schema exactly.',
+    payloadDescription: 'The REST request body (CheckoutSessionCompleteRequest).',
   },
   cancel_checkout_session: {
     id: true,
     payload: spec.CancelSessionRequest,
     payloadRequired: false,
-    payloadDescription:
-      'Optional cancellation data including intent trace. Matches the REST request body schema exactly.',
+    payloadDescription: 'The REST request body (CancelSessionRequest), optional.',
   },
 };
 
-/** The `inputSchema` advertised for a binding tool (OpenRPC params as one object, `$ref`s resolved). */
+const specNameMaps = new Map<'input' | 'output', Map<string, string>>();
+/** The JSON of every ACP schema definition → its name, for naming shared definitions. */
+function specNames(io: 'input' | 'output'): Map<string, string> {
+  let names = specNameMaps.get(io);
+  if (!names) {
+    names = new Map();
+    for (const name of spec.SPEC_DEF_NAMES) {
+      const schema = (spec as unknown as Record<string, z.ZodType>)[name];
+      if (!schema) continue;
+      const json = JSON.stringify(toJsonSchema(schema, io));
+      if (!names.has(json)) names.set(json, name);
+    }
+    specNameMaps.set(io, names);
+  }
+  return names;
+}
+
+/**
+ * The `inputSchema` advertised for a binding tool: the OpenRPC params as one object, self-contained, each
+ * subschema used more than once defined once in its `$defs` (named after the ACP definition where it is one).
+ */
 export function bindingInputSchema(name: BindingToolName): JsonSchema {
   const shape = BINDING_SHAPES[name];
   const properties: Record<string, JsonSchema> = { meta: structuredClone(META_JSON_SCHEMA) };
   const required = ['meta'];
   if (shape.id) {
-    properties.id = {
-      type: 'string',
-      description: 'The checkout session ID. Maps to the checkout_session_id path parameter.',
-    };
+    properties.id = { type: 'string', description: 'The checkout session id.' };
     required.push('id');
   }
   if (shape.payload) {
@@ -181,12 +327,41 @@ export function bindingInputSchema(name: BindingToolName): JsonSchema {
     };
     if (shape.payloadRequired) required.push('payload');
   }
-  return { type: 'object', properties, required };
+  return shareDefinitions({ type: 'object', properties, required }, specNames('input'));
+}
+
+/** One property of the session at a glance: its type, and its values when they are a closed set. */
+function glance(schema: unknown): JsonSchema {
+  if (!isPlainObject(schema)) return {};
+  const out: JsonSchema = {};
+  if (schema.type !== undefined) out.type = schema.type;
+  if (Array.isArray(schema.enum)) out.enum = schema.enum;
+  if (schema.const !== undefined) out.const = schema.const;
+  return out;
 }
 
 let cachedSessionSchema: JsonSchema | undefined;
-/** Output schema of the binding tools: the ACP `CheckoutSession` (which may carry `order`). */
+/**
+ * Output schema of the binding tools (and `complete_checkout`): the ACP `CheckoutSession` at a glance — every
+ * top-level field with its type (and `status`'s values), the required ones required, open to `order` and to
+ * later fields. The whole definition (26 KB) on six tools would be most of tools/list; the results are the
+ * spec's `CheckoutSession` whatever the schema says, and a test validates them against the bundle.
+ */
 export function checkoutSessionOutputSchema(): JsonSchema {
-  cachedSessionSchema ??= toJsonSchema(spec.CheckoutSession, 'output');
+  if (!cachedSessionSchema) {
+    const full = toJsonSchema(spec.CheckoutSession, 'output');
+    const properties = isPlainObject(full.properties) ? full.properties : {};
+    cachedSessionSchema = {
+      type: 'object',
+      description: `An ACP ${LATEST_API_VERSION} CheckoutSession (with order once completed).`,
+      properties: Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, glance(v)])),
+      ...(Array.isArray(full.required) ? { required: full.required } : {}),
+    };
+  }
   return structuredClone(cachedSessionSchema);
+}
+
+/** The full JSON Schema of a zod schema, each subschema used more than once defined once (see `shareDefinitions`). */
+export function sharedJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  return shareDefinitions(toJsonSchema(schema, io), specNames(io));
 }

@@ -1,6 +1,6 @@
 import { createTestCheckout, MEMORY_TEST_TOKENS, SAMPLE_ADDRESS, type TestCheckout } from '@acp/core/testing';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import type { McpRequestContext } from '@modelcontextprotocol/server';
+import type { McpRequestContext, McpServer } from '@modelcontextprotocol/server';
 import {
   type AcpMcpServerOptions,
   createAcpMcpServerFactory,
@@ -80,4 +80,29 @@ export const READY_UPDATE = {
 
 export function paymentData(token: string = MEMORY_TEST_TOKENS.succeeds) {
   return { handler_id: 'card_tokenized', instrument: { type: 'card', credential: { type: 'spt', token } } };
+}
+
+/** The tools/list answer exactly as the server sends it (a client would parse and reorder it). */
+export async function rawList(server: McpServer, method = 'tools/list'): Promise<string> {
+  const [client, transport] = InMemoryTransport.createLinkedPair();
+  const answers = new Map<unknown, (message: unknown) => void>();
+  client.onmessage = (message) => {
+    if ('id' in message) answers.get(message.id)?.(message);
+  };
+  const ask = (id: number, method: string, params: Record<string, unknown>) =>
+    new Promise<unknown>((resolve) => {
+      answers.set(id, resolve);
+      void client.send({ jsonrpc: '2.0', id, method, params });
+    });
+  await server.connect(transport);
+  await client.start();
+  await ask(1, 'initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'test', version: '1.0.0' },
+  });
+  await client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  const answer = JSON.stringify(await ask(2, method, {}));
+  await server.close();
+  return answer;
 }

@@ -21,10 +21,11 @@ import {
 } from '../src/tools/collect-payment-info.js';
 import { CompleteCheckoutInput } from '../src/tools/complete-checkout.js';
 import { CreatePaymentLinkInput, CreatePaymentLinkOutput } from '../src/tools/create-payment-link.js';
+import { zodJsonSchema } from '../src/tools/define.js';
 import { GetOrderInput, GetOrderOutput } from '../src/tools/get-order.js';
 import { GetProductInput, GetProductOutput } from '../src/tools/get-product.js';
 import { SearchProductsInput, SearchProductsOutput } from '../src/tools/search-products.js';
-import { memoryTestPayments } from './helpers.js';
+import { memoryTestPayments, rawList } from './helpers.js';
 
 /** A JSON Schema as McpServer takes it (never validates here: the listing only needs the JSON). */
 function json(schema: JsonSchema): StandardSchemaWithJSON {
@@ -74,44 +75,21 @@ describe('tools/list', () => {
   });
 });
 
-/** The tools/list answer exactly as the server sends it (a client would parse and reorder it). */
-async function rawList(server: McpServer): Promise<string> {
-  const [client, transport] = InMemoryTransport.createLinkedPair();
-  const answers = new Map<unknown, (message: unknown) => void>();
-  client.onmessage = (message) => {
-    if ('id' in message) answers.get(message.id)?.(message);
-  };
-  const ask = (id: number, method: string, params: Record<string, unknown>) =>
-    new Promise<unknown>((resolve) => {
-      answers.set(id, resolve);
-      void client.send({ jsonrpc: '2.0', id, method, params });
-    });
-  await server.connect(transport);
-  await client.start();
-  await ask(1, 'initialize', {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'test', version: '1.0.0' },
-  });
-  await client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  const answer = JSON.stringify(await ask(2, 'tools/list', {}));
-  await server.close();
-  return answer;
-}
-
 describe('tools/list from the table', () => {
   it('is byte for byte what McpServer lists for the same registrations', async () => {
     const checkout = createTestCheckout();
     const session = json(checkoutSessionOutputSchema());
-    const shopper: Record<string, [z.ZodType | StandardSchemaWithJSON, z.ZodType | StandardSchemaWithJSON]> =
-      {
-        search_products: [SearchProductsInput, SearchProductsOutput],
-        get_product: [GetProductInput, GetProductOutput],
-        create_payment_link: [CreatePaymentLinkInput, CreatePaymentLinkOutput],
-        get_order: [GetOrderInput, GetOrderOutput],
-        collect_payment_info: [CollectPaymentInfoInput, CollectPaymentInfoOutput],
-        complete_checkout: [CompleteCheckoutInput, session],
-      };
+    // The shopper tools' zod schemas as the table converts them (shared definitions, no zod noise).
+    const zod = (input: z.ZodType, output: z.ZodType) =>
+      [json(zodJsonSchema(input, 'input')), json(zodJsonSchema(output, 'output'))] as const;
+    const shopper: Record<string, readonly [StandardSchemaWithJSON, StandardSchemaWithJSON]> = {
+      search_products: zod(SearchProductsInput, SearchProductsOutput),
+      get_product: zod(GetProductInput, GetProductOutput),
+      create_payment_link: zod(CreatePaymentLinkInput, CreatePaymentLinkOutput),
+      get_order: zod(GetOrderInput, GetOrderOutput),
+      collect_payment_info: zod(CollectPaymentInfoInput, CollectPaymentInfoOutput),
+      complete_checkout: [json(zodJsonSchema(CompleteCheckoutInput, 'input')), session],
+    };
     const variants: Partial<AcpMcpServerOptions>[] = [
       { testPayments: memoryTestPayments(false) },
       { testPayments: memoryTestPayments(true) },
@@ -126,7 +104,7 @@ describe('tools/list from the table', () => {
         const [input, output] = Object.hasOwn(BINDING_SHAPES, tool.name)
           ? [json(bindingInputSchema(tool.name as BindingToolName)), session]
           : tool.name === 'collect_payment_info' && options.testPayments?.rawCardsEnabled
-            ? [CollectPaymentInfoRawCardInput, CollectPaymentInfoOutput]
+            ? zod(CollectPaymentInfoRawCardInput, CollectPaymentInfoOutput)
             : shopper[tool.name]!;
         plain.registerTool(
           tool.name,

@@ -48,14 +48,33 @@ describe.skipIf(!specPresent())('advertised binding input schemas', () => {
     return validateDef(def, args.payload).valid;
   }
 
-  it('are self-contained (no $ref) and carry the OpenRPC params', () => {
+  it('are self-contained (every $ref a bare pointer into their own $defs) and carry the OpenRPC params', () => {
     for (const name of Object.keys(PAYLOAD_DEF)) {
       const tool = tools.find((t) => t.name === name)!;
       expect(tool, name).toBeDefined();
-      expect(JSON.stringify(tool.inputSchema)).not.toContain('$ref');
+      const defs = (tool.inputSchema.$defs ?? {}) as Record<string, unknown>;
+      const refs: Record<string, unknown>[] = [];
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === 'object') {
+          if ('$ref' in v) refs.push(v as Record<string, unknown>);
+          Object.values(v).forEach(walk);
+        }
+      };
+      walk(tool.inputSchema);
+      for (const ref of refs) {
+        // No sibling keyword: the same meaning for a draft-07 reader (the SDK 1.x lists draft-07).
+        expect(Object.keys(ref), name).toEqual(['$ref']);
+        const m = /^#\/\$defs\/([A-Za-z0-9]+)$/.exec(ref.$ref as string);
+        expect(m, `${name}: ${String(ref.$ref)}`).not.toBeNull();
+        expect(defs[m![1]!], `${name}: ${String(ref.$ref)}`).toBeDefined();
+      }
       expect(tool.inputSchema.required).toContain('meta');
       expect(tool.outputSchema).toBeDefined();
     }
+    // Shared definitions are used where a subschema repeats: FulfillmentDetails in create (twice).
+    const create = tools.find((t) => t.name === 'create_checkout_session')!;
+    expect(Object.keys(create.inputSchema.$defs as object)).toContain('FulfillmentDetails');
   });
 
   it('give the same verdict as the bundle on every MCP binding request example', () => {

@@ -91,7 +91,7 @@ export const collectPaymentInfo = defineTool({
   name: 'collect_payment_info',
   title: 'Collect test payment info (TEST MODE ONLY)',
   description: (options) =>
-    `TEST MODE ONLY: turns a Stripe test payment method into a Shared Payment Token for a checkout session, for clients without a payment UI. Safer option: pass paymentMethodId with a Stripe test PaymentMethod (pm_card_visa, pm_card_mastercard, pm_card_visa_chargeDeclined, …): no card data passes through the chat.${rawCards(options) ? ' Raw TEST card numbers (cardNumber, expMonth, expYear, cvc) are accepted only because this server enables them in test mode; never enter a real card.' : ''} Returns {shared_payment_token, expires_at, max_amount, currency} and a payment_data object ready for complete_checkout_session. For real money use create_payment_link.`,
+    `TEST MODE ONLY: turns a Stripe test payment method into a Shared Payment Token for a ready_for_payment session, for clients without a payment UI. Safer option: paymentMethodId with a Stripe test PaymentMethod (pm_card_visa, pm_card_mastercard, pm_card_visa_chargeDeclined, …): no card data passes through the chat.${rawCards(options) ? ' Raw TEST card numbers (cardNumber, expMonth, expYear, cvc) are accepted only because this server enables them in test mode; never enter a real card.' : ''} Returns payment_data ready for complete_checkout_session.`,
   input: zodInput(
     (options): z.ZodType<CollectPaymentInfoArgs> =>
       rawCards(options) ? CollectPaymentInfoRawCardInput : CollectPaymentInfoInput,

@@ -93,7 +93,8 @@ function completeRequest(
 export const completeCheckout = defineTool({
   name: 'complete_checkout',
   title: 'Complete checkout (ChatGPT payment sheet)',
-  description: `Called by ChatGPT after the buyer approves the payment sheet: charges the payment token for the checkout session and returns the completed session with order in structuredContent. Takes {checkout_session_id, buyer, payment_data: {token, provider, billing_address?}} (ACP ${LATEST_API_VERSION} payment_data {handler_id, instrument} is accepted too).`,
+  description:
+    'Called by ChatGPT after the buyer approves its payment sheet: charges payment_data {token, provider} for the session and returns the completed session with order.',
   input: zodInput(CompleteCheckoutInput),
   output: sessionOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },

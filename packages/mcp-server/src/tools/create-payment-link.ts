@@ -16,7 +16,7 @@ export const createPaymentLink = defineTool({
   name: 'create_payment_link',
   title: 'Create payment link',
   description:
-    'Open (or return the already open) hosted payment page for a checkout session whose status is ready_for_payment. Give the url to the buyer: they pay there with real money, safely, without card data passing through the chat. The session then moves to in_progress and becomes completed when the payment succeeds (check with get_checkout_session or get_order).',
+    "Open (or return the open) hosted payment page of a ready_for_payment session. Give the url to the buyer: they pay on the payment provider's page, without card data passing through the chat. The session becomes completed when the payment succeeds (check with get_order).",
   input: zodInput(CreatePaymentLinkInput),
   output: CreatePaymentLinkOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -3,7 +3,7 @@
 // tools/index.ts to its listing and dispatch.
 import { AcpError, type CatalogV1, type CheckoutService, type Logger, toJsonPath } from '@acp/core';
 import type * as z from 'zod';
-import type { JsonSchema } from '../json-schema.js';
+import { type JsonSchema, sharedJsonSchema } from '../json-schema.js';
 import type { RequestSigningOptions } from '../signing.js';
 
 export type TestTokenInput =
@@ -105,6 +105,8 @@ export interface ToolCallResult {
 export const ACP_MCP_ERROR_CODE = -32000;
 /** JSON-RPC "Invalid params": a malformed binding envelope, an unknown tool. */
 export const INVALID_PARAMS = -32602;
+/** JSON-RPC "Internal error": an unexpected failure (its message is never echoed). */
+export const INTERNAL_ERROR = -32603;
 
 /** A JSON-RPC error answering tools/call (the binding's errors, an unknown tool). */
 export class ToolCallError extends Error {
@@ -188,14 +190,17 @@ export function defineTool<A>(def: ToolDefinition<A>): AcpTool {
 
 const converted = new WeakMap<z.ZodType, Partial<Record<'input' | 'output', JsonSchema>>>();
 
-/** A zod schema's JSON Schema through Standard JSON Schema, as the MCP SDK converts it. Memoized. */
+/**
+ * A zod schema's JSON Schema as listed: JSON Schema 2020-12 through `toJsonSchema` (the bundle's keywords, no
+ * noise), each subschema used more than once defined once. Memoized.
+ */
 export function zodJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   let entry = converted.get(schema);
   if (!entry) {
     entry = {};
     converted.set(schema, entry);
   }
-  entry[io] ??= schema['~standard'].jsonSchema[io]({ target: 'draft-2020-12' });
+  entry[io] ??= sharedJsonSchema(schema, io);
   return entry[io];
 }
 

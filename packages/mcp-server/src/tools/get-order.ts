@@ -25,7 +25,7 @@ export const getOrder = defineTool({
   name: 'get_order',
   title: 'Get order',
   description:
-    'Look up a placed order by order_id or by checkout_session_id: status, line items, totals, permalink. Buyer contact details are included only for an authorized caller.',
+    'Look up a placed order by order_id or checkout_session_id. Buyer details only for an authorized caller.',
   input: zodInput(GetOrderInput),
   output: GetOrderOutput,
   annotations: READ_ONLY,

@@ -21,7 +21,7 @@ export const searchProducts = defineTool({
   name: 'search_products',
   title: 'Search products',
   description:
-    'Search the store catalog. Returns products with id (use as line_items[].id when creating a checkout session), name, description, unit_amount (minor units, e.g. cents), currency, availability_status, available_quantity and images.',
+    'Search the catalog. Each product id is a line_items[].id for create_checkout_session; unit_amount is in minor units of its currency.',
   input: zodInput(SearchProductsInput),
   output: SearchProductsOutput,
   annotations: READ_ONLY,
