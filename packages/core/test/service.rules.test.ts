@@ -565,3 +565,45 @@ function deferred() {
   return { promise, resolve };
 }
 const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('contact email (core README, readings of the spec 8)', () => {
+  it('fulfillment_details.email satisfies the email needed before payment; no email anywhere does not', async () => {
+    const t = createTestCheckout();
+    const address = {
+      name: 'Ada Lovelace',
+      line_one: '1 Analytical Way',
+      city: 'San Francisco',
+      state: 'CA',
+      country: 'US',
+      postal_code: '94131',
+    };
+    const created = await t.service.createSession(
+      {
+        currency: 'usd',
+        line_items: [{ id: 'mug_classic', quantity: 1 }],
+        capabilities: { interventions: { supported: [] } },
+        fulfillment_details: { name: 'Ada Lovelace', address },
+      },
+      ctx(),
+    );
+    const s = created.body as CheckoutSession;
+    const option = s.fulfillment_options[0]!;
+    const chosen = await t.service.updateSession(
+      s.id,
+      {
+        selected_fulfillment_options: [{ type: 'shipping', option_id: option.id, item_ids: ['mug_classic'] }],
+      },
+      ctx(),
+    );
+    const noEmail = chosen.body as CheckoutSession;
+    expect(noEmail.status).toBe('not_ready_for_payment');
+    expect(noEmail.messages.map((m) => ('param' in m ? m.param : undefined))).toContain('$.buyer.email');
+    const withEmail = await t.service.updateSession(
+      s.id,
+      { fulfillment_details: { name: 'Ada Lovelace', email: 'ada@example.com', address } },
+      ctx(),
+    );
+    expect((withEmail.body as CheckoutSession).status).toBe('ready_for_payment');
+    expectSchemaValid(withEmail);
+  });
+});

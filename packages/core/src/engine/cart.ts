@@ -323,8 +323,16 @@ export function cartMessages(
       });
     }
   }
-  if (!state.buyer?.email) {
-    messages.push(err('missing', 'A buyer email is needed before payment.', '$.buyer.email'));
+  // The contact email is `buyer.email`, else `fulfillment_details.email` (the order the spec resolves a
+  // contact in, rfc.marketing_consent): either one makes the session payable.
+  if (!state.buyer?.email && !state.fulfillmentDetails?.email) {
+    messages.push(
+      err(
+        'missing',
+        'A contact email is needed before payment: buyer.email (or fulfillment_details.email).',
+        '$.buyer.email',
+      ),
+    );
   }
   if (needsDelivery(state.lines)) {
     if (!state.fulfillmentDetails?.address) {
