@@ -23,6 +23,8 @@ import {
 const artifacts = resolve(dirname(fileURLToPath(import.meta.url)), '../test-results');
 
 function chromiumPath(): string | undefined {
+  // ACP_CHROMIUM: any Chromium or Chrome binary (CI runners that ship Chrome); else Debian's `chromium`.
+  if (process.env.ACP_CHROMIUM) return process.env.ACP_CHROMIUM;
   try {
     return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || undefined;
   } catch {
