@@ -413,7 +413,8 @@ export interface IdempotencyFinish {
    * When the body is a rendering of immutable objects (the session and order committed with it): renders that
    * body again, equal on every call. A store that keeps objects (the memory store) may keep this instead of
    * `response.body`, so that a replay record costs a reference rather than a copy of the session; a store that
-   * serializes ignores it.
+   * serializes ignores it. Core sets it as a non-enumerable property: a store that copies or posts what it is
+   * given (structuredClone, a worker thread) simply does not see it.
    */
   renderBody?: () => unknown;
 }
@@ -438,6 +439,11 @@ export interface ListOptions {
   cursor?: string;
 }
 
+/**
+ * Where sessions, orders, payment attempts and idempotency records live. Objects a store returns are read-only
+ * for the caller: a store may hand out the objects it keeps (the memory store does, frozen), and core never
+ * changes an object it read or committed.
+ */
 export interface CheckoutStoreV1 {
   readonly version: 1;
   getSession(id: string): Promise<StoredSession | null>;

@@ -1,8 +1,8 @@
-// The memory store keeps objects by reference (no copies, no serialization) and, by default, does not freeze
-// them. These tests hold the promises that makes safe: a consumer changing an answer (anything reachable from
-// its body or headers) never changes a stored session, a later answer, or a replay; a replay returns the
-// first answer even after the session moved on; core never changes a stored object (the freezing store
-// throws if it does: every flow here also runs on it).
+// The memory store keeps objects by reference (no copies, no serialization), frozen by default (`freeze: false`
+// skips that). These tests hold, in both modes, the promises that make it safe: a consumer changing an answer
+// (anything reachable from its body or headers) never changes a stored session, a later answer, or a replay;
+// a replay returns the first answer even after the session moved on; core never changes a stored object (the
+// freezing store throws if it does: every flow here also runs on it).
 import { describe, expect, it } from 'vitest';
 import type { CheckoutSession, ServiceResult } from '../src/index.js';
 import { createMemoryStore } from '../src/memory/index.js';

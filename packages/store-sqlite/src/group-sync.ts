@@ -13,7 +13,12 @@ import { closeSync, fsync, open } from 'node:fs';
 export interface WalSync {
   /** Resolves once an fsync of the WAL that started after this call completed. */
   afterCommit(): Promise<void>;
-  /** Refuses new syncs; the descriptor is closed once the syncs in flight are done. */
+  /**
+   * Resolves once every commit `afterCommit` was called for is on disk (at once when none waits): what a read
+   * or a replay waits for before it answers with data this process committed.
+   */
+  settled(): Promise<void>;
+  /** Refuses new commits; the syncs already asked for still run, then the descriptor is closed. */
   close(): void;
 }
 
@@ -44,27 +49,49 @@ export function createWalSync(walPath: string, io: WalSyncIo = NODE_IO): WalSync
     await new Promise<void>((resolve, reject) => io.fsync(n, (e) => (e ? reject(e) : resolve())));
   };
 
-  function afterCommit(): Promise<void> {
-    if (closed) return Promise.reject(new Error('The SQLite store is closed.'));
+  /** Commits asked to be synced, and how many of them the last completed fsync covers. */
+  let asked = 0;
+  let synced = 0;
+
+  function startSync(): Promise<void> {
+    const covers = asked;
+    return syncOnce().then(() => {
+      if (covers > synced) synced = covers;
+    });
+  }
+
+  /** Waits for an fsync that starts after now (shared by every caller that arrives while one runs). */
+  function nextSync(): Promise<void> {
     if (!running) {
-      running = syncOnce().finally(() => {
+      running = startSync().finally(() => {
         running = undefined;
       });
       return running;
     }
-    // A sync is running; it may have started before this commit: wait for the next one, shared by every commit
+    // A sync is running; it may have started before this call: wait for the next one, shared by every caller
     // that arrives meanwhile.
     queued ??= running
       .catch(() => undefined)
       .then(() => {
         queued = undefined;
-        return afterCommit();
+        return nextSync();
       });
     return queued;
   }
 
+  function afterCommit(): Promise<void> {
+    if (closed) return Promise.reject(new Error('The SQLite store is closed.'));
+    asked++;
+    return nextSync();
+  }
+
+  function settled(): Promise<void> {
+    return synced >= asked ? Promise.resolve() : nextSync();
+  }
+
   return {
     afterCommit,
+    settled,
     close() {
       if (closed) return;
       closed = true;

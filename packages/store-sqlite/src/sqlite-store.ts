@@ -3,6 +3,7 @@
 // compare-and-set and idempotency decisions correct across processes sharing the file (an HTTP server and a
 // stdio server on one data dir), and `busy_timeout` makes the other writers wait instead of failing.
 
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   applyRefundUpdate,
@@ -86,7 +87,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     const wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
     // FULL durability by group commit where there is a WAL file; SQLite's own FULL otherwise (no file).
-    groupCommit = wal && (options.synchronous ?? 'FULL') === 'FULL' && !db.memory;
+    // Only on a connection the store owns: a `database` given by the caller keeps the synchronous setting asked
+    // for, so the caller's own writes on it are never less durable than they expect.
+    groupCommit = owned && wal && (options.synchronous ?? 'FULL') === 'FULL' && !db.memory;
     db.pragma(`synchronous = ${groupCommit ? 'NORMAL' : (options.synchronous ?? 'FULL')}`);
     if (options.migrate !== false) migrateSqlite(db);
   } catch (e) {
@@ -94,9 +97,19 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     throw e;
   }
 
-  const walSync = groupCommit ? createWalSync(`${resolve(db.name)}-wal`) : undefined;
+  // SQLite opens a database through its symlinks and keeps the WAL beside the real file.
+  const walSync = groupCommit ? createWalSync(`${realpathSync(resolve(db.name))}-wal`) : undefined;
   /** Resolves once what was just committed is on disk (at once when the store does not wait for the disk). */
   const durable = walSync ? () => walSync.afterCommit() : () => Promise.resolve();
+  /**
+   * Before answering with what it read: waits until this process's commits are on disk, so that nothing it
+   * committed is handed out (a read, a replay) before it is durable, as with SQLite's own FULL mode.
+   */
+  const settled = walSync ? () => walSync.settled() : () => Promise.resolve();
+  const afterSettled = async <T>(value: T): Promise<T> => {
+    await settled();
+    return value;
+  };
 
   const q = {
     getSession: db.prepare<[string], SessionRow>(
@@ -274,8 +287,10 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     version: 1,
     database: db,
 
+    // Reads answer only with data on disk (see `settled`).
     async getSession(id) {
       const row = q.getSession.get(id);
+      await settled();
       return row ? toStoredSession(row) : null;
     },
 
@@ -286,13 +301,13 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     },
 
     async getOrder(orderId) {
-      return parseOrder(q.getOrder.get(orderId));
+      return afterSettled(parseOrder(q.getOrder.get(orderId)));
     },
     async getOrderBySession(sessionId) {
-      return parseOrder(q.getOrderBySession.get(sessionId));
+      return afterSettled(parseOrder(q.getOrderBySession.get(sessionId)));
     },
     async getOrderByPayment(paymentId) {
-      return parseOrder(q.getOrderByPayment.get(paymentId));
+      return afterSettled(parseOrder(q.getOrderByPayment.get(paymentId)));
     },
 
     async upsertOrderRefund(orderId, update, now) {
@@ -303,10 +318,10 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
 
     async getPaymentAttempt(id) {
       const row = q.getAttempt.get(id);
-      return row ? (JSON.parse(row.attempt) as PaymentAttempt) : null;
+      return afterSettled(row ? (JSON.parse(row.attempt) as PaymentAttempt) : null);
     },
     async listPaymentAttempts(sessionId) {
-      return q.listAttempts.all(sessionId).map((r) => JSON.parse(r.attempt) as PaymentAttempt);
+      return afterSettled(q.listAttempts.all(sessionId).map((r) => JSON.parse(r.attempt) as PaymentAttempt));
     },
 
     async listSessions(filter) {
@@ -314,7 +329,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       const after = filter.cursor ? decodeKeysetCursor(filter.cursor) : undefined;
       const rows = listSessionsQuery(filter.statuses, after, limit + 1);
       const { page, nextCursor } = keysetPage(rows, limit, (r) => [r.updated_at, r.id]);
-      return { sessions: page.map(toStoredSession), ...(nextCursor ? { nextCursor } : {}) };
+      return afterSettled({ sessions: page.map(toStoredSession), ...(nextCursor ? { nextCursor } : {}) });
     },
 
     async listOrders(options) {
@@ -324,16 +339,19 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
         ? q.listOrdersAfter.all(after[0], after[1], limit + 1)
         : q.listOrdersFirst.all(limit + 1);
       const { page, nextCursor } = keysetPage(rows, limit, (r) => [r.created_at, r.id]);
-      return {
+      return afterSettled({
         orders: page.map((r) => JSON.parse(r.record) as OrderRecord),
         ...(nextCursor ? { nextCursor } : {}),
-      };
+      });
     },
 
     // An in-flight record needs no wait for the disk: lost on power loss, the request simply never began (a
-    // retry starts it again), and every later commit's sync covers it anyway.
+    // retry starts it again), and every later commit's sync covers it anyway. A replay hands out a stored
+    // answer: only once it is on disk.
     async idempotencyBegin(req) {
-      return beginTx.immediate(req);
+      const r = beginTx.immediate(req);
+      if (r.kind === 'replay') await settled();
+      return r;
     },
     async idempotencyFinish(f) {
       finishIdem(f);

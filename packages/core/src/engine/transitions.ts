@@ -85,6 +85,12 @@ export type Decision = { ok: true; transition: Transition } | { ok: false; error
 const ok = (transition: Transition): Decision => ({ ok: true, transition });
 const fail = (error: AcpError): Decision => ({ ok: false, error });
 const iso = (d: Date) => isoOf(d.getTime());
+/**
+ * A request part the schema does not rebuild (values of records and loose objects come through as the
+ * caller's own objects): copied before a state keeps it, so the caller changing or reusing its request object
+ * never changes a session, and freezing a stored session never freezes the caller's object.
+ */
+const ownCopy = <T>(value: T): T => structuredClone(value);
 const plusSeconds = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
 // ------------------------------------------------------------------------------------------ negotiation
@@ -311,10 +317,10 @@ export function createSession(
   if (request.fulfillment_details) base.fulfillmentDetails = request.fulfillment_details;
   if (request.locale !== undefined) base.locale = request.locale;
   if (request.timezone !== undefined) base.timezone = request.timezone;
-  if (request.metadata !== undefined) base.metadata = request.metadata;
+  if (request.metadata !== undefined) base.metadata = ownCopy(request.metadata);
   if (request.order_notes !== undefined) base.orderNotes = request.order_notes;
   if (request.quote_id !== undefined) base.quoteId = request.quote_id;
-  if (request.affiliate_attribution) base.writeOnly = { firstTouch: request.affiliate_attribution };
+  if (request.affiliate_attribution) base.writeOnly = { firstTouch: ownCopy(request.affiliate_attribution) };
   return ok({
     state: evaluate(base, input.drafts, input.quote, undefined, ctx.config),
     effects: [],
@@ -446,8 +452,8 @@ export function beginComplete(
   if (request.affiliate_attribution || request.marketing_consents) {
     base.writeOnly = {
       ...base.writeOnly,
-      ...(request.affiliate_attribution ? { lastTouch: request.affiliate_attribution } : {}),
-      ...(request.marketing_consents ? { marketingConsents: request.marketing_consents } : {}),
+      ...(request.affiliate_attribution ? { lastTouch: ownCopy(request.affiliate_attribution) } : {}),
+      ...(request.marketing_consents ? { marketingConsents: ownCopy(request.marketing_consents) } : {}),
     };
   }
   if (request.buyer) {
@@ -942,7 +948,7 @@ export function cancelSession(
 ): Decision {
   const next = toClosed({ ...state, updatedAt: iso(ctx.now), notices: [], messages: [] }, 'canceled');
   if (request?.intent_trace) {
-    next.writeOnly = { ...next.writeOnly, intentTrace: normalizeIntentTrace(request.intent_trace) };
+    next.writeOnly = { ...next.writeOnly, intentTrace: ownCopy(normalizeIntentTrace(request.intent_trace)) };
   }
   const effects: Effect[] = [];
   if (state.status === 'in_progress') effects.push(expireLink(state.id, state.paymentLink.linkId));

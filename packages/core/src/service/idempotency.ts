@@ -47,7 +47,8 @@ const toStored = (r: ServiceResult<unknown>): StoredResponse => ({
 export function finishOf(idem: IdemRef, response: ServiceResult<unknown>): IdempotencyFinish {
   const finish: IdempotencyFinish = { scope: idem.scope, key: idem.key, response: toStored(response) };
   const renderBody = renderOf(response);
-  if (renderBody) finish.renderBody = renderBody;
+  // Not enumerable: a store that copies or posts what it is given (structuredClone, a worker) never sees it.
+  if (renderBody) Object.defineProperty(finish, 'renderBody', { value: renderBody, enumerable: false });
   return finish;
 }
 

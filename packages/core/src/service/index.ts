@@ -46,6 +46,9 @@ const LOOKUP_ID_FIELDS = [
   ['selected_fulfillment_options', '*', 'item_ids', '*'],
 ] as const;
 
+/** A deep copy for a caller outside core (JSON data: sessions, orders). */
+const copy = <T>(value: T): T => (value === null || value === undefined ? value : structuredClone(value));
+
 export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutService {
   const shell = createShell(deps);
   const { config, store, gateway, clock, ids } = shell;
@@ -334,15 +337,17 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       }
     },
 
-    getOrder: (orderId) => store.getOrder(orderId),
-    getOrderBySession: (sessionId) => store.getOrderBySession(sessionId),
+    // What these return is the caller's own copy: a store may hand out the objects it keeps (the memory store
+    // does), and merchant code changing what it read must never change an order, a charge amount or a replay.
+    getOrder: async (orderId) => copy(await store.getOrder(orderId)),
+    getOrderBySession: async (sessionId) => copy(await store.getOrderBySession(sessionId)),
 
     async loadSession(id, ctx) {
       const caller = ctx?.caller ?? INTERNAL_CALLER;
       const r = await service.getSession(id, { caller, apiVersion: LATEST_API_VERSION });
       if (r.status === 404) return null;
       const stored = await store.getSession(id);
-      return stored?.state ?? null;
+      return copy(stored?.state ?? null);
     },
 
     recoverPendingPayments: recovery.recoverPendingPayments,

@@ -131,7 +131,7 @@ export interface TestCheckoutOptions {
 
 /** The in-memory reference wiring. Any adapter can be swapped in to test it inside the full engine. */
 export function createTestCheckout(options: TestCheckoutOptions = {}): TestCheckout {
-  const store = createMemoryStore({ freeze: true });
+  const store = createMemoryStore();
   const catalog = createMemoryCatalog(options.products ?? SAMPLE_PRODUCTS);
   const gateway = createMemoryGateway();
   const clock = createManualClock();

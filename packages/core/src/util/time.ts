@@ -54,12 +54,16 @@ export function millisOf(iso: string): number {
     const sec = digits(iso, 17, 2);
     const ms = digits(iso, 20, 3);
     if (
+      y >= 0 &&
       mo >= 1 &&
       mo <= 12 &&
       d >= 1 &&
       d <= daysInMonth(y, mo) &&
+      h >= 0 &&
       h < 24 &&
+      mi >= 0 &&
       mi < 60 &&
+      sec >= 0 &&
       sec < 60 &&
       ms >= 0
     ) {
