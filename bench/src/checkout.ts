@@ -82,9 +82,9 @@ export interface MemoryCheckout {
  * system clock (sessions really age), sequential ids, Node's SHA-256 (as a Node deployment wires it). Validation and idempotency are the service's own.
  */
 export function memoryCheckout(
-  options: { idPrefix?: string; sessionTtlSeconds?: number } = {},
+  options: { idPrefix?: string; sessionTtlSeconds?: number; freeze?: boolean } = {},
 ): MemoryCheckout {
-  const store = createMemoryStore();
+  const store = createMemoryStore(options.freeze === false ? { freeze: false } : {});
   const gateway = createMemoryGateway();
   const service = createCheckoutService({
     store,

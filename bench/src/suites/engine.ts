@@ -50,8 +50,8 @@ interface Round {
 }
 
 /** `n` flows, one at a time, on a fresh wiring. */
-async function runRound(n: number): Promise<Round> {
-  const c = memoryCheckout({ idPrefix: `e${randomUUID().slice(0, 8)}` });
+async function runRound(n: number, freeze = true): Promise<Round> {
+  const c = memoryCheckout({ idPrefix: `e${randomUUID().slice(0, 8)}`, freeze });
   const input = flowInputs(n);
   gc();
   const t0 = performance.now();
@@ -72,9 +72,18 @@ export async function engine(r: Reporter, o: EngineOptions): Promise<void> {
     200,
     Math.min(5_000, Math.round((plan.roundMs * 1000) / (warm.cpuMicros / plan.warmupFlows))),
   );
+  // The default (the memory store freezes what it stores) and `freeze: false`, in alternating rounds.
+  await runRound(plan.warmupFlows, false);
   const rounds: Round[] = [];
-  for (let i = 0; i < plan.rounds; i++) rounds.push(await runRound(perRound));
+  const unfrozenRounds: Round[] = [];
+  for (let i = 0; i < plan.rounds; i++) {
+    const frozenFirst = i % 2 === 0;
+    if (!frozenFirst) unfrozenRounds.push(await runRound(perRound, false));
+    rounds.push(await runRound(perRound));
+    if (frozenFirst) unfrozenRounds.push(await runRound(perRound, false));
+  }
   const flowMicros = median(rounds.map((x) => x.cpuMicros / perRound));
+  const unfrozenFlowMicros = median(unfrozenRounds.map((x) => x.cpuMicros / perRound));
   const perCall = flowMicros / ENGINE_OPS.length;
   const flowsPerSecond = median(rounds.map((x) => (perRound / x.wallMs) * 1000));
 
@@ -135,6 +144,12 @@ export async function engine(r: Reporter, o: EngineOptions): Promise<void> {
     flowsPerRound: perRound,
     rounds: plan.rounds,
   });
+  r.metric(
+    'CPU per engine call, memory store without freezing (freeze: false, same rounds alternated)',
+    round(unfrozenFlowMicros / ENGINE_OPS.length, 1),
+    'µs',
+    { frozenVsUnfrozen: round(flowMicros / unfrozenFlowMicros, 2) },
+  );
   r.metric('flows per second (one flow at a time, wall clock)', round(flowsPerSecond, 0), 'flows/s', {
     engineCallsPerSecond: round(flowsPerSecond * ENGINE_OPS.length, 0),
     // What one core would do at the measured CPU per flow (less sensitive to other load on the machine).

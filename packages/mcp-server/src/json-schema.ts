@@ -5,6 +5,7 @@
 // same official examples.
 import { LATEST_API_VERSION, spec } from '@acp/core';
 import * as z from 'zod';
+import { SPEC_NAMES_BY_HASH } from './spec-names.generated.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -291,21 +292,41 @@ export const BINDING_SHAPES: Record<BindingToolName, BindingShape> = {
   },
 };
 
-const specNameMaps = new Map<'input' | 'output', Map<string, string>>();
-/** The JSON of every ACP schema definition → its name, for naming shared definitions. */
-function specNames(io: 'input' | 'output'): Map<string, string> {
-  let names = specNameMaps.get(io);
-  if (!names) {
-    names = new Map();
+/**
+ * A subschema's JSON → the ACP definition name it is (first in `SPEC_DEF_NAMES` order), for naming shared
+ * definitions. Computing it means converting every ACP definition to JSON Schema (about 80 ms at start-up),
+ * so the table is generated ahead (`scripts/generate-spec-names.mjs` → `spec-names.generated.ts`, keyed by a
+ * 53-bit hash of the JSON; `test/spec-names.test.ts` fails when it is stale) and a lookup only hashes.
+ */
+function specNames(io: 'input' | 'output'): ReadonlyMap<string, string> {
+  const table: Readonly<Record<string, string>> = SPEC_NAMES_BY_HASH[io];
+  return { get: (json: string) => table[jsonHash(json)] } as ReadonlyMap<string, string>;
+}
+
+/** The table `spec-names.generated.ts` holds, computed (what the generator writes and the test compares). */
+export function computeSpecNames(): Record<'input' | 'output', Record<string, string>> {
+  const out = { input: {} as Record<string, string>, output: {} as Record<string, string> };
+  for (const io of ['input', 'output'] as const) {
     for (const name of spec.SPEC_DEF_NAMES) {
       const schema = (spec as unknown as Record<string, z.ZodType>)[name];
       if (!schema) continue;
-      const json = JSON.stringify(toJsonSchema(schema, io));
-      if (!names.has(json)) names.set(json, name);
+      const key = jsonHash(JSON.stringify(toJsonSchema(schema, io)));
+      out[io][key] ??= name;
     }
-    specNameMaps.set(io, names);
   }
-  return names;
+  return out;
+}
+
+/** 53-bit FNV-1a-style hash of a string, in base 36 (cheap; a collision would only misname a definition). */
+export function jsonHash(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return ((h2 >>> 0) * 0x200000 + ((h1 >>> 0) & 0x1fffff)).toString(36);
 }
 
 /**
