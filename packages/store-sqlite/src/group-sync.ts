@@ -8,7 +8,7 @@
 //
 // The WAL file keeps its inode while any connection has the database open (SQLite resets or truncates it in
 // place; only the last connection's close deletes it), so one descriptor, opened on first use, stays valid.
-import { closeSync, fsync, open } from 'node:fs';
+import { closeSync, fsync, open, openSync } from 'node:fs';
 
 export interface WalSync {
   /** Resolves once an fsync of the WAL that started after this call completed. */
@@ -22,6 +22,14 @@ export interface WalSync {
   close(): void;
 }
 
+function openNow(path: string): Promise<number> | undefined {
+  try {
+    return Promise.resolve(openSync(path, 'r'));
+  } catch {
+    return undefined; // not there yet: opened on the first sync
+  }
+}
+
 /** The file calls the group commit makes (Node's, or a wrapper that observes them in tests). */
 export interface WalSyncIo {
   open: typeof open;
@@ -31,7 +39,9 @@ export interface WalSyncIo {
 const NODE_IO: WalSyncIo = { open, fsync, closeSync };
 
 export function createWalSync(walPath: string, io: WalSyncIo = NODE_IO): WalSync {
-  let fd: Promise<number> | undefined;
+  // Opened now when the WAL exists (after the store's first write, migrations included): the descriptor then
+  // outlives a close that checkpoints and deletes the file while a sync is still to run.
+  let fd: Promise<number> | undefined = openNow(walPath);
   let running: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
   let closed = false;

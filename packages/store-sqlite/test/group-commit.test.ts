@@ -66,6 +66,24 @@ describe('WAL group sync', () => {
     sync.close();
   });
 
+  it('syncs asked for before the WAL is deleted (a closing last connection checkpoints it away) still succeed', async () => {
+    const wal = join(tempDir(), 'db-wal');
+    writeFileSync(wal, 'frames');
+    // Node's calls, the open a little late (as on a busy thread pool): it must not be needed after the delete.
+    const io: WalSyncIo = {
+      open: ((path: string, flags: string, cb: (e: NodeJS.ErrnoException | null, fd: number) => void) =>
+        setTimeout(() => open(path, flags, cb), 20)) as unknown as typeof open,
+      fsync,
+      closeSync,
+    };
+    const sync = createWalSync(wal, io);
+    const first = sync.afterCommit();
+    const second = sync.afterCommit(); // queued behind the first
+    rmSync(wal); // SQLite's close: checkpoint, then delete the WAL
+    sync.close();
+    await expect(Promise.all([first, second])).resolves.toEqual([undefined, undefined]);
+  });
+
   it('a failing fsync fails the waiting writes (never a silent success), and the next write tries again', async () => {
     const wal = join(tempDir(), 'db-wal');
     writeFileSync(wal, 'frames');
