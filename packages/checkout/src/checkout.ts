@@ -220,6 +220,9 @@ async function build(
     ...(options.merchant?.links ? { links: options.merchant.links } : {}),
     ...(options.merchant?.support ? { support: options.merchant.support } : {}),
     ...(options.merchant?.sessionTtlSeconds ? { sessionTtlSeconds: options.merchant.sessionTtlSeconds } : {}),
+    ...(options.merchant?.paymentLeaseSeconds
+      ? { paymentLeaseSeconds: options.merchant.paymentLeaseSeconds }
+      : {}),
     ...(options.merchant?.paymentLinkTtlSeconds
       ? { paymentLinkTtlSeconds: options.merchant.paymentLinkTtlSeconds }
       : {}),

@@ -108,6 +108,8 @@ export interface CheckoutOptions {
     orderPermalink?: (orderId: string) => string;
     sessionTtlSeconds?: number;
     paymentLinkTtlSeconds?: number;
+    /** How long one process owns an in-flight charge before another may resume it (default 60 s). */
+    paymentLeaseSeconds?: number;
   };
   /** Hosted payment links (`create_payment_link`). Default: on, returning to `<publicUrl>/`. `false`: off. */
   paymentLinks?: { successUrl: string; cancelUrl?: string } | false;
@@ -329,6 +331,7 @@ const OptionsSchema = z.strictObject(
         orderPermalink: fn('an order permalink builder').optional(),
         sessionTtlSeconds: int('a number of seconds', 60).optional(),
         paymentLinkTtlSeconds: int('a number of seconds', 1800, 86_400).optional(),
+        paymentLeaseSeconds: int('a number of seconds', 1, 3600).optional(),
       })
       .optional(),
     paymentLinks: z

@@ -1,3 +1,0 @@
-import { acpProject } from '../../vitest.shared.js';
-
-export default acpProject('example-fetch-handler');
