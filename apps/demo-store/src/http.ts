@@ -1,8 +1,7 @@
-// The store's HTTP surface: the toolkit's ACP handler (REST, /mcp, discovery, Stripe webhook) plus the store's
-// own pages (dashboard, product images, order permalinks, checkout return page, policies).
+// The store's HTTP surface: the toolkit's ACP handler (REST, /mcp, discovery, Stripe webhook; from createCheckout)
+// plus the store's own pages (dashboard, product images, order permalinks, checkout return page, policies).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type AcpHttpHandler, createAcpHttpHandler } from '@acp/mcp-http';
-import { isLoopbackHost } from '@acp/mcp-http/node';
+import type { AcpHttpHandler } from '@acp/mcp-http';
 import type { DemoRuntime } from './app.js';
 import { STORE_NAME } from './app.js';
 import { productSvg } from './catalog.js';
@@ -49,38 +48,11 @@ function presentedCredential(request: Request): string | undefined {
   return undefined;
 }
 
-const LOCALHOST_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-
 export function createDemoHttpHandler(runtime: DemoRuntime, logger: DemoLogger): AcpHttpHandler {
   const { config } = runtime;
-  const loopback = isLoopbackHost(config.HOST);
-  const publicHost = new URL(config.publicUrl).hostname;
-  // Bound to loopback behind a proxy or tunnel, the store also answers its own machine (the dashboard at
-  // http://127.0.0.1:PORT/); a foreign Host (DNS rebinding) is refused either way.
-  const allowedHosts = isLoopbackHost(publicHost)
-    ? loopback
-      ? undefined
-      : [publicHost]
-    : loopback
-      ? [publicHost, ...LOCALHOST_NAMES]
-      : [publicHost];
-  const keys = config.ACP_API_KEYS;
-  const acp = createAcpHttpHandler({
-    service: runtime.service,
-    catalog: runtime.catalog,
-    mcp: runtime.mcpFactory,
-    ...(keys.length ? { apiKeys: keys.map((k) => (k.id ? { id: k.id, key: k.key } : { key: k.key })) } : {}),
-    ...(allowedHosts ? { allowedHosts } : {}),
-    ...(config.ACP_ALLOW_UNAUTHENTICATED ? { allowUnauthenticated: true } : {}),
-    publicUrl: config.publicUrl,
-    ...(runtime.requestSigning ? { requestSigning: runtime.requestSigning } : {}),
-    webhook: {
-      path: '/webhooks/stripe',
-      signatureHeader: 'stripe-signature',
-      handle: (raw, signature) => runtime.stripeWebhook(raw, signature ?? undefined),
-    },
-    logger,
-  });
+  // The toolkit's handler (REST, /mcp, discovery, the Stripe webhook), built by createCheckout from the same
+  // configuration (keys, allowed hosts, signing, webhook path).
+  const acp = runtime.checkout.http;
 
   if (config.dashboard === 'disabled') {
     logger.warn(

@@ -6,10 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createStripeTestPaymentsProvider } from '@acp/stripe';
 import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDemoRuntime, type DemoRuntime, demoTestPayments } from '../src/app.js';
+import { createDemoRuntime, type DemoRuntime } from '../src/app.js';
 import { ConfigError, loadConfig, parseApiKeys } from '../src/config.js';
 import { connectionHelp } from '../src/connect.js';
 import { createDemoHttpHandler, matchesAnyKey } from '../src/http.js';
@@ -214,9 +215,10 @@ describe('bad configuration does not start', () => {
       { stripeConfig: { host: '127.0.0.1', port: 1, protocol: 'http', maxNetworkRetries: 0 } },
     );
     cleanups.push(() => rt.close());
+    // @acp/checkout warns in its own words (its option names); the demo's line names the variable.
     const warning = lines
       .map((l) => JSON.parse(l) as { msg: string })
-      .find((l) => /reach Stripe/.test(l.msg));
+      .find((l) => /reach Stripe/.test(l.msg) && /STRIPE_SECRET_KEY/.test(l.msg));
     expect(warning?.msg).toMatch(/STRIPE_SECRET_KEY/);
     expect(warning?.msg).toMatch(/payments may fail/);
     expect(lines.join('\n')).not.toContain('unreachable_123456');
@@ -491,10 +493,12 @@ describe('store pages and transports', () => {
   });
 });
 
-describe('collect_payment_info follows the stripe client', () => {
+describe('collect_payment_info follows the stripe client (@acp/stripe, used through @acp/checkout)', () => {
   it('is offered only when the client itself sends a test key (not a declared mode)', () => {
     const test = new Stripe('sk_test_client_key_123456');
-    expect(demoTestPayments(test, 'sk_test_client_key_123456', false)?.mode).toBe('test');
+    expect(createStripeTestPaymentsProvider(test, { secretKey: 'sk_test_client_key_123456' })?.mode).toBe(
+      'test',
+    );
     // A client whose key cannot be read (custom authenticator, e.g. a live key fetched from a vault): no tool,
     // although the configured string is a test key.
     const opaque = new Stripe(
@@ -506,7 +510,9 @@ describe('collect_payment_info follows the stripe client', () => {
         },
       } as unknown as Stripe.StripeConfig,
     );
-    expect(demoTestPayments(opaque, 'sk_test_client_key_123456', false)).toBeUndefined();
+    expect(
+      createStripeTestPaymentsProvider(opaque, { secretKey: 'sk_test_client_key_123456' }),
+    ).toBeUndefined();
   });
 });
 

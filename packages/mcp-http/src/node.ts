@@ -196,21 +196,44 @@ export async function writeWebResponse(response: Response, res: ServerResponse):
   }
 }
 
+export interface AcpNodeListenerOptions {
+  /** The host used for a request without a `Host` header (HTTP/1.0). Default `localhost`. */
+  fallbackHost?: () => string;
+}
+
+/** Methods that carry a request body the handler reads. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const BODY_CONSUMED = errorBody(
+  new AcpError(
+    'internal_error',
+    'The request body was already read by another middleware: mount the ACP handler before body parsers such as express.json().',
+  ),
+);
+
 /**
- * The handler on `node:http`. Refuses to listen without authentication when it is reachable beyond loopback (a
- * non-loopback bind, `publicUrl` or allowed Host), and beyond loopback with only localhost allowed as Host.
+ * The handler as a `node:http` request listener, `(req, res) => void`: for `http.createServer`, Express
+ * (`app.use(listener)`, mounted before any body parser), Connect, Fastify's `raw` routes. The server it runs in
+ * is yours: `listen()`'s refusals (an unauthenticated non-loopback bind) are not applied here, the handler's
+ * own construction rules are. A body already read by another middleware is answered with a 500 naming the
+ * cause, never waited for.
  */
-export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): AcpNodeServer {
-  const handler = 'fetch' in options ? options : createAcpHttpHandler(options);
+export function createAcpNodeListener(
+  handler: AcpHttpHandler,
+  options: AcpNodeListenerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   const plain = plainHandlerOf(handler);
-  let boundHost = '127.0.0.1';
+  const fallbackHost = options.fallbackHost ?? (() => 'localhost');
   const fail = (res: ServerResponse) => () => {
     if (res.headersSent) res.end();
     else res.writeHead(500, { 'content-type': 'application/json' }).end(INTERNAL);
   };
-  const server = createServer((req, res) => {
+  return (req, res) => {
+    if (req.readableEnded && BODY_METHODS.has(req.method ?? '')) {
+      res.writeHead(500, { 'content-type': 'application/json' }).end(BODY_CONSUMED);
+      return;
+    }
     if (plain) {
-      const url = `http://${req.headers.host ?? boundHost}${req.url ?? '/'}`;
+      const url = `http://${req.headers.host ?? fallbackHost()}${req.url ?? '/'}`;
       // What `toWebRequest` would refuse (a URL that does not parse, a method `Request` forbids) stays a 400.
       if (!URL.canParse(url) || FORBIDDEN_METHODS.has(req.method ?? '')) {
         res.writeHead(400, { 'content-type': 'application/json' }).end(MALFORMED);
@@ -223,7 +246,7 @@ export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): A
     }
     let request: Request;
     try {
-      request = toWebRequest(req, boundHost);
+      request = toWebRequest(req, fallbackHost());
     } catch {
       res.writeHead(400, { 'content-type': 'application/json' }).end(MALFORMED);
       return;
@@ -232,7 +255,17 @@ export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): A
       .fetch(request)
       .then((response) => writeWebResponse(response, res))
       .catch(fail(res));
-  });
+  };
+}
+
+/**
+ * The handler on `node:http`. Refuses to listen without authentication when it is reachable beyond loopback (a
+ * non-loopback bind, `publicUrl` or allowed Host), and beyond loopback with only localhost allowed as Host.
+ */
+export function createAcpNodeServer(options: AcpHttpOptions | AcpHttpHandler): AcpNodeServer {
+  const handler = 'fetch' in options ? options : createAcpHttpHandler(options);
+  let boundHost = '127.0.0.1';
+  const server = createServer(createAcpNodeListener(handler, { fallbackHost: () => boundHost }));
   server.on('clientError', answerClientError);
   return {
     server,

@@ -38,6 +38,13 @@ export {
   type TestTokenRequest,
 } from './test-payments.js';
 export {
+  type AgentTestToken,
+  type AgentTestTokenInput,
+  createStripeTestPaymentsProvider,
+  type StripeTestPaymentsProvider,
+  type StripeTestPaymentsProviderOptions,
+} from './test-payments-provider.js';
+export {
   createStripeWebhookHandler,
   type StripeWebhookHandler,
   type StripeWebhookHandlerOptions,

@@ -21,10 +21,13 @@ import {
 import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
 import { createAcpHttpHandler } from '@acp/mcp-http';
 import { createAcpNodeServer } from '@acp/mcp-http/node';
-import type { TestPaymentsProvider } from '@acp/mcp-server';
 import { createPostgresStore } from '@acp/store-postgres';
 import { createSqliteStore } from '@acp/store-sqlite';
-import { createStripeGateway, createStripeTestPayments, createStripeWebhookHandler } from '@acp/stripe';
+import {
+  createStripeGateway,
+  createStripeTestPaymentsProvider,
+  createStripeWebhookHandler,
+} from '@acp/stripe';
 import Stripe from 'stripe';
 
 /** Products of the campaign store: none tracks stock, so any number of orders is possible. */
@@ -198,24 +201,10 @@ async function main(): Promise<void> {
   });
   const gateway = config.crash ? withCrashPoint(stripeGateway, config.crash) : stripeGateway;
 
-  const helpers = createStripeTestPayments({ stripe, secretKey: config.stripeKey });
-  const testPayments: TestPaymentsProvider = {
-    mode: 'test',
-    rawCardsEnabled: false,
-    async createTestToken(input) {
-      if (!('paymentMethodId' in input)) throw new Error('raw cards are disabled');
-      const t = await helpers.tokenFromPaymentMethod(input.paymentMethodId, {
-        amount: input.amount,
-        currency: input.currency,
-      });
-      return {
-        shared_payment_token: t.shared_payment_token,
-        expires_at: new Date(t.expires_at * 1000).toISOString(),
-        max_amount: t.max_amount,
-        currency: t.currency,
-      };
-    },
-  };
+  const testPayments = createStripeTestPaymentsProvider(stripe, {
+    secretKey: config.stripeKey,
+  });
+  if (!testPayments) throw new Error('the reliability server needs a test-mode stripe client');
 
   const catalog = createMemoryCatalog(CAMPAIGN_PRODUCTS);
   const service = createCheckoutService({

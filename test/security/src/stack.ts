@@ -13,7 +13,11 @@ import { type AcpNodeServer, createAcpNodeServer } from '@acp/mcp-http/node';
 import type { RequestSigningOptions, TestPaymentsProvider } from '@acp/mcp-server';
 import { createPostgresStore, type PostgresStore } from '@acp/store-postgres';
 import { createSqliteStore, type SqliteStore } from '@acp/store-sqlite';
-import { createStripeGateway, createStripeTestPayments, createStripeWebhookHandler } from '@acp/stripe';
+import {
+  createStripeGateway,
+  createStripeTestPaymentsProvider,
+  createStripeWebhookHandler,
+} from '@acp/stripe';
 import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import Stripe from 'stripe';
@@ -85,32 +89,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       logger: capture.logger,
     });
-    const helpers = createStripeTestPayments({ stripe, secretKey: STRIPE_TEST_KEY, allowRawCards });
-    const testPayments: TestPaymentsProvider = {
-      mode: 'test',
-      rawCardsEnabled: helpers.rawCardsEnabled,
-      async createTestToken(input) {
-        const request = { amount: input.amount, currency: input.currency };
-        const t =
-          'paymentMethodId' in input
-            ? await helpers.tokenFromPaymentMethod(input.paymentMethodId, request)
-            : await helpers.tokenFromCard(
-                {
-                  number: input.card.number,
-                  exp_month: input.card.expMonth,
-                  exp_year: input.card.expYear,
-                  cvc: input.card.cvc,
-                },
-                request,
-              );
-        return {
-          shared_payment_token: t.shared_payment_token,
-          expires_at: new Date(t.expires_at * 1000).toISOString(),
-          max_amount: t.max_amount,
-          currency: t.currency,
-        };
-      },
-    };
+    const testPayments = createStripeTestPaymentsProvider(stripe, {
+      secretKey: STRIPE_TEST_KEY,
+      allowRawCards,
+    });
+    if (!testPayments) throw new Error('the security stack needs a test-mode stripe client');
 
     let store: CheckoutStoreV1;
     let sqlite: SqliteStore | undefined;

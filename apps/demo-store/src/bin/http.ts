@@ -13,7 +13,7 @@ async function main() {
   const runtime = await createDemoRuntime(config, logger);
   const server = createAcpNodeServer(createDemoHttpHandler(runtime, logger));
   const url = await server.listen({ port: config.PORT, host: config.HOST });
-  runtime.setWebhookUrl(`${url}/webhooks/stripe`);
+  runtime.setServerUrl(url);
   process.stderr.write(`listening on ${url}\n`);
   process.stderr.write(`${connectionHelp(config, url)}\n`);
 

@@ -33,7 +33,7 @@ async function main() {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiver.unref();
-    runtime.setWebhookUrl(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/stripe`);
+    runtime.setServerUrl(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}`);
   }
   serveAcpStdio(runtime.mcpFactory, { logger });
   process.stdin.on('end', () => {

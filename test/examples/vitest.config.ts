@@ -1,0 +1,3 @@
+import { acpProject } from '../../vitest.shared.js';
+
+export default acpProject('examples');
