@@ -4,13 +4,9 @@
 // their answers are the same as on the SDK v2 server.
 import {
   type AcpCheckoutTools,
-  type AcpToolDefinition,
   type AcpToolsOptions,
-  bridgedErrorResult,
-  createAcpCheckoutTools,
   type JsonSchema,
-  jsonRpcErrorBridge,
-  LOCAL_CALLER,
+  registerCheckoutTools,
 } from '@acp/mcp-server/neutral';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -74,45 +70,25 @@ export function registerAcpCheckoutToolsSdk1(
       'registerAcpCheckoutToolsSdk1 needs an McpServer of @modelcontextprotocol/sdk 1.x; for the SDK v2 use registerAcpCheckoutTools from @acp/mcp-server.',
     );
   }
-  const checkout = createAcpCheckoutTools(options);
-  const bridge = jsonRpcErrorBridge(server.server);
-  const tools: Record<string, RegisteredTool> = {};
-
-  const registerOne = (def: AcpToolDefinition): void => {
-    const callback = async (
-      args: Record<string, unknown>,
-      extra: Sdk1RequestExtra,
-    ): Promise<CallToolResult> => {
-      const outcome = await checkout.call(def.name, args, {
-        caller: options.callerOf?.(extra) ?? extra.authInfo?.clientId ?? LOCAL_CALLER,
-        canReadBuyerDetails: options.canReadBuyerDetails?.(extra) ?? extra.authInfo !== undefined,
-        ...(extra._meta ? { requestMeta: extra._meta as Record<string, unknown> } : {}),
-      });
-      if (outcome.error) {
-        bridge.fail(extra.requestId, outcome.error);
-        return bridgedErrorResult(outcome.error);
-      }
-      return outcome.result as CallToolResult;
-    };
-    tools[def.name] = server.registerTool(
-      def.name,
-      {
-        title: def.title,
-        description: def.description,
-        inputSchema: asZod(def.inputSchema),
-        ...(def.outputSchema ? { outputSchema: asZod(def.outputSchema) } : {}),
-        annotations: def.annotations,
-      },
-      callback,
-    );
-  };
-
-  try {
-    for (const def of checkout.definitions()) registerOne(def);
-  } catch (e) {
-    // All or nothing: a name clash leaves the host's server as it was.
-    for (const tool of Object.values(tools)) tool.remove();
-    throw e;
-  }
-  return { tools, checkout };
+  return registerCheckoutTools<Sdk1RequestExtra, RegisteredTool>(server.server, options, {
+    register: (def, call) =>
+      server.registerTool(
+        def.name,
+        {
+          title: def.title,
+          description: def.description,
+          inputSchema: asZod(def.inputSchema),
+          ...(def.outputSchema ? { outputSchema: asZod(def.outputSchema) } : {}),
+          annotations: def.annotations,
+        },
+        async (args: Record<string, unknown>, extra: Sdk1RequestExtra) =>
+          (await call(args, extra)) as CallToolResult,
+      ),
+    identity: (extra) => ({
+      clientId: extra.authInfo?.clientId,
+      authenticated: extra.authInfo !== undefined,
+      meta: extra._meta as Record<string, unknown> | undefined,
+      requestId: extra.requestId,
+    }),
+  });
 }

@@ -18,6 +18,7 @@ export {
   type JsonRpcErrorObject,
   LOCAL_CALLER,
 } from './neutral.js';
+export { type HostIdentity, type HostRegistrar, registerCheckoutTools } from './registration-kit.js';
 export {
   ACP_MCP_ERROR_CODE,
   type AcpToolsOptions,

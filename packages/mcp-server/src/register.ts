@@ -9,14 +9,9 @@ import type {
   ServerContext,
   StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
-import { bridgedErrorResult, jsonRpcErrorBridge } from './error-bridge.js';
 import type { JsonSchema } from './json-schema.js';
-import {
-  type AcpCheckoutTools,
-  type AcpToolDefinition,
-  createAcpCheckoutTools,
-  LOCAL_CALLER,
-} from './neutral.js';
+import type { AcpCheckoutTools } from './neutral.js';
+import { registerCheckoutTools } from './registration-kit.js';
 import type { AcpToolsOptions } from './tools/define.js';
 
 export interface AcpToolRegistrationOptions extends AcpToolsOptions {
@@ -69,40 +64,25 @@ export function registerAcpCheckoutTools(
       'registerAcpCheckoutTools needs an McpServer of the MCP SDK v2 (@modelcontextprotocol/server); for @modelcontextprotocol/sdk 1.x use @acp/mcp-sdk1.',
     );
   }
-  const checkout = createAcpCheckoutTools(options);
-  const bridge = jsonRpcErrorBridge(server.server);
-  const tools: Record<string, RegisteredTool> = {};
-  try {
-    for (const def of checkout.definitions()) registerOne(def);
-  } catch (e) {
-    // All or nothing: a name clash leaves the host's server as it was.
-    for (const tool of Object.values(tools)) tool.remove();
-    throw e;
-  }
-  return { tools, checkout };
-
-  function registerOne(def: AcpToolDefinition): void {
-    tools[def.name] = server.registerTool(
-      def.name,
-      {
-        title: def.title,
-        description: def.description,
-        inputSchema: asStandardSchema(def.inputSchema),
-        ...(def.outputSchema ? { outputSchema: asStandardSchema(def.outputSchema) } : {}),
-        annotations: def.annotations,
-      },
-      async (args: Record<string, unknown>, ctx: ServerContext): Promise<CallToolResult> => {
-        const outcome = await checkout.call(def.name, args, {
-          caller: options.callerOf?.(ctx) ?? ctx.http?.authInfo?.clientId ?? LOCAL_CALLER,
-          canReadBuyerDetails: options.canReadBuyerDetails?.(ctx) ?? ctx.http?.authInfo !== undefined,
-          ...(ctx.mcpReq._meta ? { requestMeta: ctx.mcpReq._meta as Record<string, unknown> } : {}),
-        });
-        if (outcome.error) {
-          bridge.fail(ctx.mcpReq.id, outcome.error);
-          return bridgedErrorResult(outcome.error);
-        }
-        return outcome.result as CallToolResult;
-      },
-    );
-  }
+  return registerCheckoutTools<ServerContext, RegisteredTool>(server.server, options, {
+    register: (def, call) =>
+      server.registerTool(
+        def.name,
+        {
+          title: def.title,
+          description: def.description,
+          inputSchema: asStandardSchema(def.inputSchema),
+          ...(def.outputSchema ? { outputSchema: asStandardSchema(def.outputSchema) } : {}),
+          annotations: def.annotations,
+        },
+        async (args: Record<string, unknown>, ctx: ServerContext) =>
+          (await call(args, ctx)) as CallToolResult,
+      ),
+    identity: (ctx) => ({
+      clientId: ctx.http?.authInfo?.clientId,
+      authenticated: ctx.http?.authInfo !== undefined,
+      meta: ctx.mcpReq._meta as Record<string, unknown> | undefined,
+      requestId: ctx.mcpReq.id,
+    }),
+  });
 }
