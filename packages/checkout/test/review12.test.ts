@@ -1,0 +1,159 @@
+// Review 12 PoCs (failing tests) for @acp/checkout: real parts (the in-process Stripe emulator over HTTP, the
+// SQLite store, the web-standard handler, the official MCP client at listen()).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStripeEmulator } from '@acp/stripe-emulator';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Checkout, type CheckoutOptions, createCheckout } from '../src/index.js';
+import { completeWithToken, createReadySession, PRODUCTS, totalOf, until, V } from './helpers.js';
+
+const silent = { warn() {}, error() {} };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function start(options: Partial<CheckoutOptions> = {}): Promise<Checkout> {
+  const checkout = await createCheckout({
+    products: PRODUCTS,
+    logger: silent,
+    ...options,
+  } as CheckoutOptions);
+  cleanups.push(() => checkout.close());
+  return checkout;
+}
+
+describe('review12: the emulator on a public store', () => {
+  // The README's own start-up line is `stripe: process.env.STRIPE_SECRET_KEY ? {...} : undefined`: a deploy that
+  // lost its env var runs the emulator on the public URL. Then any agent with an API key pays with
+  // collect_payment_info and pm_card_visa, and onOrder gets an order that nothing marks as unpaid.
+  it('a public publicUrl without stripe does not take orders paid by the emulator', async () => {
+    const key = 'agent_key_0123456789abcdef';
+    const orders: Record<string, unknown>[] = [];
+    let checkout: Checkout;
+    try {
+      checkout = await start({
+        publicUrl: 'https://shop.example.com',
+        http: { apiKeys: [{ id: 'agent', key }] },
+        onOrder: (o) => {
+          orders.push(o as unknown as Record<string, unknown>);
+        },
+      });
+    } catch {
+      return; // refused at start-up: what this test asks for
+    }
+    const url = await checkout.listen();
+    const client = new Client({ name: 'agent', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+      }),
+    );
+    cleanups.push(() => client.close());
+    const call = async (name: string, args: Record<string, unknown>) =>
+      ((await client.callTool({ name, arguments: args })) as { structuredContent: Record<string, unknown> })
+        .structuredContent;
+    const created = await call('create_checkout_session', {
+      meta: { api_version: V, idempotency_key: crypto.randomUUID() },
+      payload: {
+        currency: 'usd',
+        line_items: [{ id: 'ebook' }],
+        capabilities: { interventions: { supported: [] } },
+        buyer: { email: 'mallory@example.com', first_name: 'M', last_name: 'M' },
+      },
+    });
+    const paid = await call('collect_payment_info', {
+      sessionId: created.id,
+      paymentMethodId: 'pm_card_visa',
+    });
+    const completed = await call('complete_checkout_session', {
+      meta: { api_version: V, idempotency_key: crypto.randomUUID() },
+      id: created.id,
+      payload: { payment_data: paid.payment_data },
+    });
+    await until('onOrder', () => (orders.length ? true : undefined));
+    expect.fail(
+      `a store at https://shop.example.com took order ${(completed.order as { id: string }).id} (status ${completed.status}) paid by the emulator; onOrder got ${JSON.stringify(Object.keys(orders[0]!))}, nothing says simulated`,
+    );
+  });
+});
+
+describe('review12: onOrder "at least once"', () => {
+  it('an order whose onOrder failed is delivered again (after a restart on the same store)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acp-review12-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store = { sqlite: join(dir, 'shop.db') };
+    let failing = true;
+    const delivered: string[] = [];
+    const onOrder = (o: { order: { id: string } }) => {
+      if (failing) throw new Error('fulfilment API down');
+      delivered.push(o.order.id);
+    };
+    const first = await createCheckout({ products: PRODUCTS, logger: silent, store, onOrder });
+    const b = { fetch: first.fetch, base: 'http://localhost' };
+    const session = await createReadySession(b);
+    const token = await first.mcpTools.testPayments!.createTestToken({
+      sessionId: session.id,
+      paymentMethodId: 'pm_card_visa',
+      amount: totalOf(session),
+      currency: 'usd',
+    });
+    const done = await completeWithToken(b, session, token.shared_payment_token);
+    expect(done.status).toBe('completed');
+    await first.close(); // waits for the (failed) hook
+    failing = false;
+
+    const second = await start({
+      store,
+      onOrder,
+      background: { recoverEverySeconds: 1, sweepEverySeconds: 1 },
+    });
+    expect(await second.service.getOrderBySession(session.id)).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 2500)); // a recovery and a sweep ran
+    expect(delivered).toEqual([done.order!.id]);
+  });
+});
+
+describe('review12: close() while a payment runs', () => {
+  // Stripe (an emulator standing in for it, outside this checkout) answers the charge after close() began.
+  it('no onOrder runs after close() resolved', async () => {
+    const stripe = await startStripeEmulator();
+    cleanups.push(() => stripe.close());
+    const calls: number[] = [];
+    const checkout = await createCheckout({
+      products: PRODUCTS,
+      logger: silent,
+      stripe: {
+        secretKey: 'sk_test_close_123456',
+        webhookSecret: 'whsec_x',
+        accountId: 'acct_close',
+        clientConfig: stripe.stripeConfig,
+      },
+      onOrder: () => {
+        calls.push(Date.now());
+      },
+    });
+    const b = { fetch: checkout.fetch, base: 'http://localhost' };
+    const session = await createReadySession(b);
+    const token = await checkout.mcpTools.testPayments!.createTestToken({
+      sessionId: session.id,
+      paymentMethodId: 'pm_card_visa',
+      amount: totalOf(session),
+      currency: 'usd',
+    });
+    stripe.injectFaults({ kind: 'latency', method: 'POST', path: '/v1/payment_intents', ms: 400, times: 1 });
+    const completing = completeWithToken(b, session, token.shared_payment_token).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 100)); // the charge is at Stripe
+    await checkout.close();
+    const closedAt = Date.now();
+    const answer = (await completing) as { status?: string };
+    await new Promise((r) => setTimeout(r, 200));
+    expect({
+      charged: stripe.paymentIntents({ status: 'succeeded' }).length,
+      answer: answer.status,
+      hooksAfterClose: calls.filter((t) => t >= closedAt).length,
+    }).toEqual({ charged: 1, answer: 'completed', hooksAfterClose: 0 });
+  });
+});
