@@ -157,3 +157,59 @@ describe('review12: close() while a payment runs', () => {
     }).toEqual({ charged: 1, answer: 'completed', hooksAfterClose: 0 });
   });
 });
+
+describe('review12: options that are accepted and then break the store', () => {
+  it('background.sweepEverySeconds beyond 24.8 days is refused (Node turns the interval into 1 ms)', async () => {
+    const { createMemoryStore } = await import('@acp/core/memory');
+    const inner = createMemoryStore();
+    let sweeps = 0;
+    const store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop === 'idempotencySweep' && typeof v === 'function') {
+          return (...args: unknown[]) => {
+            sweeps++;
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const error = await start({ store, background: { sweepEverySeconds: 30 * 86_400 } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    // A monthly sweep: either refused as an option, or run at most once in 300 ms.
+    expect({ refused: error !== undefined || sweeps <= 1, sweeps }).toMatchObject({ refused: true });
+  });
+
+  for (const webhookPath of ['/mcp', '/checkout_sessions']) {
+    it(`http.webhookPath ${webhookPath} (an endpoint of the handler itself) is refused`, async () => {
+      const error = await start({ http: { webhookPath } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as { issues?: unknown })?.issues).toEqual([
+        expect.objectContaining({ path: 'http.webhookPath' }),
+      ]);
+    });
+  }
+
+  it('stripe.clientConfig.authenticator with a secretKey is a CheckoutError naming the path', async () => {
+    const error = await start({
+      stripe: {
+        secretKey: 'sk_test_abcdef123456',
+        webhookSecret: 'whsec_x',
+        accountId: 'acct_x',
+        clientConfig: { authenticator: async () => undefined } as never,
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { issues?: unknown })?.issues).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/^stripe\.clientConfig/) }),
+    ]);
+  });
+});
