@@ -213,3 +213,55 @@ describe('review12: options that are accepted and then break the store', () => {
     ]);
   });
 });
+
+describe('review12: a restricted key without the account permission', () => {
+  // Stripe answers GET /v1/account with 403 `permission_error` to a restricted key (rk_live_/rk_test_) that lacks
+  // the account read permission, a key that can take payments. A stand-in for that one Stripe answer (the
+  // project's emulator does not model restricted-key permissions).
+  it('the error names the way out (stripe.accountId), not only "invalid, revoked"', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json', 'request-id': 'req_1' });
+      res.end(
+        JSON.stringify({
+          error: {
+            type: 'invalid_request_error',
+            message:
+              "The provided key 'rk_test_***3456' does not have the required permissions for this endpoint on account 'acct_1'.",
+          },
+        }),
+      );
+      void req;
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as { port: number }).port;
+    const error = await start({
+      stripe: {
+        secretKey: 'rk_test_payments_only_123456',
+        webhookSecret: 'whsec_x',
+        clientConfig: { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 },
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { issues?: { message: string }[] })?.issues?.[0]?.message).toMatch(/accountId/);
+  });
+});
+
+describe('review12: the optional store drivers as published', () => {
+  // `workspace:*` is packed as the exact version (0.1.0). Packages version independently (changesets), so the
+  // first release of @acp/store-sqlite alone leaves @acp/checkout's peer range, npm refuses the install
+  // (ERESOLVE), and changesets bumps @acp/checkout major for any minor of a peer.
+  it('peerDependencies on the store drivers are ranges, not exact versions', async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      peerDependencies: Record<string, string>;
+    };
+    expect(pkg.peerDependencies).toEqual({
+      '@acp/store-postgres': expect.not.stringMatching(/^workspace:\*$/),
+      '@acp/store-sqlite': expect.not.stringMatching(/^workspace:\*$/),
+    });
+  });
+});
