@@ -265,3 +265,10 @@ describe('review12: the optional store drivers as published', () => {
     });
   });
 });
+
+describe('review12: setServerUrl', () => {
+  it('refuses what is not an http(s) URL, as its error message says', async () => {
+    const checkout = await start();
+    expect(() => checkout.setServerUrl('javascript:alert(1)//')).toThrow(/http\(s\)/);
+  });
+});
