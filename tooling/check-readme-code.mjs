@@ -57,6 +57,8 @@ function extractBlocks(markdown) {
     }
     open.code.push(line);
   }
+  // A block left open at the end of the file would be skipped silently: a README mistake worth failing on.
+  if (open) throw new Error(`a \`\`\`${open.lang} block opened at line ${open.start - 1} is never closed`);
   return blocks;
 }
 

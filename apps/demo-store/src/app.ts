@@ -152,7 +152,8 @@ async function buildRuntime(
               ...(overrides.stripeConfig ? { clientConfig: overrides.stripeConfig } : {}),
             },
           }
-        : { emulator: { allowRawCards: config.ACP_ALLOW_RAW_TEST_CARDS } }),
+        : // The demo store is a demo: simulated payments are its point, said on every page and at start-up.
+          { emulator: { allowRawCards: config.ACP_ALLOW_RAW_TEST_CARDS, publicDemo: true } }),
       publicUrl: config.publicUrl,
       paymentLinks: {
         successUrl: `${config.publicUrl}/checkout/return?status=paid&stripe_session={CHECKOUT_SESSION_ID}`,

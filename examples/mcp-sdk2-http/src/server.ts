@@ -6,20 +6,21 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCheckout } from '@acp/checkout';
 import { toWebRequest, writeWebResponse } from '@acp/mcp-http/node';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  McpServer,
+  originValidationResponse,
+} from '@modelcontextprotocol/server';
 import * as z from 'zod';
 
 const key = process.env.STRIPE_SECRET_KEY;
 const checkout = await createCheckout({
   name: 'Tea Shop',
   products: [
-    {
-      id: 'sencha',
-      name: 'Sencha green tea, 100 g',
-      unitAmount: 1400,
-      currency: 'usd',
-      fulfillment: 'physical',
-    },
+    { id: 'sencha', name: 'Sencha, 100 g', unitAmount: 1400, currency: 'usd', fulfillment: 'physical' },
     { id: 'guide', name: 'Brewing guide (ebook)', unitAmount: 900, currency: 'usd', fulfillment: 'digital' },
   ],
   shipping: { freeOver: 3000 },
@@ -45,8 +46,12 @@ const mcp = createMcpHandler(() => {
 const http = createServer((req, res) => {
   if (req.url === checkout.webhookPath) return checkout.node(req, res); // Stripe webhook
   if (req.url !== '/mcp') return void res.writeHead(404).end();
-  mcp
-    .fetch(toWebRequest(req, 'localhost'))
+  const request = toWebRequest(req, 'localhost');
+  // The SDK's handler validates nothing: only this machine's names and pages (no DNS rebinding).
+  const refused =
+    hostHeaderValidationResponse(request, localhostAllowedHostnames()) ??
+    originValidationResponse(request, localhostAllowedOrigins());
+  (refused ? Promise.resolve(refused) : mcp.fetch(request))
     .then((response) => writeWebResponse(response, res))
     .catch(() => res.writeHead(500).end());
 });

@@ -186,7 +186,13 @@ async function build(
 
   // ------------------------------------------------------------------------------------------ engine
   const hooks = new Set<Promise<unknown>>();
-  const runHook = (hook: string, call: () => unknown) => {
+  let closing = false;
+  const runHook = (hook: string, call: () => unknown, about?: Record<string, unknown>) => {
+    // Nothing runs after close() began (it would run after close() resolved): said, with what it was about.
+    if (closing) {
+      logger.error(`${hook} not run: the checkout is closing`, about ?? {});
+      return;
+    }
     let pending: Promise<unknown>;
     try {
       pending = Promise.resolve(call());
@@ -240,7 +246,7 @@ async function build(
       emit(event: DomainEvent) {
         if (event.type === 'order_created' && options.onOrder) {
           const onOrder = options.onOrder;
-          runHook('onOrder', () => onOrder(event.order));
+          runHook('onOrder', () => onOrder(event.order), { order: event.order.order.id });
         }
         if (options.onEvent) {
           const onEvent = options.onEvent;
@@ -252,6 +258,7 @@ async function build(
     config: merchant,
   });
   closers.push(async () => {
+    closing = true;
     await Promise.all([...hooks]);
   });
 
@@ -327,7 +334,8 @@ async function build(
 
   const webhookUrls = new Set<string>();
   const setServerUrl = (url: string) => {
-    if (!URL.canParse(url)) throw new TypeError('setServerUrl needs an absolute http(s) URL');
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw new TypeError('setServerUrl needs an absolute http(s) URL');
     serverUrl = url.replace(/\/+$/, '');
     const target = `${serverUrl}${webhookPath}`;
     if (payments.emulator && !webhookUrls.has(target)) {

@@ -20,6 +20,9 @@ import type Stripe from 'stripe';
 import * as z from 'zod';
 import { CheckoutError, type CheckoutOptionIssue } from './errors.js';
 
+/** The longest interval a Node timer keeps (2^31 - 1 ms); longer ones fire every millisecond. */
+const MAX_INTERVAL_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Where checkout state lives. Stores you pass are yours to close; the ones built from a name are closed by `close()`. */
 export type StoreOption =
   /** In memory (the default): lost on restart. Development, tests, demos. */
@@ -81,8 +84,11 @@ export interface CheckoutOptions {
   pricing?: PricingV1;
   /** Real Stripe. Omitted: the local Stripe emulator, started in-process, and a loud warning (no money moves). */
   stripe?: StripeOptions;
-  /** Settings of the emulator (only without `stripe`). */
-  emulator?: { allowRawCards?: boolean };
+  /**
+   * Settings of the emulator (only without `stripe`). `publicDemo: true` lets it run on a public `publicUrl` (a
+   * demo that takes no money); without it, a public `publicUrl` and no Stripe key is refused at start-up.
+   */
+  emulator?: { allowRawCards?: boolean; publicDemo?: boolean };
   /** Default `'memory'`. */
   store?: StoreOption;
   /**
@@ -317,7 +323,10 @@ const OptionsSchema = z.strictObject(
     pricing: hasMethods('a pricing port', 'quote').optional(),
     stripe: StripeSchema.optional(),
     emulator: z
-      .strictObject({ allowRawCards: z.boolean({ error: 'expected true or false' }).optional() })
+      .strictObject({
+        allowRawCards: z.boolean({ error: 'expected true or false' }).optional(),
+        publicDemo: z.boolean({ error: 'expected true or false' }).optional(),
+      })
       .optional(),
     store: StoreSchema.optional(),
     onOrder: fn('an onOrder hook').optional(),
@@ -371,6 +380,10 @@ const OptionsSchema = z.strictObject(
         webhookPath: z
           .string()
           .regex(/^\/[A-Za-z0-9/_.-]*$/, { error: 'expected a path starting with "/"' })
+          .refine((p) => !servedPath(p), {
+            error:
+              'expected a path of its own: /mcp, /checkout_sessions… and /.well-known/… are the handler’s',
+          })
           .optional(),
       })
       .optional(),
@@ -386,8 +399,16 @@ const OptionsSchema = z.strictObject(
       .union([
         z.literal(false),
         z.strictObject({
-          recoverEverySeconds: int('a number of seconds', 1).optional(),
-          sweepEverySeconds: int('a number of seconds', 1).optional(),
+          recoverEverySeconds: int('a number of seconds', 1)
+            .max(MAX_INTERVAL_SECONDS, {
+              error: `expected at most ${MAX_INTERVAL_SECONDS} seconds (a timer's limit)`,
+            })
+            .optional(),
+          sweepEverySeconds: int('a number of seconds', 1)
+            .max(MAX_INTERVAL_SECONDS, {
+              error: `expected at most ${MAX_INTERVAL_SECONDS} seconds (a timer's limit)`,
+            })
+            .optional(),
         }),
       ])
       .optional(),
@@ -450,6 +471,30 @@ export function validateOptions(options: unknown): CheckoutOptions {
   if (o.stripe !== undefined && o.emulator !== undefined) {
     issues.push({ path: 'emulator', message: 'emulator settings apply only without stripe' });
   }
+  // Without a key the emulator takes every payment and no money moves: never silently on a public address
+  // (a deploy that lost its STRIPE_SECRET_KEY would sell for nothing).
+  if (
+    o.stripe === undefined &&
+    typeof o.publicUrl === 'string' &&
+    !isLoopbackUrl(o.publicUrl) &&
+    o.emulator?.publicDemo !== true
+  ) {
+    issues.push({
+      path: 'stripe',
+      message:
+        'no Stripe key on a public publicUrl: payments would be SIMULATED by the emulator and orders taken unpaid. Pass stripe: { secretKey, webhookSecret }, or emulator: { publicDemo: true } for a public demo that takes no money',
+    });
+  }
+  const clientConfig =
+    o.stripe && 'secretKey' in o.stripe
+      ? (o.stripe as { clientConfig?: { authenticator?: unknown } }).clientConfig
+      : undefined;
+  if (clientConfig?.authenticator !== undefined) {
+    issues.push({
+      path: 'stripe.clientConfig.authenticator',
+      message: 'give either secretKey or an authenticator (through stripe.client), not both',
+    });
+  }
   const key = o.stripe && 'secretKey' in o.stripe ? o.stripe.secretKey : undefined;
   if (typeof key === 'string' && /^(sk|rk)_live_/.test(key) && o.stripe?.allowRawTestCards === true) {
     issues.push({
@@ -496,4 +541,27 @@ function bestBranch(
   const inside = branches.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0));
   if (inside.length === 0) return undefined;
   return inside.reduce((best, b) => (b.length < best.length ? b : best));
+}
+
+/** Paths the ACP handler serves itself: a webhook path there would shadow an endpoint or be shadowed. */
+function servedPath(path: string): boolean {
+  const p = path.replace(/\/+$/, '') || '/';
+  return (
+    p === '/' ||
+    p === '/mcp' ||
+    p.startsWith('/mcp/') ||
+    p === '/checkout_sessions' ||
+    p.startsWith('/checkout_sessions/') ||
+    p.startsWith('/.well-known')
+  );
+}
+
+/** Whether a URL points at this machine (localhost, 127.0.0.0/8, ::1). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
 }

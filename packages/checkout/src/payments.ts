@@ -118,7 +118,7 @@ export async function setUpPayments(
         throw new CheckoutError('stripe_key_refused', [
           {
             path: 'client' in s ? 'stripe.client' : 'stripe.secretKey',
-            message: `Stripe refused the key (${err.statusCode ?? 401}: invalid, revoked or without access to the account)`,
+            message: `Stripe refused the key (${err.statusCode ?? 401}: invalid, revoked or without access to the account${err.statusCode === 403 ? '; a restricted key that may not read the account works with stripe.accountId set, which skips this check' : ''})`,
           },
         ]);
       }

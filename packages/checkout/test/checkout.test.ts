@@ -336,7 +336,11 @@ describe('with a Stripe key (an emulator standing in for Stripe)', () => {
 
 describe('the HTTP handler is built on first use', () => {
   it('a public publicUrl without API keys: createCheckout works (stdio), the HTTP handler refuses', async () => {
-    const checkout = await start({ publicUrl: 'https://shop.example.com', logger: captureLogger().logger });
+    const checkout = await start({
+      emulator: { publicDemo: true },
+      publicUrl: 'https://shop.example.com',
+      logger: captureLogger().logger,
+    });
     expect(checkout.mcpServer).toBeTypeOf('function');
     expect(() => checkout.http).toThrow(/authentication|apiKeys/i);
     expect(() => checkout.fetch).toThrow(/authentication|apiKeys/i);
@@ -345,6 +349,7 @@ describe('the HTTP handler is built on first use', () => {
   it('with API keys it serves the public host, and refuses requests without a key', async () => {
     const checkout = await start({
       publicUrl: 'https://shop.example.com',
+      emulator: { publicDemo: true }, // host rules only: no payment here
       http: { apiKeys: [{ id: 'agent', key: 'agent_key_0123456789abcdef' }] },
       logger: captureLogger().logger,
     });

@@ -154,7 +154,11 @@ describe('HTTP', () => {
 
   it("allows publicUrl's host and the loopback names by default, refuses any other Host", async () => {
     const key = 'agent_key_0123456789abcdef';
-    const checkout = await start({ publicUrl: 'https://shop.example.com/', http: { apiKeys: [{ key }] } });
+    const checkout = await start({
+      emulator: { publicDemo: true },
+      publicUrl: 'https://shop.example.com/',
+      http: { apiKeys: [{ key }] },
+    });
     const read = (base: string) =>
       checkout.fetch(
         new Request(`${base}/checkout_sessions/cs_unknown`, {

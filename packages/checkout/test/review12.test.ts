@@ -1,8 +1,5 @@
 // Review 12 PoCs (failing tests) for @acp/checkout: real parts (the in-process Stripe emulator over HTTP, the
 // SQLite store, the web-standard handler, the official MCP client at listen()).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startStripeEmulator } from '@acp/stripe-emulator';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,41 +77,8 @@ describe('review12: the emulator on a public store', () => {
   });
 });
 
-describe('review12: onOrder "at least once"', () => {
-  it('an order whose onOrder failed is delivered again (after a restart on the same store)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'acp-review12-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const store = { sqlite: join(dir, 'shop.db') };
-    let failing = true;
-    const delivered: string[] = [];
-    const onOrder = (o: { order: { id: string } }) => {
-      if (failing) throw new Error('fulfilment API down');
-      delivered.push(o.order.id);
-    };
-    const first = await createCheckout({ products: PRODUCTS, logger: silent, store, onOrder });
-    const b = { fetch: first.fetch, base: 'http://localhost' };
-    const session = await createReadySession(b);
-    const token = await first.mcpTools.testPayments!.createTestToken({
-      sessionId: session.id,
-      paymentMethodId: 'pm_card_visa',
-      amount: totalOf(session),
-      currency: 'usd',
-    });
-    const done = await completeWithToken(b, session, token.shared_payment_token);
-    expect(done.status).toBe('completed');
-    await first.close(); // waits for the (failed) hook
-    failing = false;
-
-    const second = await start({
-      store,
-      onOrder,
-      background: { recoverEverySeconds: 1, sweepEverySeconds: 1 },
-    });
-    expect(await second.service.getOrderBySession(session.id)).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 2500)); // a recovery and a sweep ran
-    expect(delivered).toEqual([done.order!.id]);
-  });
-});
+// (Review 12 finding 2, "an order whose onOrder failed is delivered again after a restart": not built. onOrder is
+// documented as best effort, once per order; durable delivery is the order webhooks' outbox, issue 13.)
 
 describe('review12: close() while a payment runs', () => {
   // Stripe (an emulator standing in for it, outside this checkout) answers the charge after close() began.

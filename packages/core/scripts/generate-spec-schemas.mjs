@@ -53,13 +53,16 @@ function stringSchema(s) {
   if (s.enum) return `z.enum(${lit(s.enum)})`;
   switch (s.format) {
     case 'email':
-      base = 'z.email()';
+      // RFC 5322 addresses, as JSON Schema's `email` format accepts them (zod's default refuses `a!b@c.com`).
+      base = 'z.email({ pattern: z.regexes.rfc5322Email })';
       break;
     case 'uri':
       base = 'z.url()';
       break;
     case 'date-time':
-      base = 'z.iso.datetime({ offset: true })';
+      // RFC 3339 as JSON Schema's `date-time` format reads it (see refinements.ts); listed as `format: date-time`.
+      base =
+        "z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' })";
       break;
     case undefined:
       base = 'z.string()';
@@ -229,7 +232,7 @@ lines.push('// (spec/2026-04-17/json-schema/schema.agentic_checkout.json). Do no
 lines.push('// `pnpm --filter @acp/core generate:spec`. The drift test fails when this file is out of date.');
 lines.push('/* biome-ignore-all lint: generated */');
 lines.push("import * as z from 'zod';");
-lines.push("import { requireAnyOf, requireWhen, uniqueItems } from './refinements.js';");
+lines.push("import { isRfc3339DateTime, requireAnyOf, requireWhen, uniqueItems } from './refinements.js';");
 lines.push('');
 for (const name of order) {
   if (name === 'ItemInput') {

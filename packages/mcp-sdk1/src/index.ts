@@ -89,6 +89,7 @@ export function registerAcpCheckoutToolsSdk1(
       authenticated: extra.authInfo !== undefined,
       meta: extra._meta as Record<string, unknown> | undefined,
       requestId: extra.requestId,
+      aborted: extra.signal?.aborted === true,
     }),
   });
 }

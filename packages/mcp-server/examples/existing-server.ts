@@ -2,7 +2,14 @@
 // over stdio and over Streamable HTTP, and the framework-neutral form for any other MCP framework.
 import type { CatalogV1, CheckoutService } from '@acp/core';
 import { createAcpCheckoutTools, registerAcpCheckoutTools } from '@acp/mcp-server';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  McpServer,
+  originValidationResponse,
+} from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import * as z from 'zod';
 
@@ -31,7 +38,11 @@ export function serveOverHttp(
   catalog: CatalogV1,
 ): (req: Request) => Promise<Response> {
   const handler = createMcpHandler(() => createMyServer(service, catalog)); // one server per request
-  return (req) => handler.fetch(req);
+  // The SDK's handler validates nothing: accept only this machine's names and pages (no DNS rebinding).
+  return async (req) =>
+    hostHeaderValidationResponse(req, localhostAllowedHostnames()) ??
+    originValidationResponse(req, localhostAllowedOrigins()) ??
+    handler.fetch(req);
 }
 // ---- end
 

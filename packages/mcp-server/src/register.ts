@@ -83,6 +83,7 @@ export function registerAcpCheckoutTools(
       authenticated: ctx.http?.authInfo !== undefined,
       meta: ctx.mcpReq._meta as Record<string, unknown> | undefined,
       requestId: ctx.mcpReq.id,
+      aborted: ctx.mcpReq.signal?.aborted === true,
     }),
   });
 }

@@ -18,6 +18,8 @@ export interface HostIdentity {
   authenticated: boolean;
   meta: Record<string, unknown> | undefined;
   requestId: string | number;
+  /** The request was cancelled or its connection closed: nobody will read its answer. */
+  aborted: boolean;
 }
 
 export interface HostRegistrar<Ctx, Handle extends { remove(): void }> {
@@ -51,7 +53,9 @@ export function registerCheckoutTools<Ctx, Handle extends { remove(): void }>(
         ...(who.meta ? { requestMeta: who.meta } : {}),
       });
       if (outcome.error) {
-        bridge.fail(who.requestId, outcome.error);
+        // An aborted request's answer is never sent: a mark would outlive it and could rewrite the answer of a
+        // later request with the same id (another connection's).
+        if (!host.identity(ctx).aborted) bridge.fail(who.requestId, outcome.error);
         return bridgedErrorResult(outcome.error);
       }
       return outcome.result as ToolCallResult;

@@ -3,7 +3,7 @@
 // `pnpm --filter @acp/core generate:spec`. The drift test fails when this file is out of date.
 /* biome-ignore-all lint: generated */
 import * as z from 'zod';
-import { requireAnyOf, requireWhen, uniqueItems } from './refinements.js';
+import { isRfc3339DateTime, requireAnyOf, requireWhen, uniqueItems } from './refinements.js';
 
 export const VariantOption = z.strictObject({
   name: z.string(),
@@ -63,8 +63,8 @@ export const AffiliateAttribution = z.looseObject({
   creative_id: z.string().optional(),
   sub_id: z.string().optional(),
   source: AffiliateAttributionSource.optional(),
-  issued_at: z.iso.datetime({ offset: true }).optional(),
-  expires_at: z.iso.datetime({ offset: true }).optional(),
+  issued_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
+  expires_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   metadata: AffiliateAttributionMetadata.optional(),
   touchpoint: z.enum(["first","last"]).optional(),
 }).superRefine(requireAnyOf([["token"],["publisher_id"]]));
@@ -73,7 +73,7 @@ export type AffiliateAttribution = z.infer<typeof AffiliateAttribution>;
 export const FulfillmentDetails = z.strictObject({
   name: z.string().optional(),
   phone_number: z.string().optional(),
-  email: z.email().optional(),
+  email: z.email({ pattern: z.regexes.rfc5322Email }).optional(),
   address: Address.optional(),
 });
 export type FulfillmentDetails = z.infer<typeof FulfillmentDetails>;
@@ -89,7 +89,7 @@ export type CompanyInfo = z.infer<typeof CompanyInfo>;
 export const LoyaltyInfo = z.strictObject({
   tier: z.string().optional(),
   points_balance: z.number().int().optional(),
-  member_since: z.iso.datetime({ offset: true }).optional(),
+  member_since: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
 });
 export type LoyaltyInfo = z.infer<typeof LoyaltyInfo>;
 
@@ -97,7 +97,7 @@ export const TaxExemption = z.strictObject({
   certificate_id: z.string(),
   certificate_type: z.enum(["resale","exempt_organization","government"]),
   exempt_regions: z.array(z.string()).optional(),
-  expires_at: z.iso.datetime({ offset: true }).optional(),
+  expires_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
 });
 export type TaxExemption = z.infer<typeof TaxExemption>;
 
@@ -105,7 +105,7 @@ export const Buyer = z.strictObject({
   first_name: z.string().optional(),
   last_name: z.string().optional(),
   full_name: z.string().optional(),
-  email: z.email(),
+  email: z.email({ pattern: z.regexes.rfc5322Email }),
   phone_number: z.string().optional(),
   customer_id: z.string().optional(),
   account_type: z.enum(["guest","registered","business"]).optional(),
@@ -234,7 +234,7 @@ export const LineItem = z.strictObject({
   availability_status: z.enum(["in_stock","low_stock","out_of_stock","backorder","pre_order"]).optional(),
   available_quantity: z.number().int().min(0).optional(),
   max_quantity_per_order: z.number().int().min(1).optional(),
-  fulfillable_on: z.iso.datetime({ offset: true }).optional(),
+  fulfillable_on: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   variant_options: z.array(VariantOption).optional(),
   discount_details: z.array(DiscountDetail).optional(),
   tax_exempt: z.boolean().optional(),
@@ -256,8 +256,8 @@ export const FulfillmentOptionPickup = z.strictObject({
   instructions: z.string().optional(),
 }),
   pickup_type: z.enum(["in_store","curbside","locker"]).optional(),
-  ready_by: z.iso.datetime({ offset: true }).optional(),
-  pickup_by: z.iso.datetime({ offset: true }).optional(),
+  ready_by: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
+  pickup_by: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   totals: z.array(Total),
 });
 export type FulfillmentOptionPickup = z.infer<typeof FulfillmentOptionPickup>;
@@ -268,8 +268,8 @@ export const FulfillmentOptionLocalDelivery = z.strictObject({
   title: z.string(),
   description: z.string().optional(),
   delivery_window: z.looseObject({
-  start: z.iso.datetime({ offset: true }),
-  end: z.iso.datetime({ offset: true }),
+  start: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }),
+  end: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }),
 }).optional(),
   service_area: z.looseObject({
   radius_miles: z.number().optional(),
@@ -285,8 +285,8 @@ export const FulfillmentOptionShipping = z.strictObject({
   title: z.string(),
   description: z.string().optional(),
   carrier: z.string().optional(),
-  earliest_delivery_time: z.iso.datetime({ offset: true }).optional(),
-  latest_delivery_time: z.iso.datetime({ offset: true }).optional(),
+  earliest_delivery_time: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
+  latest_delivery_time: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   totals: z.array(Total),
 });
 export type FulfillmentOptionShipping = z.infer<typeof FulfillmentOptionShipping>;
@@ -330,8 +330,8 @@ export const FulfillmentGroup = z.strictObject({
 export type FulfillmentGroup = z.infer<typeof FulfillmentGroup>;
 
 export const EstimatedDelivery = z.strictObject({
-  earliest: z.iso.datetime({ offset: true }),
-  latest: z.iso.datetime({ offset: true }),
+  earliest: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }),
+  latest: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }),
 });
 export type EstimatedDelivery = z.infer<typeof EstimatedDelivery>;
 
@@ -345,7 +345,7 @@ export const OrderConfirmation = z.strictObject({
 export type OrderConfirmation = z.infer<typeof OrderConfirmation>;
 
 export const SupportInfo = z.strictObject({
-  email: z.email().optional(),
+  email: z.email({ pattern: z.regexes.rfc5322Email }).optional(),
   phone: z.string().optional(),
   hours: z.string().optional(),
   help_center_url: z.url().optional(),
@@ -403,7 +403,7 @@ export const PaymentData = z.strictObject({
   billing_address: Address.optional(),
   purchase_order_number: z.string().optional(),
   payment_terms: z.enum(["immediate","net_15","net_30","net_60","net_90"]).optional(),
-  due_date: z.iso.datetime({ offset: true }).optional(),
+  due_date: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   approval_required: z.boolean().optional(),
 }).superRefine(requireAnyOf([["handler_id","instrument"],["purchase_order_number"]]));
 export type PaymentData = z.infer<typeof PaymentData>;
@@ -439,8 +439,8 @@ export const AppliedDiscount = z.strictObject({
   coupon: Coupon,
   amount: z.number().int().min(0),
   automatic: z.boolean().optional(),
-  start: z.iso.datetime({ offset: true }).optional(),
-  end: z.iso.datetime({ offset: true }).optional(),
+  start: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
+  end: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   method: z.enum(["each","across"]).optional(),
   priority: z.number().int().min(1).optional(),
   allocations: z.array(DiscountAllocation).optional(),
@@ -516,7 +516,7 @@ export type LineItemReference = z.infer<typeof LineItemReference>;
 export const FulfillmentEvent = z.strictObject({
   id: z.string(),
   type: z.string(),
-  occurred_at: z.iso.datetime({ offset: true }),
+  occurred_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }),
   description: z.string().optional(),
   location: z.string().optional(),
 });
@@ -535,7 +535,7 @@ export const Fulfillment = z.strictObject({
   digital_delivery: z.looseObject({
   access_url: z.url().optional(),
   license_key: z.string().optional(),
-  expires_at: z.iso.datetime({ offset: true }).optional(),
+  expires_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
 }).optional(),
   description: z.string().optional(),
   events: z.array(FulfillmentEvent).optional(),
@@ -545,7 +545,7 @@ export type Fulfillment = z.infer<typeof Fulfillment>;
 export const Adjustment = z.strictObject({
   id: z.string(),
   type: z.string(),
-  occurred_at: z.iso.datetime({ offset: true }),
+  occurred_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }),
   status: z.string(),
   line_items: z.array(LineItemReference).optional(),
   amount: z.number().int().optional(),
@@ -628,7 +628,7 @@ export const CheckoutSessionBase = z.strictObject({
   currency: z.string(),
   presentment_currency: z.string().optional(),
   exchange_rate: z.number().optional(),
-  exchange_rate_timestamp: z.iso.datetime({ offset: true }).optional(),
+  exchange_rate_timestamp: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   locale: z.string().optional(),
   timezone: z.string().optional(),
   line_items: z.array(LineItem),
@@ -640,13 +640,13 @@ export const CheckoutSessionBase = z.strictObject({
   messages: z.array(z.discriminatedUnion("type", [MessageInfo, MessageWarning, MessageError])),
   links: z.array(Link),
   authentication_metadata: AuthenticationMetadata.optional(),
-  created_at: z.iso.datetime({ offset: true }).optional(),
-  updated_at: z.iso.datetime({ offset: true }).optional(),
-  expires_at: z.iso.datetime({ offset: true }).optional(),
+  created_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
+  updated_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
+  expires_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   continue_url: z.url().optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   quote_id: z.string().optional(),
-  quote_expires_at: z.iso.datetime({ offset: true }).optional(),
+  quote_expires_at: z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time' }).meta({ format: 'date-time' }).optional(),
   discounts: DiscountsResponse.optional(),
   marketing_consent_options: z.array(MarketingConsentOption).optional(),
   order: Order.optional(),
