@@ -35,7 +35,7 @@ const suites: Record<string, (r: Reporter) => Promise<void>> = {
   growth: (r) => growth(r, { quick, pgUrl: pgOk ? pgUrl : undefined }),
   // The memory figures of `growth` alone (they are part of `growth`; never both in one run).
   memory: async (r) => {
-    if (only?.includes('growth')) return;
+    if (!only || only.includes('growth')) return; // a full run measures them in growth
     r.section('Growth');
     await memoryPerSession(r, quick);
   },
