@@ -2,6 +2,7 @@
 // in-process wiring of the engine on the memory store. One home, so the REST flow, the in-process engine
 // suite and the memory figures exercise the same requests.
 import { randomUUID } from 'node:crypto';
+import { nodeSha256Hex } from '@acp/checkout';
 import {
   type CheckoutService,
   createCheckoutService,
@@ -12,7 +13,6 @@ import {
 } from '@acp/core';
 import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
 import { createMemoryStore, type MemoryStore } from '@acp/core/memory';
-import { nodeSha256Hex } from '@acp/core/node';
 import {
   createMemoryGateway,
   createSequentialIds,

@@ -14,7 +14,6 @@ import {
   tokenizedCardHandler,
 } from '@acp/core';
 import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
-import { nodeSha256Hex } from '@acp/core/node';
 import { type AcpHttpHandler, createAcpHttpHandler } from '@acp/mcp-http';
 import {
   type AcpNodeServer,
@@ -37,6 +36,7 @@ import { createStripeGateway, createStripeWebhookHandler, type WebhookResponse }
 import type { StripeEmulator } from '@acp/stripe-emulator';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type Stripe from 'stripe';
+import { nodeSha256Hex } from './digest.js';
 import { type CheckoutOptions, currenciesOf, validateOptions } from './options.js';
 import { type PaymentsInfo, setUpPayments } from './payments.js';
 import { openStore } from './stores.js';

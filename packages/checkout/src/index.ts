@@ -14,6 +14,7 @@ export type {
 } from '@acp/core';
 export type { FlatRatePricingOptions, ShippingRate } from '@acp/core/adapters';
 export { type Checkout, createCheckout } from './checkout.js';
+export { nodeSha256Hex } from './digest.js';
 export {
   CHECKOUT_ERROR_CODES,
   CheckoutError,

@@ -381,7 +381,7 @@ export interface StoredSession {
 
 /**
  * SHA-256 of a string's UTF-8 bytes, as 64 lowercase hex digits (a lone surrogate encodes as U+FFFD). Core's
- * default is `@noble/hashes` (synchronous, every runtime); `@acp/core/node` has Node's native one.
+ * default is `@noble/hashes` (synchronous, every runtime); `@acp/checkout` exports Node's native one.
  */
 export type Sha256Hex = (text: string) => string;
 

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AcpError, canonicalJson, toJsonPath, toWireError } from '../src/index.js';
-import { nodeSha256Hex } from '../src/node.js';
 import { jsonEqual, unchangedOr } from '../src/util/json-equal.js';
 import { sha256Hex } from '../src/util/sha256.js';
 import { isoOf, millisOf } from '../src/util/time.js';
@@ -49,19 +48,6 @@ describe('canonicalJson (RFC 8785)', () => {
         expect(canonicalJson(reparsed)).toBe(canonicalJson(v));
       }),
     );
-  });
-});
-
-describe('nodeSha256Hex (@acp/core/node)', () => {
-  it('gives the same digests as the default, lone surrogates included (property)', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
-        expect(nodeSha256Hex(s)).toBe(sha256Hex(s));
-      }),
-      { numRuns: 300 },
-    );
-    for (const s of ['', '\ud800', 'a\udfffb', '😀', 'x'.repeat(10_000)])
-      expect(nodeSha256Hex(s)).toBe(sha256Hex(s));
   });
 });
 

@@ -3,7 +3,6 @@
 import { createCheckoutService, type Logger, type Product, tokenizedCardHandler } from '@acp/core';
 import { createFlatRatePricing, createMemoryCatalog, createSystemClock } from '@acp/core/adapters';
 import { createMemoryStore } from '@acp/core/memory';
-import { nodeSha256Hex } from '@acp/core/node';
 import {
   createMemoryGateway,
   createSequentialIds,
@@ -31,7 +30,6 @@ export function createDemoFactory(options: DemoOptions = {}): AcpMcpServerFactor
     gateway,
     clock: createSystemClock(),
     ids: createSequentialIds('demo'),
-    digest: nodeSha256Hex,
     config: {
       paymentHandlers: [
         tokenizedCardHandler({ psp: 'stripe', merchantId: 'acct_demo', environment: 'test' }),

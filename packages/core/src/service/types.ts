@@ -31,7 +31,7 @@ export interface CheckoutServiceDeps {
   idempotencyLockSeconds?: number;
   /**
    * SHA-256 for idempotency (the digests of keys and request bodies). Default: `@noble/hashes` (pure
-   * JavaScript, every runtime). On Node, pass `nodeSha256Hex` from `@acp/core/node` (native, about a quarter of
+   * JavaScript, every runtime). On Node, pass `nodeSha256Hex` from `@acp/checkout` (native, about a quarter of
    * the CPU). Any correct SHA-256 gives the same digests, so stored records stay valid across a change.
    */
   digest?: Sha256Hex;
