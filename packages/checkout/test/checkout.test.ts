@@ -2,18 +2,11 @@
 // in for Stripe behind a secret key), real stores, the web-standard handler called with Requests, a real Node
 // server and the official MCP client. Each README promise has a case here.
 import { createAcpCheckoutTools } from '@acp/mcp-server';
-import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer } from '@modelcontextprotocol/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import {
-  type Checkout,
-  CheckoutError,
-  type CheckoutOptions,
-  createCheckout,
-  EMULATOR_WARNING,
-} from '../src/index.js';
+import { CheckoutError, createCheckout, EMULATOR_WARNING } from '../src/index.js';
 import {
   completeWithToken,
   createReadySession,
@@ -21,13 +14,11 @@ import {
   type Session,
   totalOf,
   until,
+  useCleanups,
   V,
 } from './helpers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const { cleanups, start, emulator } = useCleanups();
 
 interface Captured {
   level: string;
@@ -39,18 +30,6 @@ function captureLogger() {
   const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     lines.push({ level, message, ...(fields ? { fields } : {}) });
   return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
-}
-
-async function start(options: Partial<CheckoutOptions> = {}): Promise<Checkout> {
-  const checkout = await createCheckout({ products: PRODUCTS, ...options } as CheckoutOptions);
-  cleanups.push(() => checkout.close());
-  return checkout;
-}
-
-async function emulator(options: Parameters<typeof startStripeEmulator>[0] = {}): Promise<StripeEmulator> {
-  const e = await startStripeEmulator(options);
-  cleanups.push(() => e.close());
-  return e;
 }
 
 describe('without a Stripe key: the emulator, said loudly', () => {

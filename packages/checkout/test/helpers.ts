@@ -1,5 +1,7 @@
 // Test helpers: a small catalog and a buyer that goes through REST with web-standard Requests.
-import type { Product } from '../src/index.js';
+import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
+import { afterEach } from 'vitest';
+import { type Checkout, type CheckoutOptions, createCheckout, type Product } from '../src/index.js';
 
 export const V = '2026-04-17';
 
@@ -92,4 +94,29 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A logger that says nothing (for tests that do not read the logs). */
+export const silent = { warn() {}, error() {} };
+
+/**
+ * What a test starts and must stop: `cleanups` run after each test, newest first; `start` creates a checkout
+ * (the sample products, `defaults`, then `options`) and `emulator` a separate Stripe emulator, both closed then.
+ */
+export function useCleanups(defaults: Partial<CheckoutOptions> = {}) {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  async function start(options: Partial<CheckoutOptions> = {}): Promise<Checkout> {
+    const checkout = await createCheckout({ products: PRODUCTS, ...defaults, ...options } as CheckoutOptions);
+    cleanups.push(() => checkout.close());
+    return checkout;
+  }
+  async function emulator(options: Parameters<typeof startStripeEmulator>[0] = {}): Promise<StripeEmulator> {
+    const e = await startStripeEmulator(options);
+    cleanups.push(() => e.close());
+    return e;
+  }
+  return { cleanups, start, emulator };
 }

@@ -5,33 +5,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAcpCheckoutTools } from '@acp/mcp-server';
-import { type StripeEmulator, startStripeEmulator } from '@acp/stripe-emulator';
 import Stripe from 'stripe';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Checkout, CheckoutError, type CheckoutOptions, createCheckout } from '../src/index.js';
-import { completeWithToken, createReadySession, PRODUCTS, restRequest, totalOf, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type Checkout, CheckoutError, createCheckout } from '../src/index.js';
+import {
+  completeWithToken,
+  createReadySession,
+  PRODUCTS,
+  restRequest,
+  silent,
+  totalOf,
+  until,
+  useCleanups,
+} from './helpers.js';
 
-const silent = { warn() {}, error() {} };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function start(options: Partial<CheckoutOptions> = {}): Promise<Checkout> {
-  const checkout = await createCheckout({
-    products: PRODUCTS,
-    logger: silent,
-    ...options,
-  } as CheckoutOptions);
-  cleanups.push(() => checkout.close());
-  return checkout;
-}
-async function emulator(options: Parameters<typeof startStripeEmulator>[0] = {}): Promise<StripeEmulator> {
-  const e = await startStripeEmulator(options);
-  cleanups.push(() => e.close());
-  return e;
-}
-
+const { cleanups, start, emulator } = useCleanups({ logger: silent });
 describe('start-up', () => {
   it('resumes a charge a crash left pending before returning: the order exists at once', async () => {
     const stripeEmu = await emulator();

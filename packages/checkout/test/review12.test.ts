@@ -2,25 +2,20 @@
 // SQLite store, the web-standard handler, the official MCP client at listen()).
 import { startStripeEmulator } from '@acp/stripe-emulator';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Checkout, type CheckoutOptions, createCheckout } from '../src/index.js';
-import { completeWithToken, createReadySession, PRODUCTS, totalOf, until, V } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type Checkout, createCheckout } from '../src/index.js';
+import {
+  completeWithToken,
+  createReadySession,
+  PRODUCTS,
+  silent,
+  totalOf,
+  until,
+  useCleanups,
+  V,
+} from './helpers.js';
 
-const silent = { warn() {}, error() {} };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function start(options: Partial<CheckoutOptions> = {}): Promise<Checkout> {
-  const checkout = await createCheckout({
-    products: PRODUCTS,
-    logger: silent,
-    ...options,
-  } as CheckoutOptions);
-  cleanups.push(() => checkout.close());
-  return checkout;
-}
+const { cleanups, start } = useCleanups({ logger: silent });
 
 describe('review12: the emulator on a public store', () => {
   // The README's own start-up line is `stripe: process.env.STRIPE_SECRET_KEY ? {...} : undefined`: a deploy that

@@ -6,17 +6,13 @@ import { join } from 'node:path';
 import { createMemoryStore } from '@acp/store-memory';
 import type { PostgresStore } from '@acp/store-postgres';
 import { requireService } from '@acp/test-env';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CheckoutError, type CheckoutOptions, createCheckout, redactDatabaseUrl } from '../src/index.js';
 import { loadOptionalPackage } from '../src/stores.js';
-import { completeWithToken, createReadySession, PRODUCTS, totalOf } from './helpers.js';
+import { completeWithToken, createReadySession, PRODUCTS, silent, totalOf, useCleanups } from './helpers.js';
 
 const PG_URL = process.env.ACP_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const silent = { warn() {}, error() {} };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const { cleanups } = useCleanups();
 
 async function buyOne(options: Partial<CheckoutOptions>) {
   const checkout = await createCheckout({
